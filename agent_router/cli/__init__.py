@@ -1,0 +1,28 @@
+"""The agent-router command line: one module per command group, each adding its parsers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import config_cmd, route_cmd, serve_cmd
+
+GROUPS = (serve_cmd, route_cmd, config_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agent-router", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        group.add_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args) or 0)

@@ -1,0 +1,61 @@
+"""agent-router config check|show."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import yaml
+
+from ..config import ConfigError, Severity, load_config
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("config", help="validate or print a configuration")
+    sub = parser.add_subparsers(dest="config_command", required=True)
+    check = sub.add_parser("check", help="validate FILE and report conflicts between its routes")
+    check.add_argument("file", nargs="?", help="YAML config (default: the built-in one)")
+    check.add_argument("--no-embed", action="store_true",
+                       help="skip the exemplar-overlap check, which loads the text encoder")
+    check.set_defaults(func=check_config)
+    show = sub.add_parser("show", help="print the effective configuration as YAML")
+    show.add_argument("file", nargs="?")
+    show.set_defaults(func=show_config)
+
+
+def check_config(args: argparse.Namespace) -> int:
+    from ..routing.conflicts import find_conflicts
+
+    source = args.file or "<built-in default>"
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"{source}: {issue}", file=sys.stderr)
+        return 1
+    embed = None
+    if not args.no_embed:
+        from ..app import quiet_model_loading
+        from ..embeddings import MiniLMEncoder, resolve_placement
+
+        quiet_model_loading()
+        spec = config.encoders
+        embed = MiniLMEncoder.from_spec(spec.text.model, resolve_placement(spec.device),
+                                        spec.text.max_tokens).encode
+    issues = find_conflicts(config, embed)
+    for issue in issues:
+        print(f"{source}: {issue}", file=sys.stderr)
+    errors = sum(i.severity is Severity.error for i in issues)
+    print(f"{source}: {len(config.models)} models, {len(config.routes)} routes; "
+          f"{errors} errors, {len(issues) - errors} warnings")
+    return 1 if errors else 0
+
+
+def show_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False))
+    return 0

@@ -1,0 +1,27 @@
+"""agent-router serve: stdio by default, streamable HTTP with --http."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_config_option, config_or_exit
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="run the MCP server")
+    add_config_option(parser)
+    parser.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server import build_server
+
+    server = build_server(config_or_exit(args.config))
+    if args.http:
+        server.run("streamable-http", host=args.host, port=args.port)
+    else:
+        server.run("stdio")
+    return 0

@@ -1,0 +1,118 @@
+"""Models, routes and encoders: the part of the configuration the router itself reads."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Strict(BaseModel):
+    """Base for configuration sections: unknown keys are typos, not extensions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Modality(StrEnum):
+    text = "text"
+    image = "image"
+
+
+class ImageKind(StrEnum):
+    screenshot = "screenshot"
+    document = "document"
+    photo = "photo"
+
+
+class Cost(Strict):
+    input_per_mtok: float = Field(0.0, ge=0, description="USD per million prompt tokens")
+    output_per_mtok: float = Field(0.0, ge=0, description="USD per million completion tokens")
+
+
+class ModelSpec(Strict):
+    name: str = Field(min_length=1)
+    endpoint: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://host:8000/v1")
+    modalities: list[Modality] = Field(default_factory=lambda: [Modality.text], min_length=1)
+    context_window: int = Field(8192, gt=0)
+    max_output_tokens: int = Field(1024, gt=0)
+    cost: Cost = Field(default_factory=Cost)
+    latency_ms: float = Field(500.0, ge=0, description="typical time to first token")
+    quality: int = Field(3, ge=1, le=5, description="quality tier, 5 is the strongest")
+    tokenizer: str | None = Field(None, description="tokenizer.json path for exact token counts")
+
+    def accepts(self, modalities: set[Modality]) -> bool:
+        return modalities <= set(self.modalities)
+
+
+class RouteWhen(Strict):
+    """Conditions of a route. Gates (modalities, image kinds, token range) must all hold; then,
+    when the route has text conditions, a keyword hit or exemplar similarity must fire it."""
+
+    modalities: list[Modality] = Field(default_factory=list, description="the turn must carry these")
+    image_kinds: list[ImageKind] = Field(
+        default_factory=list, description="at least one image of the turn is of one of these kinds"
+    )
+    min_tokens: int | None = Field(None, ge=0)
+    max_tokens: int | None = Field(None, ge=0)
+    keywords: list[str] = Field(default_factory=list, description="case-insensitive words or phrases")
+    examples: list[str] = Field(default_factory=list, description="exemplar turns for similarity")
+    threshold: float | None = Field(None, ge=-1, le=1, description="similarity needed to fire")
+
+    @field_validator("keywords", "examples")
+    @classmethod
+    def _no_blank(cls, items: list[str]) -> list[str]:
+        for i, item in enumerate(items):
+            if not item.strip():
+                raise ValueError(f"item {i} is blank; remove it or give it text")
+        return items
+
+    @property
+    def has_text_condition(self) -> bool:
+        return bool(self.keywords or self.examples)
+
+
+class RouteSpec(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    priority: int = Field(0, description="higher wins when several routes fire")
+    when: RouteWhen = Field(default_factory=RouteWhen)
+    models: list[str] = Field(min_length=1, description="candidate models, most preferred first")
+
+
+class TextEncoderSpec(Strict):
+    model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
+    max_tokens: int = Field(256, gt=0)
+
+
+class ClipSpec(Strict):
+    model: str = Field(description="open_clip architecture, e.g. ViT-B-32")
+    checkpoint: Path | None = Field(None, description="local weights file")
+    hub: str | None = Field(None, description="open_clip pretrained tag or hf-hub:org/name (cached)")
+    model_config_file: Path | None = Field(None, description="JSON architecture for custom models")
+
+
+class OcrSpec(Strict):
+    enabled: bool = True
+    max_side: int = Field(1600, gt=0, description="images are scaled down to this before OCR")
+
+
+class EncodersSpec(Strict):
+    device: str = Field("auto", description="auto, cpu or cuda[:N]")
+    text: TextEncoderSpec = Field(default_factory=TextEncoderSpec)
+    clip: ClipSpec | None = None
+    ocr: OcrSpec = Field(default_factory=OcrSpec)
+    batch_size: int = Field(64, gt=0, description="most inputs in one forward pass")
+    batch_wait_ms: float = Field(0.0, ge=0, description="how long a batch waits for company")
+    cache_size: int = Field(4096, ge=0, description="embeddings of repeated inputs kept")
+
+
+class Defaults(Strict):
+    model: str
+    threshold: float = Field(0.35, ge=-1, le=1, description="similarity a route needs by default")
+    overlap_threshold: float = Field(
+        0.9, ge=-1, le=1, description="exemplars of two routes this similar are reported as overlap"
+    )
+    max_image_bytes: int = Field(20_000_000, gt=0)
+    max_image_pixels: int = Field(40_000_000, gt=0)
+    max_fallbacks: int = Field(3, ge=0)

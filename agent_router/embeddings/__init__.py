@@ -1,0 +1,71 @@
+"""Encoders shared by routing, tool selection, memory and safety, built once from the config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import EncodersSpec
+from ..images import LoadedImage
+from .base import AsyncEncoder, Encoder
+from .clip import ClipEncoder
+from .device import Placement, resolve_placement
+from .ocr import ScreenReader, ScreenText, TextBox
+from .text import BUNDLED, MiniLMEncoder
+
+__all__ = [
+    "BUNDLED",
+    "AsyncEncoder",
+    "ClipEncoder",
+    "Encoder",
+    "Encoders",
+    "MiniLMEncoder",
+    "Placement",
+    "ScreenReader",
+    "ScreenText",
+    "TextBox",
+    "build_encoders",
+    "resolve_placement",
+]
+
+
+@dataclass
+class Encoders:
+    placement: Placement
+    text: AsyncEncoder[str, np.ndarray]
+    clip: AsyncEncoder[LoadedImage, np.ndarray] | None
+    ocr: AsyncEncoder[LoadedImage, ScreenText] | None
+
+    @property
+    def clip_model(self) -> ClipEncoder | None:
+        return self.clip.encoder if self.clip is not None else None  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for encoder in (self.text, self.clip, self.ocr):
+            if encoder is not None:
+                encoder.close()
+
+
+def _by_hash(image: LoadedImage) -> str:
+    return image.sha256
+
+
+def build_encoders(spec: EncodersSpec) -> Encoders:
+    placement = resolve_placement(spec.device)
+    wait_s = spec.batch_wait_ms / 1000
+    text = AsyncEncoder(
+        MiniLMEncoder.from_spec(spec.text.model, placement, spec.text.max_tokens),
+        key=str, max_batch=spec.batch_size, cache_size=spec.cache_size, wait_s=wait_s,
+    )
+    clip = None
+    if spec.clip is not None:
+        clip = AsyncEncoder(
+            ClipEncoder(spec.clip, placement),
+            key=_by_hash, max_batch=spec.batch_size, cache_size=spec.cache_size, wait_s=wait_s,
+        )
+    ocr = None
+    if spec.ocr.enabled:
+        ocr = AsyncEncoder(ScreenReader(spec.ocr.max_side), key=_by_hash, max_batch=4,
+                           cache_size=min(spec.cache_size, 256))
+    return Encoders(placement, text, clip, ocr)

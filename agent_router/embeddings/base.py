@@ -1,0 +1,68 @@
+"""The one encoder interface, and the async front that caches and micro-batches any encoder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+from .batching import MicroBatcher
+from .cache import EmbeddingCache
+
+In = TypeVar("In", contravariant=True)
+Out = TypeVar("Out", covariant=True)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Encoder(Protocol[In, Out]):
+    """Synchronous, batch-first: one call is one forward pass over all items."""
+
+    name: str
+
+    def encode(self, items: list[In]) -> Sequence[Out]: ...
+
+
+class AsyncEncoder(Generic[T, R]):
+    """Caches results by key and batches concurrent misses into one pass of the encoder."""
+
+    def __init__(
+        self,
+        encoder: Encoder[T, R],
+        key: Callable[[T], Hashable],
+        max_batch: int,
+        cache_size: int,
+        wait_s: float = 0.0,
+    ):
+        self.encoder = encoder
+        self._key = key
+        self.cache = EmbeddingCache(cache_size)
+        self.batcher: MicroBatcher[T, R] = MicroBatcher(encoder.encode, max_batch, wait_s)
+
+    async def encode(self, items: Sequence[T]) -> list[R]:
+        keys = [self._key(item) for item in items]
+        found = [self.cache.get(k) for k in keys]
+        missing = [i for i, hit in enumerate(found) if hit is None]
+        if missing:
+            # Duplicates within one call are encoded once.
+            unique: dict[Hashable, T] = {}
+            for i in missing:
+                unique.setdefault(keys[i], items[i])
+            fresh = await self.batcher.run(list(unique.values()))
+            by_key = dict(zip(unique.keys(), fresh, strict=True))
+            for key, value in by_key.items():
+                self.cache.put(key, value)
+            for i in missing:
+                found[i] = by_key[keys[i]]
+        return found  # type: ignore[return-value]
+
+    def encode_sync(self, items: list[T]) -> list[R]:
+        """For start-up work outside an event loop (exemplars, config checks); uses the cache."""
+        keys = [self._key(item) for item in items]
+        todo = {k: item for k, item in zip(keys, items, strict=True) if self.cache.get(k) is None}
+        if todo:
+            for key, value in zip(todo, self.encoder.encode(list(todo.values())), strict=True):
+                self.cache.put(key, value)
+        return [self.cache.get(k) for k in keys]  # type: ignore[misc]
+
+    def close(self) -> None:
+        self.batcher.close()

@@ -1,0 +1,77 @@
+"""Screen text: what rapidocr reads off screenshots and document images, with where it is.
+
+The ONNX models ship inside the rapidocr wheel, so this works offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ..images import LoadedImage
+
+
+@dataclass(frozen=True)
+class TextBox:
+    text: str
+    score: float
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the original image's pixels
+
+    @property
+    def area(self) -> int:
+        return max(0, self.box[2] - self.box[0]) * max(0, self.box[3] - self.box[1])
+
+
+@dataclass(frozen=True)
+class ScreenText:
+    boxes: tuple[TextBox, ...]
+    width: int
+    height: int
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b in self.boxes)
+
+    @property
+    def coverage(self) -> float:
+        """Share of the image covered by text boxes."""
+        return min(1.0, sum(b.area for b in self.boxes) / max(1, self.width * self.height))
+
+    def near(self, x: int, y: int, radius: int) -> list[TextBox]:
+        """Boxes within radius pixels of a point, nearest first."""
+        def distance(b: TextBox) -> float:
+            dx = max(b.box[0] - x, 0, x - b.box[2])
+            dy = max(b.box[1] - y, 0, y - b.box[3])
+            return float(np.hypot(dx, dy))
+
+        hits = [(distance(b), b) for b in self.boxes]
+        return [b for d, b in sorted(hits, key=lambda t: t[0]) if d <= radius]
+
+
+class ScreenReader:
+    def __init__(self, max_side: int = 1600):
+        from rapidocr import RapidOCR
+
+        self.name = "ocr:rapidocr"
+        self.max_side = max_side
+        self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+
+    def read(self, image: Image.Image) -> ScreenText:
+        scale = min(1.0, self.max_side / max(image.width, image.height))
+        small = image if scale == 1.0 else image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        )
+        result = self._engine(np.asarray(small.convert("RGB")))
+        boxes = []
+        for points, text, score in zip(result.boxes if result.boxes is not None else [],
+                                       result.txts or (), result.scores or (), strict=False):
+            xs, ys = points[:, 0] / scale, points[:, 1] / scale
+            boxes.append(TextBox(str(text), float(score),
+                                 (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))))
+        boxes.sort(key=lambda b: (b.box[1] // 10, b.box[0]))  # reading order
+        return ScreenText(tuple(boxes), image.width, image.height)
+
+    def encode(self, items: list[LoadedImage]) -> list[ScreenText]:
+        return [self.read(item.image) for item in items]

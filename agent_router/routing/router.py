@@ -1,0 +1,196 @@
+"""Signal-driven routing: compute every signal of a turn, fire the routes whose conditions hold,
+let priority then score pick one, and choose its model within the caller's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Modality, RouterConfig, RouteSpec
+from ..embeddings import Encoders, ScreenText
+from ..images import LoadedImage
+from ..turns import ChatMessage, latest_user_text
+from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
+from .exemplars import RouteIndex, keyword_hits
+from .image_kind import ClipKindClassifier, classify_by_heuristic
+from .selection import fits_context, select_model
+from .tokens import estimate_prompt_tokens
+
+SCREEN_TEXT_LIMIT = 2000
+SOFTMAX_TEMPERATURE = 0.05  # similarity gaps of ~0.1 read as a clear preference
+
+
+@dataclass(frozen=True)
+class Firing:
+    route: RouteSpec
+    score: float
+    why: str
+
+
+def config_digest(config: RouterConfig) -> str:
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+
+
+class Router:
+    def __init__(self, config: RouterConfig, encoders: Encoders):
+        self.config = config
+        self.encoders = encoders
+        examples = [e for r in config.routes for e in r.when.examples]
+        self.index = RouteIndex.build(config.routes, encoders.text.encode_sync(examples))
+        clip = encoders.clip_model
+        self.kinds = ClipKindClassifier(clip) if clip is not None else None
+        self.digest = config_digest(config)
+
+    async def route(
+        self,
+        messages: list[ChatMessage],
+        images: list[LoadedImage],
+        constraints: Constraints | None = None,
+    ) -> RoutingDecision:
+        signals, reasons = await self.signals(messages, images, constraints)
+        user_text = latest_user_text(messages)
+        firings = [f for r in self.config.routes if (f := self._fire(r, signals, user_text))]
+        winner = max(firings, key=lambda f: (f.route.priority, f.score), default=None)
+        if winner is None:
+            route_name, candidates = None, [self.config.defaults.model]
+            reasons.append("no route fired; using the default model")
+            confidence = self._default_confidence(signals)
+        else:
+            route_name, candidates = winner.route.name, winner.route.models
+            reasons.append(f"route {route_name!r} fired: {winner.why}")
+            beaten = sorted({f.route.name for f in firings} - {route_name})
+            if beaten:
+                reasons.append(f"also fired, lower priority or score: {', '.join(beaten)}")
+            confidence = self._confidence(winner, firings, signals)
+        needs = set(signals.modalities)
+        chosen = select_model(self.config, candidates, needs, signals.prompt_tokens, constraints)
+        reasons.extend(chosen.reasons)
+        reasons.append(f"chose {chosen.model!r}" + (f"; fallbacks {', '.join(chosen.fallbacks)}"
+                                                    if chosen.fallbacks else ""))
+        return RoutingDecision(
+            model=chosen.model, fallbacks=chosen.fallbacks, route=route_name,
+            confidence=round(confidence, 4), signals=signals, reasons=reasons,
+            rejected=chosen.rejected, config_digest=self.digest,
+        )
+
+    async def signals(
+        self, messages: list[ChatMessage], images: list[LoadedImage], constraints: Constraints | None
+    ) -> tuple[TurnSignals, list[str]]:
+        reasons: list[str] = []
+        text = latest_user_text(messages)
+        text_task = self.encoders.text.encode([text]) if text and len(self.index.matrix) else None
+        screens, clip_vectors = await asyncio.gather(self._read_screens(images),
+                                                     self._clip_vectors(images))
+        image_signals = []
+        for n, image in enumerate(images):
+            screen = screens[n] if screens else None
+            if clip_vectors is not None and self.kinds is not None:
+                result = self.kinds.classify(clip_vectors[n])
+            else:
+                result = classify_by_heuristic(image.image, screen)
+            image_signals.append(ImageSignal(
+                field=image.field, sha256=image.sha256, width=image.width, height=image.height,
+                kind=result.kind, kind_source=result.source, kind_scores=result.scores,
+                screen_text_chars=len(screen.text) if screen else 0,
+            ))
+        if images and self.kinds is None:
+            reasons.append("CLIP is not configured: image kinds come from screen text and pixel "
+                           "statistics")
+        screen_text = "\n".join(s.text for s in screens if s.text) if screens else ""
+        prompt_tokens = estimate_prompt_tokens(messages, images)
+        similarity = {}
+        if text_task is not None:
+            (vector,) = await text_task
+            similarity = self.index.similarity(vector)
+        modalities = [Modality.text] + ([Modality.image] if images else [])
+        signals = TurnSignals(
+            modalities=modalities,
+            image_count=len(images),
+            images=image_signals,
+            screen_text=screen_text[:SCREEN_TEXT_LIMIT],
+            prompt_tokens=prompt_tokens,
+            fits_context={m.name: fits_context(m, prompt_tokens) for m in self.config.models},
+            keyword_hits={r.name: hits for r in self.config.routes
+                          if (hits := keyword_hits(r.when.keywords, text, screen_text))},
+            similarity=similarity,
+            constraints=constraints,
+        )
+        return signals, reasons
+
+    async def _read_screens(self, images: list[LoadedImage]) -> list[ScreenText]:
+        if not images or self.encoders.ocr is None:
+            return []
+        return await self.encoders.ocr.encode(images)
+
+    async def _clip_vectors(self, images: list[LoadedImage]) -> list[np.ndarray] | None:
+        if not images or self.encoders.clip is None:
+            return None
+        return await self.encoders.clip.encode(images)
+
+    def _fire(self, route: RouteSpec, s: TurnSignals, text: str) -> Firing | None:
+        when = route.when
+        if not set(when.modalities) <= set(s.modalities):
+            return None
+        if when.image_kinds and not {i.kind for i in s.images} & set(when.image_kinds):
+            return None
+        if when.min_tokens is not None and s.prompt_tokens < when.min_tokens:
+            return None
+        if when.max_tokens is not None and s.prompt_tokens > when.max_tokens:
+            return None
+        gates = self._describe_gates(route, s)
+        if not when.has_text_condition:
+            return Firing(route, 1.0, gates or "no conditions")
+        similarity = s.similarity.get(route.name, 0.0)
+        hits = s.keyword_hits.get(route.name)
+        if hits:
+            return Firing(route, 1.0 + similarity, _join(gates, f"keywords {', '.join(hits)}"))
+        threshold = when.threshold if when.threshold is not None else self.config.defaults.threshold
+        if when.examples and similarity >= threshold:
+            return Firing(route, similarity,
+                          _join(gates, f"similarity {similarity:.3f} >= threshold {threshold:.2f}"))
+        return None
+
+    @staticmethod
+    def _describe_gates(route: RouteSpec, s: TurnSignals) -> str:
+        when, parts = route.when, []
+        if when.modalities:
+            parts.append(f"turn carries {', '.join(when.modalities)}")
+        if when.image_kinds:
+            kinds = sorted({i.kind for i in s.images} & set(when.image_kinds))
+            sources = sorted({i.kind_source for i in s.images if i.kind in kinds})
+            parts.append(f"image kind {', '.join(kinds)} (by {', '.join(sources)})")
+        if when.min_tokens is not None or when.max_tokens is not None:
+            parts.append(f"{s.prompt_tokens} prompt tokens within "
+                         f"[{when.min_tokens or 0}, {when.max_tokens or 'inf'}]")
+        return "; ".join(parts)
+
+    def _confidence(self, winner: Firing, firings: list[Firing], s: TurnSignals) -> float:
+        if not winner.route.when.has_text_condition:
+            kinds = winner.route.when.image_kinds
+            scores = [i.kind_scores.get(k, 0.0) for i in s.images for k in kinds]
+            return max(scores) if scores else 1.0
+        rivals = [f.score for f in firings
+                  if f.route.priority == winner.route.priority and f is not winner]
+        rivals += [v for name, v in s.similarity.items()
+                   if name != winner.route.name and name not in {f.route.name for f in firings}]
+        return _softmax_share(winner.score, rivals)
+
+    def _default_confidence(self, s: TurnSignals) -> float:
+        if not s.similarity:
+            return 1.0
+        return _softmax_share(self.config.defaults.threshold, list(s.similarity.values()))
+
+
+def _softmax_share(score: float, rivals: list[float]) -> float:
+    top = max([score, *rivals])
+    weights = [math.exp((v - top) / SOFTMAX_TEMPERATURE) for v in rivals]
+    mine = math.exp((score - top) / SOFTMAX_TEMPERATURE)
+    return mine / (mine + sum(weights))
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)

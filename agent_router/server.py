@@ -1,0 +1,38 @@
+"""The MCP server: one MCPServer whose lifespan holds the App, with tools from surface/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from mcp.server.mcpserver import MCPServer
+
+from .app import App, build_app
+from .config import RouterConfig
+from .surface import routing
+
+INSTRUCTIONS = (
+    "agent-router picks the model for each agent turn (route_turn) and explains why. "
+    "Pass the turn as chat messages; images as data URLs, file paths or MCP image content."
+)
+
+
+def build_server(config: RouterConfig | None = None, app: App | None = None) -> MCPServer:
+    """A server for a config, or around an App already built (tests share one across servers)."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[App]:
+        if app is not None:
+            yield app
+            return
+        built = await anyio.to_thread.run_sync(build_app, config)
+        try:
+            yield built
+        finally:
+            built.close()
+
+    server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
+    for module in (routing,):
+        module.register(server)
+    return server

@@ -1,0 +1,1 @@
+"""The MCP tools and resources, one module per concern, each with a register(server) function."""

@@ -1,0 +1,39 @@
+"""route_turn: the routing decision for one agent turn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from ..errors import InputError
+from ..images import load_images
+from ..routing import Constraints, RoutingDecision
+from ..turns import ChatMessage, parse_messages
+from .context import app_of, reports_input_errors
+
+
+def register(server: MCPServer) -> None:
+    @server.tool(annotations=ToolAnnotations(title="Route a turn", read_only_hint=True,
+                                             idempotent_hint=True, open_world_hint=False))
+    @reports_input_errors
+    async def route_turn(
+        messages: Annotated[list[ChatMessage], Field(
+            description="the turn as OpenAI-style chat messages; content is text or parts: "
+            "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
+            "or MCP ImageContent {type: image, data, mimeType}",
+        )],
+        ctx: Context,
+        constraints: Constraints | None = None,
+    ) -> RoutingDecision:
+        """Pick the model that should answer this turn, with fallbacks, the signals behind the
+        choice and reasons a person can read."""
+        app = app_of(ctx)
+        parsed = parse_messages(messages)
+        limits = app.config.defaults
+        images = load_images(parsed, limits.max_image_bytes, limits.max_image_pixels)
+        if not any(m.text().strip() for m in parsed) and not images:
+            raise InputError.single("messages", "the turn is empty: give text or an image")
+        return await app.router.route(parsed, images, constraints)

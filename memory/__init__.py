@@ -1,0 +1,1 @@
+"""Session memory in SQL (installed as agent_router.memory)."""

@@ -1,0 +1,1 @@
+"""Computer-use safety checks (installed as agent_router.safety)."""

@@ -1,0 +1,1 @@
+"""Tool selection and the MCP gateway (installed as agent_router.tools)."""
