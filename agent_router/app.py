@@ -19,6 +19,12 @@ class App:
     encoders: Encoders
     router: Router
 
+    async def start(self) -> None:
+        """Open what needs the event loop (databases, downstream servers)."""
+
+    async def aclose(self) -> None:
+        self.close()
+
     def close(self) -> None:
         self.encoders.close()
 

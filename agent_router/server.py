@@ -28,9 +28,10 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             return
         built = await anyio.to_thread.run_sync(build_app, config)
         try:
+            await built.start()
             yield built
         finally:
-            built.close()
+            await built.aclose()
 
     server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
     for module in (routing,):
