@@ -37,7 +37,8 @@ class LoadedImage:
 
 def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> LoadedImage:
     if len(data) > max_bytes:
-        raise InputError.single(where, f"image is {len(data)} bytes; the limit is {max_bytes}")
+        raise InputError.single(where, f"image is {len(data)} bytes; the limit is {max_bytes} bytes "
+                                "(scale it down, or raise defaults.max_image_bytes)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -47,8 +48,8 @@ def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> Lo
                 raise InputError.single(where, f"unsupported image format {fmt or 'unknown'}; {_FIX}")
             if img.width * img.height > max_pixels:
                 raise InputError.single(
-                    where, f"image is {img.width}x{img.height}; the limit is {max_pixels} pixels"
-                )
+                    where, f"image is {img.width}x{img.height}; the limit is {max_pixels} pixels "
+                    "(scale it down, or raise defaults.max_image_pixels)")
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
@@ -71,7 +72,7 @@ def _read_url(url: str, where: str, max_bytes: int) -> bytes:
     path = Path(unquote(parsed.path) if parsed.scheme == "file" else url).expanduser()
     try:
         if path.stat().st_size > max_bytes:
-            raise InputError.single(where, f"image file is larger than {max_bytes} bytes")
+            raise InputError.single(where, f"image file is larger than the limit of {max_bytes} bytes")
         return path.read_bytes()
     except OSError as exc:
         raise InputError.single(where, f"cannot read image file {str(path)!r}: {exc.strerror}") from None

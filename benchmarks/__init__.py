@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations behind docs/benchmarks.md (`make bench`)."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent_router.config import ClipSpec
+from agent_router.embeddings import ClipEncoder, ScreenReader, resolve_placement
+from agent_router.images import decode_image
+from builders import data_url, noise_photo, render_text_image
+
+
+def loaded(img, fmt="PNG"):
+    import base64
+
+    data = base64.b64decode(data_url(img, fmt).split(",", 1)[1])
+    return decode_image(data, "test", 10**8, 10**8)
+
+
+def test_clip_loads_a_checkpoint_and_embeds_both_towers_in_one_space(tiny_clip_files):
+    config_file, checkpoint = tiny_clip_files
+    spec = ClipSpec(model="tiny-clip", checkpoint=checkpoint, model_config_file=config_file)
+    clip = ClipEncoder(spec, resolve_placement("cpu"))
+    images = clip.encode([loaded(noise_photo(seed=1)), loaded(noise_photo(seed=2))])
+    texts = clip.encode_text(["a photo", "a screenshot"])
+    assert images[0].shape == texts[0].shape == (32,)
+    assert np.linalg.norm(images[0]) == pytest.approx(1, abs=1e-4)
+    assert not np.allclose(images[0], images[1])
+    # Deterministic: the same checkpoint gives the same vectors.
+    again = ClipEncoder(spec, resolve_placement("cpu")).encode([loaded(noise_photo(seed=1))])
+    assert np.allclose(images[0], again[0], atol=1e-5)
+
+
+def test_clip_needs_weights_named_explicitly():
+    with pytest.raises(ValueError, match="checkpoint"):
+        ClipEncoder(ClipSpec(model="ViT-B-32"), resolve_placement("cpu"))
+
+
+def test_screen_reader_finds_text_and_where_it_is():
+    img = render_text_image(["Account settings", "", "", "Delete account"], size=(800, 400))
+    screen = ScreenReader().read(img)
+    assert "Account settings" in screen.text and "Delete account" in screen.text
+    delete = next(b for b in screen.boxes if "Delete" in b.text)
+    x, y = (delete.box[0] + delete.box[2]) // 2, (delete.box[1] + delete.box[3]) // 2
+    assert screen.near(x, y, 5)[0] is delete
+    assert 0 < screen.coverage < 0.5
+
+
+def test_screen_reader_on_a_photo_reads_little():
+    screen = ScreenReader().read(noise_photo())
+    assert len(screen.text) < 20
