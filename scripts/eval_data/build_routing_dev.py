@@ -356,17 +356,18 @@ def build_vision() -> list[dict]:
 
 
 # --------------------------------------------------------------------------- documents
-PDF_PLAN = [  # (pdf, number of pages taken at a fixed stride starting from page 1)
-    ("/usr/share/doc/4ti2/4ti2_manual.pdf", 4),
-    ("/usr/share/doc/camlidl/camlidl-1.04.doc.pdf", 3),
-    ("/usr/share/doc/debmake-doc/debmake-doc.en.pdf", 4),
-    ("/usr/share/doc/debmake-doc/debmake-doc.de.pdf", 2),
-    ("/usr/share/doc/debmake-doc/debmake-doc.ja.pdf", 2),
-    ("/usr/share/doc/debmake-doc/debmake-doc.ru.pdf", 2),
-    ("/usr/share/doc/debmake-doc/debmake-doc.zh-cn.pdf", 2),
-    ("/usr/share/doc/gutenprint-doc/gutenprint-users-manual.pdf", 4),
-    ("/usr/share/doc/libtasn1-doc/libtasn1.pdf", 3),
-    ("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf", 2),
+PDF_PLAN = [  # (pdf, number of pages taken at a fixed stride, include the cover page)
+    ("/usr/share/doc/4ti2/4ti2_manual.pdf", 4, True),
+    ("/usr/share/doc/camlidl/camlidl-1.04.doc.pdf", 3, True),
+    ("/usr/share/doc/debmake-doc/debmake-doc.en.pdf", 4, True),
+    # the translations share the English cover page, so only body pages are taken
+    ("/usr/share/doc/debmake-doc/debmake-doc.de.pdf", 2, False),
+    ("/usr/share/doc/debmake-doc/debmake-doc.ja.pdf", 2, False),
+    ("/usr/share/doc/debmake-doc/debmake-doc.ru.pdf", 2, False),
+    ("/usr/share/doc/debmake-doc/debmake-doc.zh-cn.pdf", 2, False),
+    ("/usr/share/doc/gutenprint-doc/gutenprint-users-manual.pdf", 4, True),
+    ("/usr/share/doc/libtasn1-doc/libtasn1.pdf", 3, True),
+    ("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf", 2, True),
 ]
 
 
@@ -378,20 +379,36 @@ def _pdf_pages(pdf: str) -> int:
 def build_documents() -> list[dict]:
     items = []
     tmp = Path(tempfile.mkdtemp())
-    for pdf, n in PDF_PLAN:
+    for pdf, n, cover in PDF_PLAN:
         total = _pdf_pages(pdf)
-        # page 1 (the cover), then n-1 pages spread through the body at a fixed stride
-        pages = sorted({1} | {min(total, 1 + (k * total) // n + total // (3 * n)) for k in range(1, n)})
+        # the cover (page 1) if wanted, then pages spread through the body at a fixed stride
+        if cover:
+            pages = [1] + [1 + (k * total) // n + total // (3 * n) for k in range(1, n)]
+        else:
+            pages = [1 + (k * total) // (n + 1) + total // (3 * n) for k in range(1, n + 1)]
         deb = deb_of(pdf)
         stem = Path(pdf).stem
         for p in pages:
-            prefix = tmp / f"{stem}_{p}"
-            subprocess.run(["pdftoppm", "-r", "100", "-f", str(p), "-l", str(p), "-singlefile",
-                            "-png", pdf, str(prefix)], check=True)
-            im = Image.open(str(prefix) + ".png")
-            rel = save_jpeg(im, f"documents/{stem}_p{p:03d}.jpg", max_side=1400)
-            items.append({"id": f"pdf:{Path(pdf).name}#p{p}", "route": "documents",
-                          "source": f"{deb}, {pdf}, page {p} of {total}, rendered with pdftoppm -r 100, JPEG q85",
+            # a page that is almost blank (a chapter opener, an empty verso) is replaced by
+            # the next page, up to 12 pages on
+            # (if all of them are, the one with the most ink)
+            best = None
+            for q in range(p, min(total, p + 12) + 1):
+                prefix = tmp / f"{stem}_{q}"
+                subprocess.run(["pdftoppm", "-r", "100", "-f", str(q), "-l", str(q), "-singlefile",
+                                "-png", pdf, str(prefix)], check=True)
+                im = Image.open(str(prefix) + ".png").convert("RGB")
+                gray = im.convert("L")
+                ink = sum(gray.histogram()[:200]) / (im.size[0] * im.size[1])
+                if best is None or ink > best[0]:
+                    best = (ink, q, im)
+                if ink >= 0.01 or q == 1:
+                    best = (ink, q, im)
+                    break
+            _, q, im = best
+            rel = save_jpeg(im, f"documents/{stem}_p{q:03d}.jpg", max_side=1400)
+            items.append({"id": f"pdf:{Path(pdf).name}#p{q}", "route": "documents",
+                          "source": f"{deb}, {pdf}, page {q} of {total}, rendered with pdftoppm -r 100, JPEG q85",
                           "text": None, "image": rel})
     sk = wheel("scikit-image")
     skv = WHEELS["scikit-image"][0]
@@ -483,7 +500,7 @@ APP_SCENARIOS = [
     ("galculator", (1024, 768), [["galculator"]], 5, "galculator (GTK calculator)"),
     ("mousepad_services", (1280, 800), [["mousepad", "/etc/services"]], 6, "mousepad editor opened on /etc/services"),
     ("idle_shell", (1280, 800), [["idle-python3.11"]], 6, "IDLE (Python 3.11) shell window"),
-    ("xman", (1024, 768), [["xman", "-geometry", "+200+150"]], 3, "xman"),
+    ("xman", (1024, 768), [["xman", "-notopbox", "-geometry", "800x600+100+60"]], 4, "xman manual page browser"),
     ("xterm_df_free_ps", (1440, 900), [XT + ["-geometry", "140x50+20+20", "-e", "bash", "-c",
                                               "df -h; echo; free -m; echo; ps aux | head -25; exec sleep 120"]], 3,
      "xterm running `df -h; free -m; ps aux | head -25`"),
@@ -506,13 +523,16 @@ def build_app_shots(tmp: Path) -> list[dict]:
     twmrc.write_text(TWMRC)
     display = ":93"
     for sid, size, cmds, wait, desc in APP_SCENARIOS:
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
+        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp", "-noreset"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs = []
         env = dict(os.environ, DISPLAY=display, HOME=str(tmp), TERM="xterm", LANG="C.UTF-8")
         try:
-            time.sleep(1.5)
-            subprocess.run(["xsetroot", "-solid", "#3a6ea5"], env=env)
+            for _ in range(50):  # wait until the X server answers
+                if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
+                    break
+                time.sleep(0.2)
+            subprocess.run(["xsetroot", "-solid", "#3a6ea5"], env=env, check=True)
             procs.append(subprocess.Popen(["twm", "-f", str(twmrc)], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             time.sleep(0.7)
