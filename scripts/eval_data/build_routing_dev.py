@@ -59,12 +59,14 @@ and tests/eval/images/{photos,documents,screenshots}/.  Prints per-route counts 
 from __future__ import annotations
 
 import ast
+import contextlib
 import gzip
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -567,8 +569,8 @@ def build_documents() -> list[dict]:
 
 # --------------------------------------------------------------------------- computer_use
 HTML_PLAN = [  # (directory under /usr/share/doc, how many pages at a fixed stride)
-    ("python3.11", 8),
-    ("nodejs", 5),
+    ("python3.11", 6),
+    ("nodejs", 4),
     ("debmake-doc", 4),
     ("valgrind", 3),
     ("libxslt1-dev", 2),
@@ -778,6 +780,60 @@ APP_SCENARIOS = [
         "xterm running the python3 REPL",
     ),
 ]
+# A real Chromium browser window (tabs, address bar) under Xvfb; "{profile}" is replaced by
+# a fresh profile folder.  --test-type hides the --no-sandbox warning bar.
+CHROMIUM_WINDOW = [
+    "chromium",
+    "--no-sandbox",
+    "--test-type",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--password-store=basic",
+    "--user-data-dir={profile}",
+    "--window-position=0,0",
+]
+BROWSER_SCENARIOS = [
+    (
+        "browser_python_tutorial",
+        (1440, 900),
+        ["file:///usr/share/doc/python3.11/html/tutorial/index.html"],
+    ),
+    ("browser_doc_listing", (1280, 800), ["file:///usr/share/doc/"]),
+    (
+        "browser_debmake_index",
+        (1024, 768),
+        ["file:///usr/share/doc/debmake-doc/html/index.en.html"],
+    ),
+    ("browser_valgrind_manual", (1280, 800), ["file:///usr/share/doc/valgrind/html/manual.html"]),
+    (
+        "browser_two_tabs_python",
+        (1440, 900),
+        [
+            "file:///usr/share/doc/python3.11/html/library/index.html",
+            "file:///usr/share/doc/python3.11/html/library/os.html",
+        ],
+    ),
+    ("browser_nodejs_api_index", (1024, 768), ["file:///usr/share/doc/nodejs/api/index.html"]),
+]
+for _sid, _size, _urls in BROWSER_SCENARIOS:
+    APP_SCENARIOS.append(
+        (
+            _sid,
+            _size,
+            [CHROMIUM_WINDOW + [f"--window-size={_size[0]},{_size[1]}", *_urls]],
+            8,
+            "a browser window of Debian chromium "
+            + _chromium_version()
+            + " showing "
+            + " and ".join(u[len("file://") :] for u in _urls)
+            + (" in two tabs" if len(_urls) > 1 else ""),
+        )
+    )
 TWMRC = 'RandomPlacement\nUsePPosition "on"\nNoGrabServer\n'
 
 
@@ -815,13 +871,20 @@ def build_app_shots(tmp: Path) -> list[dict]:
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
             )
             time.sleep(0.7)
             for c in cmds:
+                profile = tempfile.mkdtemp(dir=tmp)
+                c = [a.replace("{profile}", profile) for a in c]
                 procs.append(
                     subprocess.Popen(
-                        c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                        c,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                        start_new_session=True,
                     )
                 )
                 time.sleep(0.8)
@@ -834,21 +897,23 @@ def build_app_shots(tmp: Path) -> list[dict]:
                     "id": f"xapp:{sid}",
                     "route": "computer_use",
                     "source": f"screenshot of {desc} under Xvfb {size[0]}x{size[1]} with twm "
-                    f"(Debian bookworm packages: x11-apps, xterm, twm, galculator, mousepad, "
-                    f"idle-python3.11), captured with ImageMagick `import -window root`, "
-                    f"PNG reduced to 256 colours",
+                    "(Debian bookworm packages), captured with ImageMagick "
+                    "`import -window root`, PNG reduced to 256 colours",
                     "text": None,
                     "image": rel,
                 }
             )
         finally:
             for p in reversed(procs):
-                p.terminate()
+                # each program runs in its own session: end its whole group (chromium forks)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGTERM)
             for p in procs:
                 try:
                     p.wait(timeout=5)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(p.pid, signal.SIGKILL)
             xvfb.terminate()
             xvfb.wait(timeout=10)
             time.sleep(0.5)
