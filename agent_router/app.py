@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
+from .memory import MemoryStore
+from .pools import Dispatcher
 from .routing import Router
+from .safety.checker import SafetyChecker
+from .tools.gateway import Gateway
 
 log = logging.getLogger("agent_router")
 
@@ -18,11 +22,39 @@ class App:
     config: RouterConfig
     encoders: Encoders
     router: Router
+    tools: Gateway | None = None
+    safety: SafetyChecker | None = None
+    memory: MemoryStore | None = None
+    memory_down: str | None = None  # why memory is off when the config enables it
+    pools: Dispatcher | None = None
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers)."""
+        if self.tools is not None:
+            await self.tools.start()
+        if self.config.memory.enabled and self.memory is None:
+            await self.open_memory()
+        if self.pools is not None and self.pools.client is None:
+            await self.pools.start()
+
+    async def open_memory(self) -> None:
+        """A database that cannot be opened leaves routing up, with memory off and the reason
+        kept for every decision that asked for it."""
+        try:
+            self.memory = await MemoryStore.open(self.config.memory, self.config.models,
+                                                 self.encoders.text, self.encoders.ocr)
+            self.memory_down = None
+        except Exception as exc:  # noqa: BLE001 - any driver error means the same: no memory
+            self.memory_down = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
+            log.error("session memory is off: %s", self.memory_down)
 
     async def aclose(self) -> None:
+        if self.pools is not None:
+            await self.pools.aclose()
+        if self.memory is not None:
+            await self.memory.aclose()
+        if self.tools is not None:
+            await self.tools.aclose()
         self.close()
 
     def close(self) -> None:
@@ -45,4 +77,8 @@ def build_app(config: RouterConfig | None = None) -> App:
     router = Router(config, encoders)
     log.info("router ready: %d models, %d routes, encoders on %s",
              len(config.models), len(config.routes), encoders.placement.device)
-    return App(config, encoders, router)
+    text = encoders.text.encoder
+    tools = Gateway(config.tools, text.encode, text.name)
+    strongest = max(config.models, key=lambda m: m.quality).name
+    safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
+    return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))

@@ -10,7 +10,7 @@ from mcp.server.mcpserver import MCPServer
 
 from .app import App, build_app
 from .config import RouterConfig
-from .surface import routing
+from .surface import memory, pools, routing, safety, tools
 
 INSTRUCTIONS = (
     "agent-router picks the model for each agent turn (route_turn) and explains why. "
@@ -34,6 +34,6 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             await built.aclose()
 
     server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
-    for module in (routing,):
+    for module in (routing, tools, safety, memory, pools):
         module.register(server)
     return server

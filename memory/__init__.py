@@ -1,1 +1,15 @@
-"""Session memory in SQL (installed as agent_router.memory)."""
+"""Session memory in SQL (installed as agent_router.memory): every turn recorded durably,
+context fitted to a model's window, recall by meaning, export and import as JSON Lines."""
+
+from .records import (
+           ContextResult,
+           MemoryTier,
+           RecallHit,
+           SessionSummary,
+           ToolCallRecord,
+           TurnRecord,
+)
+from .store import MemoryStore, MemoryUnavailable
+
+__all__ = ["ContextResult", "MemoryStore", "MemoryTier", "MemoryUnavailable", "RecallHit",
+           "SessionSummary", "ToolCallRecord", "TurnRecord"]

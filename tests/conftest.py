@@ -4,12 +4,18 @@ built once per session: loading encoders dominates test time otherwise."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agent_router.app import App, build_app
 from agent_router.config import RouterConfig, default_config
+
+# Servers that tests start in process keep session memory in a temporary file, not the user's.
+os.environ.setdefault("AGENT_ROUTER_MEMORY_URL", "sqlite+aiosqlite:///"
+                      f"{tempfile.mkdtemp(prefix='agent-router-memory-')}/memory.db")
 
 TINY_CLIP = {
     "embed_dim": 32,

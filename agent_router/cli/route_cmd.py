@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..routing import RoutingDecision
 from .common import add_config_option, config_or_exit
+
+if TYPE_CHECKING:  # routing loads torch; other commands should not wait for it
+    from ..routing import RoutingDecision
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:

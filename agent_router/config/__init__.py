@@ -13,7 +13,8 @@ import yaml
 from pydantic import Field, ValidationError
 
 from ..errors import format_loc
-from .pools import PoolSpec, PoolTemperature
+from .memory import MemorySpec
+from .pools import DispatchSpec, PoolSpec, PoolTemperature, pool_issues
 from .routing import (
     ClipSpec,
     Cost,
@@ -28,6 +29,8 @@ from .routing import (
     Strict,
     TextEncoderSpec,
 )
+from .safety import SafetySpec
+from .tools import ToolsSpec
 
 __all__ = [
     "ClipSpec",
@@ -35,9 +38,11 @@ __all__ = [
     "ConfigIssue",
     "Cost",
     "Defaults",
+    "DispatchSpec",
     "EncodersSpec",
     "ImageKind",
     "Modality",
+    "MemorySpec",
     "ModelSpec",
     "OcrSpec",
     "PoolSpec",
@@ -45,8 +50,10 @@ __all__ = [
     "RouteSpec",
     "RouteWhen",
     "RouterConfig",
+    "SafetySpec",
     "Severity",
     "TextEncoderSpec",
+    "ToolsSpec",
     "default_config",
     "load_config",
     "parse_config",
@@ -81,6 +88,10 @@ class RouterConfig(Strict):
     pools: list[PoolSpec] = Field(default_factory=list)
     routes: list[RouteSpec] = Field(default_factory=list)
     defaults: Defaults
+    memory: MemorySpec = Field(default_factory=MemorySpec)
+    tools: ToolsSpec = Field(default_factory=ToolsSpec)
+    safety: SafetySpec = Field(default_factory=SafetySpec)
+    dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:
@@ -94,6 +105,9 @@ class RouterConfig(Strict):
         yield from _duplicates("models", [m.name for m in self.models])
         yield from _duplicates("routes", [r.name for r in self.routes])
         yield from _duplicates("pools", [p.name for p in self.pools])
+        for path, message in self.safety.conflicts():
+            yield ConfigIssue(path, message)
+        yield from _duplicates("tools.servers", [s.name for s in self.tools.servers])
         if self.defaults.model not in known:
             yield ConfigIssue("defaults.model", _unknown(self.defaults.model, known))
         for i, route in enumerate(self.routes):
@@ -110,6 +124,9 @@ class RouterConfig(Strict):
             for j, name in enumerate(pool.models):
                 if name not in known:
                     yield ConfigIssue(f"pools[{i}].models[{j}]", _unknown(name, known))
+        for path, message in pool_issues(self.pools, self.dispatch, known,
+                                         {r.name for r in self.routes}):
+            yield ConfigIssue(path, message)
 
 
 def _unknown(name: str, known: set[str]) -> str:

@@ -57,3 +57,5 @@ class RoutingDecision(BaseModel):
     reasons: list[str]
     rejected: dict[str, str] = Field(default_factory=dict, description="model -> why it was not chosen")
     config_digest: str = Field(description="identifies the configuration that decided")
+    memory: str | None = Field(None, description="what session memory did with this turn: "
+                               "recorded, a retry already stored, or why it was not recorded")

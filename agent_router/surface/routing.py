@@ -13,6 +13,7 @@ from ..images import load_images
 from ..routing import Constraints, RoutingDecision
 from ..turns import ChatMessage, parse_messages
 from .context import app_of, reports_input_errors
+from .memory import check_memory_ids, remember_turn
 
 
 def register(server: MCPServer) -> None:
@@ -27,13 +28,23 @@ def register(server: MCPServer) -> None:
         )],
         ctx: Context,
         constraints: Constraints | None = None,
+        session_id: Annotated[str | None, Field(
+            description="record this turn in the named session (created when new) so "
+            "get_context and recall can use it")] = None,
+        turn_id: Annotated[str | None, Field(
+            description="idempotency key: a retry with the same turn_id is not stored twice",
+        )] = None,
+        agent_id: Annotated[str | None, Field(
+            description="the agent the session belongs to")] = None,
     ) -> RoutingDecision:
         """Pick the model that should answer this turn, with fallbacks, the signals behind the
         choice and reasons a person can read."""
         app = app_of(ctx)
+        check_memory_ids(session_id, turn_id, agent_id)
         parsed = parse_messages(messages)
         limits = app.config.defaults
         images = load_images(parsed, limits.max_image_bytes, limits.max_image_pixels)
         if not any(m.text().strip() for m in parsed) and not images:
             raise InputError.single("messages", "the turn is empty: give text or an image")
-        return await app.router.route(parsed, images, constraints)
+        decision = await app.router.route(parsed, images, constraints)
+        return await remember_turn(app, session_id, turn_id, agent_id, parsed, images, decision)

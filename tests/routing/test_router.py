@@ -43,7 +43,7 @@ async def test_the_routed_text_is_the_latest_user_message(route):
 
 async def test_small_talk_goes_to_the_small_model(route):
     d = await route([user("hi there, how is your day going?")])
-    assert d.route == "chat"
+    assert d.route == "general"
     assert d.model == "small-chat"
 
 

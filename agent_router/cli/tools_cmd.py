@@ -1,0 +1,75 @@
+"""agent-router tools list|search "query"|sync: the catalog of the configured MCP servers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from ..errors import InputError
+from .common import add_config_option, config_or_exit
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("tools", help="list, search or re-index downstream MCP tools")
+    sub = parser.add_subparsers(dest="tools_command", required=True)
+    listing = sub.add_parser("list", help="every tool of every configured source")
+    listing.add_argument("--server", action="append", help="only this server (repeatable)")
+    search = sub.add_parser("search", help="the tools select_tools would pick for QUERY")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--server", action="append", help="only this server (repeatable)")
+    search.add_argument("--max-tokens", type=int, help="budget for the definitions")
+    sync = sub.add_parser("sync", help="connect, list and embed; report each server")
+    sync.add_argument("--server", help="only this server")
+    for command in (listing, search, sync):
+        command.add_argument("--json", action="store_true", help="print JSON")
+        add_config_option(command)
+        command.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..app import build_app
+
+    app = build_app(config_or_exit(args.config))
+    try:
+        return asyncio.run(_run(app, args))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+
+
+async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imported lazily
+    gateway = app.tools
+    await gateway.start()
+    try:
+        if args.tools_command == "sync":
+            report = await gateway.sync(args.server)
+            print(json.dumps(report, indent=2) if args.json else
+                  "\n".join(f"{k}: {v}" for k, v in report.items()))
+            print(f"{len(gateway.index)} tools indexed, {gateway.store.embedded} texts embedded, "
+                  f"cache {gateway.store.path}", file=sys.stderr)
+        elif args.tools_command == "list":
+            tools = [t for t in gateway.index.tools if not args.server or t.server in args.server]
+            if args.json:
+                print(json.dumps([t.definition() for t in tools], indent=2))
+            for t in tools if not args.json else ():
+                flags = "read-only" if t.hints.read_only else (
+                    "destructive" if t.hints.is_destructive else "writes")
+                print(f"{t.key:<40} {flags:<11} {t.description.splitlines()[0][:80] if t.description else ''}")
+        else:
+            (vector,) = await app.encoders.text.encode([args.query])
+            picked = gateway.select(args.query, vector, args.k,
+                                    args.max_tokens or gateway.spec.max_tokens, args.server)
+            if args.json:
+                print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools],
+                                 indent=2))
+            for r in picked.tools if not args.json else ():
+                print(f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "
+                      f"lexical {r.lexical:.3f}  {r.tool.tokens} tokens")
+    finally:
+        await gateway.aclose()
+    return 0

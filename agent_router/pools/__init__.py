@@ -1,0 +1,7 @@
+"""Warm and cold model pools: a live view of every model endpoint, and dispatch of turns to them."""
+
+from .dispatcher import Dispatcher, DispatchFailed, NoEndpoint
+from .results import Attempt, CascadeStep, DispatchOutcome, EndpointStatus
+
+__all__ = ["Attempt", "CascadeStep", "DispatchFailed", "DispatchOutcome", "Dispatcher",
+           "EndpointStatus", "NoEndpoint"]

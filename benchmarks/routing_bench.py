@@ -1,0 +1,118 @@
+"""route_turn latency (in process and over stdio) and throughput with 32 concurrent callers."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from mcp import Client, StdioServerParameters
+
+from agent_router.app import App, build_app
+from agent_router.images import load_images
+from agent_router.turns import parse_messages
+
+from .routing_eval import DEV_SET, evaluate, load_dev_set
+from .stats import summary_ms
+
+CALLERS = 32
+
+
+def distinct_texts(n: int) -> list[str]:
+    """Real turns from the dev set, each made unique so no cache answers for the encoder."""
+    base = [i.text[:400] for i in load_dev_set() if i.image is None and len(i.text) < 4000]
+    return [f"{base[k % len(base)]} (request {k})" for k in range(n)]
+
+
+def screenshot_paths() -> list[str]:
+    return sorted(str(DEV_SET.parent / i.image) for i in load_dev_set() if i.route == "computer_use")
+
+
+def turn(text: str, image: str | None = None) -> list[dict]:
+    if image is None:
+        return [{"role": "user", "content": text}]
+    return [{"role": "user", "content": [{"type": "text", "text": text},
+                                         {"type": "image_url", "image_url": {"url": image}}]}]
+
+
+async def route_once(app: App, messages: list[dict]) -> None:
+    parsed = parse_messages(messages)
+    limits = app.config.defaults
+    await app.router.route(parsed, load_images(parsed, limits.max_image_bytes, limits.max_image_pixels))
+
+
+async def sequential(app: App, texts: list[str]) -> list[float]:
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        await route_once(app, turn(text))
+        times.append(time.perf_counter() - start)
+    return times
+
+
+async def concurrent(app: App, turns: list[list[dict]]) -> float:
+    """Turns per second with CALLERS callers each sending its share back to back."""
+    queue = list(turns)
+
+    async def caller() -> None:
+        while queue:
+            await route_once(app, queue.pop())
+
+    start = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(CALLERS)))
+    return len(turns) / (time.perf_counter() - start)
+
+
+async def over_stdio(texts: list[str]) -> list[float]:
+    cli = str(Path(sys.executable).with_name("agent-router"))
+    times = []
+    async with Client(StdioServerParameters(command=cli, args=["serve"])) as client:
+        await client.call_tool("route_turn", {"messages": turn("warm up")})
+        for text in texts:
+            start = time.perf_counter()
+            result = await client.call_tool("route_turn", {"messages": turn(text)})
+            times.append(time.perf_counter() - start)
+            assert not result.is_error, result.content
+    return times
+
+
+async def measure(app: App) -> str:
+    texts = distinct_texts(1400)
+    await sequential(app, texts[:20])  # warm-up
+    local = await sequential(app, texts[20:420])
+    stdio = await over_stdio(texts[420:820])
+    local2 = await sequential(app, texts[820:1220])  # again, to bracket the stdio run
+    text_tps = await concurrent(app, [turn(t) for t in texts[1220:1400] + texts[:200]])
+    shots = screenshot_paths()[:CALLERS]
+    shot_tps = await concurrent(app, [turn("What should I do next?", s) for s in shots])
+    p50, p99 = summary_ms(local + local2)
+    s50, s99 = summary_ms(stdio)
+    evaluation = await evaluate(app, load_dev_set())
+    stats = app.encoders.text.batcher.stats
+    return "\n".join([
+        "| measure | figure |", "|---|---:|",
+        f"| route_turn in process, text, distinct inputs: p50 | {p50:.2f} ms |",
+        f"| route_turn in process, text: p99 | {p99:.2f} ms |",
+        f"| route_turn over stdio (MCP client round trip): p50 | {s50:.2f} ms |",
+        f"| route_turn over stdio: p99 | {s99:.2f} ms |",
+        f"| stdio overhead over in process, p50 | {s50 - p50:.2f} ms |",
+        f"| throughput, {CALLERS} concurrent callers, text | {text_tps:.0f} turns/s |",
+        f"| throughput, {CALLERS} concurrent callers, one distinct 1280x800-class screenshot each "
+        f"(OCR on CPU) | {shot_tps:.1f} turns/s |",
+        f"| text encoder batches: largest / mean size | {stats.largest} / "
+        f"{stats.items / max(1, stats.passes):.1f} |",
+        "", "### Routing accuracy on tests/eval/routing_dev.jsonl", "", evaluation.markdown(),
+    ])
+
+
+def main() -> None:
+    app = build_app()
+    try:
+        print(asyncio.run(measure(app)))
+    finally:
+        app.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Runs the detectors over an action or an observation and folds their findings into a
+verdict. It fails closed: an action that cannot be parsed and a detector that errors both give
+`confirm` with the reason, never `allow`; only a confirmation from the owner lifts a confirm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from ..config import Defaults
+from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, same_name
+from ..embeddings import Encoders, ScreenReader
+from ..errors import InputError
+from ..images import LoadedImage, load_images
+from ..trust import Integrity
+from ..turns import ChatMessage, ImageUrl, ImageUrlPart
+from .actions import (
+    Action,
+    Click,
+    FileWrite,
+    Navigate,
+    Passive,
+    SendMessage,
+    Shell,
+    ToolCallAction,
+    TypeText,
+    action_words,
+    describe,
+    parse_action,
+)
+from .categories import categories_of
+from .detectors import deputy, navigation, secrets, shell
+from .detectors.escalation import EscalationDetector
+from .detectors.injection import InjectionDetector
+from .findings import Evidence, Finding, Outcome, clip_text
+from .verdict import ObservationReport, Verdict
+
+log = logging.getLogger("agent_router.safety")
+Detector = Callable[[], Awaitable[list[Finding]]]
+
+
+class SafetyChecker:
+    def __init__(self, spec: SafetySpec, encoders: Encoders, limits: Defaults,
+                 escalate_to: str | None = None):
+        self.spec = spec
+        self.limits = limits
+        self.escalate_to = escalate_to
+        self.text = encoders.text
+        self.reader: ScreenReader | None = encoders.ocr.encoder if encoders.ocr else None  # type: ignore[assignment]
+        self._ocr_lock = threading.Lock()  # one OCR engine, one caller at a time
+        self.injection = InjectionDetector(encoders.text, spec.injection_threshold,
+                                           spec.max_text_chars)
+        self.escalation = EscalationDetector(encoders.text, spec.escalation_threshold)
+
+    async def check_action(self, raw: Any, agent_id: str | None = None,
+                           user_texts: list[str] | None = None) -> Verdict:
+        try:
+            action = parse_action(raw)
+        except InputError as exc:
+            finding = Finding(rule="action.unparsed", outcome=Outcome.confirm, risk=0.5,
+                              message=f"the action could not be read: {exc}",
+                              evidence=Evidence(text=clip_text(str(exc)), field="action"))
+            return self._verdict(None, [finding], "do something that could not be read")
+        policy = self.spec.policy(agent_id)
+        findings: list[Finding] = []
+        target: list[str] = []
+        for name, detector in self._detectors(action, policy, user_texts or [], target):
+            try:
+                findings.extend(await detector())
+            except Exception as exc:  # a broken detector must not turn into an allow
+                log.exception("safety detector %s failed", name)
+                findings.append(Finding(
+                    rule=f"{name}.error", outcome=Outcome.confirm, risk=0.5,
+                    message=f"the {name} check failed ({exc.__class__.__name__}); a person "
+                            "should decide", evidence=Evidence(detail={"error": str(exc)[:200]})))
+        findings.extend(_categories(action, policy, target))
+        findings = [f for f in findings if f.category is None or f.category in policy.confirm]
+        findings.extend(_trust(action, findings))
+        return self._verdict(action, findings, describe(action), target[0] if target else None)
+
+    async def check_observation(self, content: str,
+                                integrity: Integrity = Integrity.external) -> ObservationReport:
+        findings = await self.injection.scan(content, "content")
+        flagged = bool(findings)
+        return ObservationReport(flagged=flagged, findings=findings,
+                                 integrity=Integrity.hostile if flagged else integrity,
+                                 risk=max((f.risk for f in findings), default=0.0))
+
+    def _detectors(self, action: Action, policy: AgentPolicy, user_texts: list[str],
+                   target: list[str]) -> list[tuple[str, Detector]]:
+        ctx = action.context
+        protected = self.spec.protected_domains
+        runs: list[tuple[str, Detector]] = []
+
+        def add(name: str, fn: Callable[[], list[Finding]]) -> None:
+            async def run() -> list[Finding]:
+                return fn()
+            runs.append((name, run))
+
+        if isinstance(action, Shell):
+            add("shell", lambda: shell.check_shell(action.command))
+        if isinstance(action, Navigate):
+            add("navigation", lambda: navigation.check_navigation(action.url, policy, protected))
+        if ctx.url and not isinstance(action, Passive | Navigate):
+            add("page", lambda: _page_findings(ctx.url or "", policy, protected))
+        if ctx.app:
+            add("app", lambda: _listed(ctx.app or "", policy.allowed_apps, policy.blocked_apps,
+                                       "app", "action.context.app"))
+        if isinstance(action, ToolCallAction):
+            if action.server:
+                add("server", lambda: _listed(action.server or "", policy.allowed_servers,
+                                              policy.blocked_servers, "server", "action.server"))
+            add("secrets", lambda: list(secrets.check_outbound(
+                str(action.arguments), None, policy, "action.arguments")))
+        if isinstance(action, TypeText):
+            domain = navigation.host_of(ctx.url) if ctx.url else None
+            add("secrets", lambda: list(secrets.check_outbound(action.text, domain, policy,
+                                                                "action.text")))
+        if isinstance(action, SendMessage):
+            add("secrets", lambda: _message_findings(action, policy))
+        if isinstance(action, FileWrite):
+            add("file", lambda: _file_findings(action))
+        if isinstance(action, Click | TypeText) and (ctx.screenshot or ctx.focused_label):
+            runs.append(("deputy", lambda: self._deputy(action, target)))
+        if ctx.screen_text:
+            runs.append(("injection", lambda: self.injection.scan(
+                ctx.screen_text or "", "action.context.screen_text")))
+        if user_texts:
+            runs.append(("escalation", lambda: self.escalation.scan(user_texts)))
+        return runs
+
+    async def _deputy(self, action: Click | TypeText, target: list[str]) -> list[Finding]:
+        ctx = action.context
+        read = None
+        if ctx.screenshot and isinstance(action, Click) and self.reader is not None:
+            try:
+                image = _screenshot(ctx.screenshot, self.limits)
+            except InputError as exc:
+                return [Finding(rule="deputy.screenshot_unreadable", outcome=Outcome.confirm,
+                                risk=0.5, message=f"the screenshot could not be read: {exc}",
+                                evidence=Evidence(field="action.context.screenshot"))]
+            read = await anyio.to_thread.run_sync(self._read, image, action.x, action.y)
+        label = read or ctx.focused_label
+        if not label:
+            return []
+        target.append(label)
+        if not ctx.intent:
+            return []
+        return await deputy.compare(label, ctx.intent, self.text,
+                                    "action.context.screenshot" if read else
+                                    "action.context.focused_label")
+
+    def _read(self, image: LoadedImage, x: int, y: int) -> str | None:
+        assert self.reader is not None
+        with self._ocr_lock:
+            return deputy.read_target(self.reader, image.image, x, y, self.spec.deputy_radius)
+
+    def _verdict(self, action: Action | None, findings: list[Finding], what: str,
+                 target: str | None = None) -> Verdict:
+        decision = max((f.outcome for f in findings), key=lambda o: o.rank, default=Outcome.allow)
+        confirmation = action.context.confirmation if action is not None else None
+        rules = [f.rule for f in findings]
+        if decision is Outcome.confirm and confirmation is not None:
+            if confirmation.integrity.at_least(Integrity.owner):
+                decision = Outcome.allow
+                rules.append("trust.owner_confirmed")
+            else:
+                rules.append("trust.confirmation_not_from_owner")
+        risk = max((f.risk for f in findings), default=0.05)
+        question = None
+        if decision is Outcome.confirm:
+            reasons = "; ".join(dict.fromkeys(f.message for f in findings
+                                              if f.outcome is Outcome.confirm))
+            question = f"The agent wants to {what}. {reasons[:600]}. Allow it?"
+        escalate = any(f.escalate for f in findings) or risk >= self.spec.escalate_risk
+        return Verdict(decision=decision, question=question, rules=rules, findings=findings,
+                       risk=risk, target=target, action_type=action.type if action else None,
+                       escalate=escalate, escalate_to=self.escalate_to if escalate else None)
+
+
+def _screenshot(value: str, limits: Defaults) -> LoadedImage:
+    """A data URL, a file path, or bare base64 (what agents often send)."""
+    is_path = value.startswith(("/", "~", "./", "file:")) and len(value) < 4096
+    url = value if value.startswith("data:") or is_path else f"data:image/png;base64,{value}"
+    message = ChatMessage(role="user", content=[ImageUrlPart(type="image_url",
+                                                             image_url=ImageUrl(url=url))])
+    try:
+        return load_images([message], limits.max_image_bytes, limits.max_image_pixels)[0]
+    except InputError as exc:
+        raise InputError([("action.context.screenshot", m) for _, m in exc.problems]) from None
+
+
+def _page_findings(url: str, policy: AgentPolicy, protected: list[str]) -> list[Finding]:
+    """Acting on a page: only a blocked or look-alike site matters, not the allowlist."""
+    found = navigation.check_navigation(url, policy, protected, "action.context.url")
+    return [f for f in found if f.outcome is Outcome.deny]
+
+
+def _listed(name: str, allowed: list[str], blocked: list[str], what: str,
+            field: str) -> list[Finding]:
+    evidence = Evidence(text=name, field=field)
+    if any(same_name(name, b) for b in blocked):
+        return [Finding(rule=f"policy.blocked_{what}", outcome=Outcome.deny, risk=0.9,
+                        message=f"the {what} {name!r} is blocked by policy", evidence=evidence)]
+    if allowed and not any(same_name(name, a) for a in allowed):
+        return [Finding(rule=f"policy.unlisted_{what}", outcome=Outcome.confirm, risk=0.5,
+                        message=f"the {what} {name!r} is not on this agent's allowed list",
+                        evidence=evidence)]
+    return []
+
+
+def _message_findings(action: SendMessage, policy: AgentPolicy) -> list[Finding]:
+    text = f"{action.subject or ''}\n{action.body}"
+    findings: list[Finding] = []
+    for i, recipient in enumerate(action.to):
+        domain = recipient.rsplit("@", 1)[1].lower() if "@" in recipient else None
+        findings.extend(secrets.check_outbound(text, domain, policy, f"action.to[{i}]"))
+    return findings
+
+
+def _file_findings(action: FileWrite) -> list[Finding]:
+    path = action.path
+    startup = (".bashrc", ".zshrc", ".profile", ".bash_profile", "authorized_keys", "crontab")
+    if shell.CREDENTIALS.search(path) or shell.HISTORY_FILE.search(path) or path.endswith(startup):
+        return [Finding(rule="file.sensitive_path", outcome=Outcome.confirm, risk=0.7,
+                        message="writes a credential, history or shell start-up file",
+                        evidence=Evidence(text=path, field="action.path"), escalate=True)]
+    if path.startswith(("/etc/", "/usr/", "/boot/", "/bin/", "/sbin/", "/lib", "/System/",
+                        "C:\\Windows")):
+        return [Finding(rule="file.system_path", outcome=Outcome.confirm, risk=0.6,
+                        message="writes into a system directory",
+                        evidence=Evidence(text=path, field="action.path"))]
+    return []
+
+
+def _categories(action: Action, policy: AgentPolicy, target: list[str]) -> list[Finding]:
+    words = " ".join([action_words(action), *target])
+    found = categories_of(words) if words else set()
+    if isinstance(action, SendMessage):
+        found.add(ConfirmCategory.send_message)
+    return [Finding(rule=f"policy.confirm_{category.value}", outcome=Outcome.confirm, risk=0.5,
+                    category=category, message=f"{category.value.replace('_', ' ')} needs the "
+                    "user's approval", evidence=Evidence(text=clip_text(words, 120),
+                                                         field="action"))
+            for category in sorted(found)]
+
+
+def _trust(action: Action, findings: list[Finding]) -> list[Finding]:
+    """Instructions from below the owner never add authority: a hostile source denies, and
+    an action only external content asked for is a question for the owner."""
+    source = action.context.instructed_by
+    evidence = Evidence(field="action.context.instructed_by", text=source.value)
+    if source is Integrity.hostile:
+        return [Finding(rule="trust.hostile_instruction", outcome=Outcome.deny, risk=0.9,
+                        escalate=True, evidence=evidence,
+                        message="the action was asked for by content flagged as hostile")]
+    if not source.at_least(Integrity.known) and not isinstance(action, Passive):
+        return [Finding(rule="trust.external_instruction", outcome=Outcome.confirm,
+                        risk=0.7 if findings else 0.6, escalate=True, evidence=evidence,
+                        message="the action was asked for only by external content, "
+                                "not by the user")]
+    return []

@@ -1,0 +1,1 @@
+"""One detector per module; each takes plain inputs and returns Findings."""

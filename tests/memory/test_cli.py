@@ -1,0 +1,48 @@
+"""agent-router db upgrade and sessions list/show/export/import/forget, as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from agent_router.memory import MemoryStore
+
+from agent_router.turns import parse_messages
+
+CLI = str(Path(sys.executable).parent / "agent-router")
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], input=stdin, capture_output=True, text=True, timeout=300)
+
+
+async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, sid: str) -> None:
+    await store.record_turn(sid, "t1", parse_messages([{"role": "user", "content": "héllo"}]),
+                            {"model": "small-chat", "route": None}, agent_id="cli-agent")
+    await store.record_feedback(sid, "t1", -0.5, "too slow")
+    source = str(store.engine.url.render_as_string(hide_password=False))
+    target = await databases.new()
+
+    upgraded = cli("db", "upgrade", "--db", target)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout.strip() == "database at revision 0001"
+
+    exported = cli("sessions", "export", "--session", sid, "--db", source)
+    assert exported.returncode == 0, exported.stderr
+    assert [json.loads(line)["event"] for line in exported.stdout.splitlines()] == [
+        "session", "turn", "feedback"]
+    imported = cli("sessions", "import", "--db", target, stdin=exported.stdout)
+    assert imported.returncode == 0, imported.stderr
+    again = cli("sessions", "export", "--db", target)
+    assert again.stdout == exported.stdout
+
+    listed = cli("sessions", "list", "--db", target)
+    assert listed.stdout.startswith(f"{sid}\tcli-agent\t1 turns\t1 messages")
+    shown = json.loads(cli("sessions", "show", sid, "--db", target).stdout)
+    assert shown["turns"][0]["messages"][0]["text"] == "héllo"
+    assert cli("sessions", "forget", sid, "--db", target).returncode == 0
+    missing = cli("sessions", "show", sid, "--db", target)
+    assert missing.returncode == 2
+    assert "session_id: no session" in missing.stderr

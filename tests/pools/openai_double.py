@@ -1,0 +1,196 @@
+"""A test double of an OpenAI-compatible model server, run as its own process by the pool tests
+and the benchmark. It answers by echoing the last user message, and can be told (by flags or
+POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, hang, start cold,
+sleep and wake like vLLM's sleep mode, and return token log-probabilities.
+
+    python tests/pools/openai_double.py --port 8001 --name a [--cold-for 2] [--sleeping] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+BEHAVIOUR = ("delay_ms", "token_delay_ms", "fail", "fail_status", "malformed", "break_stream",
+             "hang", "sleeping", "wake_ms", "logprob", "require_key")
+
+
+class Double:
+    def __init__(self, args: argparse.Namespace):
+        self.name = args.name
+        self.settings: dict[str, Any] = {k: getattr(args, k) for k in BEHAVIOUR}
+        self.log_path = args.log
+        self.in_flight = 0
+        self.requests = 0
+        self.completed = 0
+
+    def answer_tokens(self, body: dict[str, Any]) -> list[str]:
+        last = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), {})
+        content = last.get("content") or ""
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return [f"{self.name}:", *(f" {w}" for w in str(content).split())][: body.get("max_tokens")
+                                                                             or 10_000]
+
+    def done(self, body: dict[str, Any]) -> None:
+        self.completed += 1
+        if self.log_path:
+            with open(self.log_path, "a") as f:
+                f.write(json.dumps({"server": self.name, "turn": self.answer_tokens(body)[1:]})
+                        + "\n")
+
+    async def chat(self, request: Request) -> Response:
+        s = self.settings
+        self.requests += 1
+        if s["require_key"] and request.headers.get("authorization") != f"Bearer {s['require_key']}":
+            return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
+        if s["sleeping"]:
+            return JSONResponse({"error": {"message": "the model is sleeping"}}, status_code=503)
+        if s["fail"]:
+            s["fail"] -= 1 if s["fail"] > 0 else 0
+            return JSONResponse({"error": {"message": "injected failure"}},
+                                status_code=s["fail_status"])
+        body = await request.json()
+        self.in_flight += 1
+        try:
+            if s["hang"]:
+                await asyncio.sleep(3600)
+            if s["delay_ms"]:
+                await asyncio.sleep(s["delay_ms"] / 1000)
+            tokens = self.answer_tokens(body)
+            if body.get("stream"):
+                return StreamingResponse(self.stream(body, tokens), media_type="text/event-stream")
+            if s["token_delay_ms"]:
+                await asyncio.sleep(s["token_delay_ms"] * len(tokens) / 1000)
+            if s["malformed"]:
+                return PlainTextResponse('{"choices": [{"message": ', media_type="application/json")
+            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
+                                      "message": {"role": "assistant", "content": "".join(tokens)}}
+            if body.get("logprobs"):
+                choice["logprobs"] = {"content": [{"token": t, "logprob": s["logprob"]}
+                                                  for t in tokens]}
+            self.done(body)
+            return JSONResponse({"id": f"chatcmpl-{self.requests}", "object": "chat.completion",
+                                 "created": int(time.time()), "model": body.get("model"),
+                                 "choices": [choice],
+                                 "usage": {"prompt_tokens": 10, "completion_tokens": len(tokens),
+                                           "total_tokens": 10 + len(tokens)}})
+        finally:
+            self.in_flight -= 1
+
+    async def stream(self, body: dict[str, Any], tokens: list[str]):
+        s = self.settings
+        self.in_flight += 1
+        try:
+            for i, token in enumerate(tokens):
+                if s["token_delay_ms"] and i:
+                    await asyncio.sleep(s["token_delay_ms"] / 1000)
+                if s["break_stream"] and i == len(tokens) // 2:
+                    raise ConnectionAbortedError("stream broken on purpose")
+                if s["malformed"] and i == 1:
+                    yield "data: {not json\n\n"
+                    continue
+                choice: dict[str, Any] = {"index": 0, "delta": {"content": token},
+                                          "finish_reason": None}
+                if body.get("logprobs"):
+                    choice["logprobs"] = {"content": [{"token": token, "logprob": s["logprob"]}]}
+                yield f"data: {json.dumps({'object': 'chat.completion.chunk', 'choices': [choice]})}\n\n"
+            final = {"object": "chat.completion.chunk",
+                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            yield f"data: {json.dumps(final)}\n\n"
+            usage = {"object": "chat.completion.chunk", "choices": [],
+                     "usage": {"prompt_tokens": 10, "completion_tokens": len(tokens)}}
+            yield f"data: {json.dumps(usage)}\n\n"
+            yield "data: [DONE]\n\n"
+            self.done(body)
+        finally:
+            self.in_flight -= 1
+
+    async def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def models(self, request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [{"id": self.name, "object": "model"}]})
+
+    async def metrics(self, request: Request) -> Response:
+        return PlainTextResponse(
+            "# HELP vllm:num_requests_running Number of requests running.\n"
+            f'vllm:num_requests_running{{model_name="{self.name}"}} {self.in_flight}.0\n'
+            f'vllm:num_requests_waiting{{model_name="{self.name}"}} 0.0\n'
+            f'vllm:gpu_cache_usage_perc{{model_name="{self.name}"}} 0.25\n')
+
+    async def sleep(self, request: Request) -> Response:
+        self.settings["sleeping"] = True
+        return PlainTextResponse("sleeping")
+
+    async def wake_up(self, request: Request) -> Response:
+        await asyncio.sleep(self.settings["wake_ms"] / 1000)
+        self.settings["sleeping"] = False
+        return PlainTextResponse("awake")
+
+    async def is_sleeping(self, request: Request) -> Response:
+        return JSONResponse({"is_sleeping": self.settings["sleeping"]})
+
+    async def admin(self, request: Request) -> Response:
+        if request.method == "POST":
+            change = await request.json()
+            unknown = set(change) - set(BEHAVIOUR)
+            if unknown:
+                return JSONResponse({"error": f"unknown settings {sorted(unknown)}"}, 400)
+            self.settings.update(change)
+        return JSONResponse({"name": self.name, "settings": self.settings,
+                             "requests": self.requests, "completed": self.completed,
+                             "in_flight": self.in_flight})
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/models", self.models),
+            Route("/health", self.health),
+            Route("/metrics", self.metrics),
+            Route("/sleep", self.sleep, methods=["POST"]),
+            Route("/wake_up", self.wake_up, methods=["POST"]),
+            Route("/is_sleeping", self.is_sleeping),
+            Route("/admin", self.admin, methods=["GET", "POST"]),
+        ])
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--name", default="double")
+    p.add_argument("--delay-ms", type=float, default=0, help="wait before the first token")
+    p.add_argument("--token-delay-ms", type=float, default=0, help="wait between tokens")
+    p.add_argument("--fail", type=int, default=0, help="fail the next N requests (-1: all)")
+    p.add_argument("--fail-status", type=int, default=500)
+    p.add_argument("--malformed", action="store_true", help="answer with broken JSON")
+    p.add_argument("--break-stream", action="store_true", help="drop streams half way")
+    p.add_argument("--hang", action="store_true", help="never answer")
+    p.add_argument("--cold-for", type=float, default=0, help="refuse connections this long")
+    p.add_argument("--sleeping", action="store_true", help="start in sleep mode (503 until woken)")
+    p.add_argument("--wake-ms", type=float, default=0, help="how long POST /wake_up takes")
+    p.add_argument("--logprob", type=float, default=-0.1, help="log-probability of every token")
+    p.add_argument("--require-key", default=None, help="API key the server insists on")
+    p.add_argument("--log", default=None, help="append each completed turn to this file")
+    return p.parse_args(argv)
+
+
+def main() -> None:
+    args = parse()
+    if args.cold_for:
+        time.sleep(args.cold_for)  # the port stays closed: connections are refused
+    uvicorn.run(Double(args).app(), host="127.0.0.1", port=args.port, log_level="warning",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()

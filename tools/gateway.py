@@ -1,0 +1,175 @@
+"""The catalog of every configured tool source, its index, and forwarding of calls downstream."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import mcp_types as types
+import numpy as np
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ..config.tools import ToolsSpec
+from ..errors import InputError
+from .catalog import ToolEntry, from_inline, load_file
+from .downstream import Downstream, DownstreamError
+from .index import Ranked, ToolIndex, denied
+from .vectors import Embed, VectorStore
+
+log = logging.getLogger("agent_router.tools")
+
+_SESSIONS_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class Selection:
+    query: str
+    tools: list[Ranked]
+    over_budget: list[Ranked]
+    tokens: int
+
+
+class Gateway:
+    def __init__(self, spec: ToolsSpec, embed: Embed, model_name: str):
+        self.spec = spec
+        self.embed = embed
+        self.store = VectorStore(spec.cache_dir, model_name)
+        self.index = ToolIndex(spec.lexical_weight, spec.outcome_rate)
+        self.static: list[ToolEntry] = []
+        self.listed: dict[str, list[ToolEntry]] = {}
+        self.downstream = {s.name: Downstream(s, spec.connect_timeout_s, self._changed)
+                           for s in spec.servers}
+        self._sync_lock = asyncio.Lock()
+        # The last selection per session: a successful call of one of its tools is an outcome.
+        self._last: OrderedDict[str, tuple[np.ndarray, set[str]]] = OrderedDict()
+
+    async def start(self) -> None:
+        """Connect every server (a server that is down is retried in the background) and index."""
+        self.static = [from_inline(t) for t in self.spec.inline]
+        for path in self.spec.files:
+            try:
+                self.static += load_file(path)
+            except ValueError as exc:  # one bad file must not keep the other tools away
+                log.error("tools.files: %s", exc)
+        for server in self.downstream.values():
+            server.start()
+        await self.sync()
+
+    async def sync(self, server: str | None = None) -> dict[str, str]:
+        """Re-list one server or all and re-index; unchanged tools are not re-embedded."""
+        names = [server] if server is not None else list(self.downstream)
+        unknown = [n for n in names if n not in self.downstream]
+        if unknown:
+            raise InputError.single("server", _unknown_server(unknown[0], self.downstream))
+        results = await asyncio.gather(*(self._list(n) for n in names))
+        report = dict(zip(names, results, strict=True))
+        await self._reindex()
+        return report
+
+    async def _list(self, name: str) -> str:
+        try:
+            self.listed[name] = await self.downstream[name].list_tools()
+            return f"{len(self.listed[name])} tools"
+        except DownstreamError as exc:
+            log.warning("%s", exc)
+            return str(exc)
+
+    async def _reindex(self) -> None:
+        async with self._sync_lock:
+            tools = self.static + [t for ts in self.listed.values() for t in ts]
+            fresh = ToolIndex(self.spec.lexical_weight, self.spec.outcome_rate,
+                              outcomes=self.index.outcomes)
+            await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed)
+            self.index = fresh  # searches see the old index or the new one, never half of each
+
+    async def _changed(self, server: str) -> None:
+        log.info("downstream %s changed its tools; re-syncing", server)
+        await self.sync(server)
+
+    def select(self, query: str, vector: np.ndarray, k: int, max_tokens: int,
+               servers: list[str] | None = None, boost: dict[str, float] | None = None,
+               session_id: str | None = None) -> Selection:
+        """The top k allowed tools whose definitions fit in max_tokens, best first."""
+        if servers is not None:
+            known = set(self.downstream) | {t.server for t in self.static}
+            for i, name in enumerate(servers):
+                if name not in known:
+                    raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
+        # Over-fetch so that tools dropped for the budget can be replaced by smaller ones.
+        ranked = self.index.search(vector, query, k * 3, servers, self.spec.deny, boost)
+        chosen, skipped, used = [], [], 0
+        for item in ranked:
+            if len(chosen) == k:
+                break
+            if used + item.tool.tokens > max_tokens:
+                skipped.append(item)
+                continue
+            chosen.append(item)
+            used += item.tool.tokens
+        if session_id is not None:
+            self._last[session_id] = (vector, {r.tool.key for r in chosen})
+            self._last.move_to_end(session_id)
+            while len(self._last) > _SESSIONS_KEPT:
+                self._last.popitem(last=False)
+        return Selection(query, chosen, skipped, used)
+
+    def resolve(self, server: str, name: str) -> ToolEntry:
+        tool = self.index.get(f"{server}/{name}")
+        if tool is None:
+            if server not in self.downstream and server not in {t.server for t in self.static}:
+                raise InputError.single("server", _unknown_server(server, self.downstream))
+            known = sorted(t.name for t in self.index.tools if t.server == server)
+            hint = f"; {server} has: {', '.join(known[:20])}" if known else (
+                f"; {server} lists no tools right now ({self.downstream[server].last_error or 'not synced'})"
+                if server in self.downstream else "")
+            raise InputError.single("name", f"unknown tool {name!r} on server {server!r}{hint}")
+        return tool
+
+    async def call(self, server: str, name: str, arguments: dict[str, Any],
+                   confirm: bool = False, session_id: str | None = None) -> types.CallToolResult:
+        """Validate, check the policy, forward; the downstream result comes back unchanged."""
+        tool = self.resolve(server, name)
+        if denied(tool.key, self.spec.deny):
+            raise InputError.single("name", f"{tool.key} is denied by the tools.deny policy")
+        if not tool.callable:
+            raise InputError.single("server", f"{tool.key} is declared in the config, not served by "
+                                    "a downstream MCP server: there is nothing to forward the call to")
+        check_arguments(tool, arguments)
+        if tool.hints.is_destructive and not (confirm or self.spec.allow_destructive):
+            raise InputError.single("confirm", f"{tool.key} is marked destructive; check the "
+                                    "arguments with the user, then call again with confirm: true")
+        result = await self.downstream[server].call(name, arguments, self.spec.call_timeout_s)
+        if session_id is not None and not result.is_error:
+            last = self._last.get(session_id)
+            if last is not None and tool.key in last[1]:
+                self.index.reinforce(tool.key, last[0])
+        return result
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(s.aclose() for s in self.downstream.values()))
+
+
+def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
+    """Every schema violation, each named by its path under arguments."""
+    try:
+        validator = Draft202012Validator(tool.input_schema)
+        errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    except SchemaError as exc:
+        log.warning("%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message)
+        return
+    if errors:
+        problems = []
+        for error in errors:
+            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            problems.append((f"arguments{path}", error.message))
+        raise InputError(problems)
+
+
+def _unknown_server(name: str, known: Any) -> str:
+    names = ", ".join(sorted(known)) or "none configured"
+    return f"unknown server {name!r}; known servers: {names}"

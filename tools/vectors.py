@@ -1,0 +1,62 @@
+"""Tool embeddings kept on disk by content hash, so a restart re-embeds only what changed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("agent_router.tools")
+
+Embed = Callable[[list[str]], list[np.ndarray]]
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "agent-router" / "tools"
+
+
+class VectorStore:
+    """hash -> vector, loaded once, written back after each sync that embedded something."""
+
+    def __init__(self, folder: Path | None, model_name: str):
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_name)
+        self.path = (folder or default_cache_dir()) / f"vectors-{safe}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.embedded = 0  # texts actually run through the encoder by this store
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            with np.load(self.path) as data:
+                self.vectors = dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:  # a corrupt cache is rebuilt, not fatal
+            log.warning("ignoring unreadable tool vector cache %s: %s", self.path, exc)
+
+    def get_many(self, items: dict[str, str], embed: Embed, batch: int = 64) -> dict[str, np.ndarray]:
+        """Vectors for {hash: text}; texts whose hash is unknown are embedded and saved."""
+        todo = [(h, t) for h, t in items.items() if h not in self.vectors]
+        for start in range(0, len(todo), batch):
+            chunk = todo[start:start + batch]
+            for (h, _), vector in zip(chunk, embed([t for _, t in chunk]), strict=True):
+                self.vectors[h] = np.asarray(vector, dtype=np.float32)
+        if todo:
+            self.embedded += len(todo)
+            self._save()
+        return {h: self.vectors[h] for h in items}
+
+    def _save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, hashes=np.array(list(self.vectors)),
+                     vectors=np.stack(list(self.vectors.values())))
+            tmp.replace(self.path)
+        except OSError as exc:  # a read-only home still serves, it just re-embeds next start
+            log.warning("cannot write tool vector cache %s: %s", self.path, exc)
