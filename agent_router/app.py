@@ -34,6 +34,7 @@ class App:
             await self.tools.start()
         if self.config.memory.enabled and self.memory is None:
             await self.open_memory()
+        await self.relearn_tool_outcomes()
         if self.pools is not None and self.pools.client is None:
             await self.pools.start()
 
@@ -47,6 +48,16 @@ class App:
         except Exception as exc:  # noqa: BLE001 - any driver error means the same: no memory
             self.memory_down = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
             log.error("session memory is off: %s", self.memory_down)
+
+    async def relearn_tool_outcomes(self) -> None:
+        """Tool selection learns from the calls that succeeded; memory keeps them across restarts."""
+        if self.tools is None or self.memory is None:
+            return
+        try:
+            learned = await self.tools.learn(await self.memory.successful_tool_uses())
+            log.info("tool selection relearned %d successful calls from memory", learned)
+        except Exception as exc:  # noqa: BLE001 - selection works without the history
+            log.warning("tool outcomes not loaded from memory: %s", exc)
 
     async def aclose(self) -> None:
         if self.pools is not None:

@@ -10,11 +10,15 @@ from mcp.server.mcpserver import MCPServer
 
 from .app import App, build_app
 from .config import RouterConfig
-from .surface import memory, pools, routing, safety, tools
+from .surface import memory, pools, replay, routing, safety, tools
 
 INSTRUCTIONS = (
-    "agent-router picks the model for each agent turn (route_turn) and explains why. "
-    "Pass the turn as chat messages; images as data URLs, file paths or MCP image content."
+    "agent-router sits between an agent and its models. route_turn picks the model for a turn "
+    "and explains why; dispatch_turn also sends it. select_tools returns the few tools that fit "
+    "a turn and call_tool forwards a call. check_action and check_observation judge what the "
+    "agent is about to do or has just read. Pass session_id to keep the session in memory "
+    "(get_context, recall). Turns are chat messages; images are data URLs, file paths or MCP "
+    "image content."
 )
 
 
@@ -34,6 +38,6 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             await built.aclose()
 
     server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
-    for module in (routing, tools, safety, memory, pools):
+    for module in (routing, tools, safety, memory, pools, replay):
         module.register(server)
     return server

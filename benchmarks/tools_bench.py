@@ -2,7 +2,7 @@
 embedding index, BM25 and their fusion; the outcome-aware gain on a held-out split; selection
 latency over 10,000 tools and the index build time.
 
-    .venv/bin/python -m benchmarks.tools_bench [--skip-scale]
+    .venv/bin/python -m benchmarks.tools_bench [--skip-scale] [--skip-gateway]
 """
 
 from __future__ import annotations
@@ -11,18 +11,24 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import anyio
 import numpy as np
 from agent_router.tools.catalog import from_definition
 from agent_router.tools.index import ToolIndex
 from agent_router.tools.vectors import VectorStore, default_cache_dir
+from mcp import Client, StdioServerParameters
 
-from agent_router.app import quiet_model_loading
+from agent_router.app import build_app, quiet_model_loading
 from agent_router.config import default_config
+from agent_router.config.tools import StdioServerSpec
 from agent_router.embeddings import MiniLMEncoder, resolve_placement
+from agent_router.server import build_server
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "tools_dev.json"
 SPLIT_SEED = 7
@@ -37,13 +43,18 @@ def metrics(ranked: list[list[str]], expected: list[list[str]]) -> dict[str, flo
         dcg = sum(1 / math.log2(i + 2) for i, t in enumerate(got[:5]) if t in want_set)
         ideal = sum(1 / math.log2(i + 2) for i in range(min(5, len(want_set))))
         ndcg.append(dcg / ideal)
-    return {"recall@1": float(np.mean(r1)), "recall@5": float(np.mean(r5)),
-            "nDCG@5": float(np.mean(ndcg))}
+    return {
+        "recall@1": float(np.mean(r1)),
+        "recall@5": float(np.mean(r5)),
+        "nDCG@5": float(np.mean(ndcg)),
+    }
 
 
 def evaluate(index: ToolIndex, queries: list[dict], vectors: np.ndarray) -> dict[str, float]:
-    ranked = [[r.tool.name for r in index.search(vectors[i], q["query"], 5)]
-              for i, q in enumerate(queries)]
+    ranked = [
+        [r.tool.name for r in index.search(vectors[i], q["query"], 5)]
+        for i, q in enumerate(queries)
+    ]
     return metrics(ranked, [q["expected"] for q in queries])
 
 
@@ -95,12 +106,19 @@ def retrieval(encoder: MiniLMEncoder, store: VectorStore) -> None:
     after = evaluate(index, hq, qv[held])
     seen = {t for i in tune for t in queries[i]["expected"]}
     overlap = [j for j, i in enumerate(held) if set(queries[i]["expected"]) & seen]
-    print(f"\noutcome-aware (rate {index.outcome_rate}), reinforced from the {len(tune)} tune queries")
+    print(
+        f"\noutcome-aware (rate {index.outcome_rate}), reinforced from the {len(tune)} tune queries"
+    )
     print("| held-out | recall@1 | recall@5 | nDCG@5 |\n|---|---|---|---|")
     print(row(f"before, all {len(held)}", before))
     print(row(f"after, all {len(held)}", after))
     sub_q, sub_v = [hq[j] for j in overlap], qv[held][overlap]
-    print(row(f"before, {len(overlap)} whose tool was used before", evaluate(build(best_w), sub_q, sub_v)))
+    print(
+        row(
+            f"before, {len(overlap)} whose tool was used before",
+            evaluate(build(best_w), sub_q, sub_v),
+        )
+    )
     print(row(f"after, {len(overlap)} whose tool was used before", evaluate(index, sub_q, sub_v)))
 
 
@@ -113,19 +131,33 @@ def scale(encoder: MiniLMEncoder) -> None:
     for i in range(10_000):
         t = base[i % len(base)]
         noise = " ".join(rng.choice(words, 6))
-        tools.append(from_definition({**t, "name": f"{t['name']}_{i}",
-                                      "description": f"{t['description']} {noise}"},
-                                     f"server{i % 40}", f"synthetic[{i}]"))
+        tools.append(
+            from_definition(
+                {**t, "name": f"{t['name']}_{i}", "description": f"{t['description']} {noise}"},
+                f"server{i % 40}",
+                f"synthetic[{i}]",
+            )
+        )
     with tempfile.TemporaryDirectory() as folder:
         store = VectorStore(Path(folder), encoder.name)
         index = ToolIndex()
         start = time.perf_counter()
         index.rebuild(tools, store, encoder.encode)
         build_s = time.perf_counter() - start
-        changed = [t if t.server != "server3" else
-                   from_definition({"name": t.name, "description": t.description + " (v2)",
-                                    "parameters": t.input_schema}, t.server, "changed")
-                   for t in tools]
+        changed = [
+            t
+            if t.server != "server3"
+            else from_definition(
+                {
+                    "name": t.name,
+                    "description": t.description + " (v2)",
+                    "parameters": t.input_schema,
+                },
+                t.server,
+                "changed",
+            )
+            for t in tools
+        ]
         before = store.embedded
         start = time.perf_counter()
         index.rebuild(changed, store, encoder.encode)
@@ -141,24 +173,82 @@ def scale(encoder: MiniLMEncoder) -> None:
         index.search(v, q, 5)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    print(f"\n10,000 tools: index build {build_s:.1f} s (both views embedded); re-sync after one "
-          f"server of {sum(t.server == 'server3' for t in tools)} tools changed: {resync_s:.1f} s, "
-          f"{resynced} texts re-embedded")
-    print(f"select over 10,000 tools after the query is embedded: p50 {statistics.median(times):.2f} ms, "
-          f"p95 {times[int(len(times) * 0.95)]:.2f} ms ({len(times)} queries)")
+    print(
+        f"\n10,000 tools: index build {build_s:.1f} s (both views embedded); re-sync after one "
+        f"server of {sum(t.server == 'server3' for t in tools)} tools changed: {resync_s:.1f} s, "
+        f"{resynced} texts re-embedded"
+    )
+    print(
+        "select over 10,000 tools after the query is embedded: "
+        f"p50 {statistics.median(times):.2f} ms, "
+        f"p95 {times[int(len(times) * 0.95)]:.2f} ms ({len(times)} queries)"
+    )
+
+
+async def gateway_overhead(calls: int = 300) -> None:
+    """p50 of get_current_time on mcp-server-time through the router (an MCP client session on
+    the router, which forwards over its own stdio session) against the same call made directly."""
+    command = str(Path(sys.executable).parent / "mcp-server-time")
+    config = default_config()
+    tools = config.tools.model_copy(
+        update={
+            "servers": [
+                StdioServerSpec(name="time", command=command, args=["--local-timezone", "UTC"])
+            ]
+        }
+    )
+    app = await anyio.to_thread.run_sync(build_app, config.model_copy(update={"tools": tools}))
+    arguments = {"timezone": "Europe/Paris"}
+
+    async def timed(call: Callable[[], Awaitable[object]]) -> list[float]:
+        for _ in range(20):  # warm-up
+            await call()
+        out = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - start) * 1000)
+        return out
+
+    try:
+        await app.start()
+        async with (
+            Client(build_server(app=app)) as router,
+            Client(
+                StdioServerParameters(command=command, args=["--local-timezone", "UTC"])
+            ) as direct,
+        ):
+            via = await timed(
+                lambda: router.call_tool(
+                    "call_tool",
+                    {"server": "time", "name": "get_current_time", "arguments": arguments},
+                )
+            )
+            plain = await timed(lambda: direct.call_tool("get_current_time", arguments))
+    finally:
+        await app.aclose()
+    p50_via, p50_plain = statistics.median(via), statistics.median(plain)
+    print(
+        f"\ngateway: get_current_time via the router p50 {p50_via:.2f} ms, direct p50 "
+        f"{p50_plain:.2f} ms, overhead p50 {p50_via - p50_plain:.2f} ms ({calls} calls each)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-gateway", action="store_true")
     args = parser.parse_args()
+    quiet_model_loading()
+    if not args.skip_gateway:
+        anyio.run(gateway_overhead)
     if not DEV.exists():
         print(f"skipped: {DEV} does not exist")
         return
-    quiet_model_loading()
     spec = default_config().encoders
-    encoder = MiniLMEncoder.from_spec(spec.text.model, resolve_placement(spec.device),
-                                      spec.text.max_tokens)
+    encoder = MiniLMEncoder.from_spec(
+        spec.text.model, resolve_placement(spec.device), spec.text.max_tokens
+    )
     retrieval(encoder, VectorStore(default_cache_dir(), encoder.name))
     if not args.skip_scale:
         scale(encoder)

@@ -10,6 +10,7 @@ is left out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..config import MemorySpec, ModelSpec
@@ -45,8 +46,8 @@ class StoredMessage:
     tokens: int
     parts: list[StoredPart]
 
-    @property
-    def trusted(self) -> bool:
+    @cached_property
+    def trusted(self) -> bool:  # asked several times per message while fitting a context
         return self.integrity.at_least(Integrity.owner)
 
 
@@ -143,7 +144,8 @@ def assemble(session_id: str, stored: list[StoredMessage], model: ModelSpec, spe
     pinned = [i for i in every if visible[i].pinned and i not in head]
     recent = [i for i in every[-spec.recent_messages:] if i not in head and i not in pinned]
     base = sorted({*head, *pinned, *recent})
-    older = [i for i in every if i not in set(base)]
+    in_base = set(base)
+    older = [i for i in every if i not in in_base]
     base_tokens = sum(sizes[i] for i in base)
 
     summary = _summary([visible[i] for i in older], relevance,
@@ -155,7 +157,8 @@ def assemble(session_id: str, stored: list[StoredMessage], model: ModelSpec, spe
     newest = [i for i in every[-RETRIEVAL_RECENT:] if i not in head and i not in pinned]
     keep = sorted({*head, *pinned, *newest})
     left = budget - sum(sizes[i] for i in keep) - 60  # room for the marker
-    candidates = sorted((i for i in every if i not in set(keep)),
+    kept = set(keep)
+    candidates = sorted((i for i in every if i not in kept),
                         key=lambda i: -relevance.get(visible[i].id, 0.0))
     chosen = []
     for i in candidates[:spec.retrieval_k]:

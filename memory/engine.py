@@ -24,7 +24,9 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     """SQLite gets WAL, a busy timeout and, for writes (execution option ``immediate``), BEGIN
-    IMMEDIATE, so concurrent writers queue instead of failing on lock upgrades."""
+    IMMEDIATE, so concurrent writers queue instead of failing on lock upgrades. synchronous=NORMAL
+    skips the fsync per commit: commits survive a process crash, not a power loss (docs/memory.md
+    says what that trades)."""
     parsed = make_url(async_url(url))
     url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() != "sqlite":
@@ -38,7 +40,7 @@ def create_engine(url: str) -> AsyncEngine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

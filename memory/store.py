@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..config import MemorySpec, Modality, ModelSpec
@@ -28,7 +28,6 @@ from ..turns import ChatMessage
 from .context import StoredMessage, StoredPart, assemble
 from .engine import create_engine
 from .migrate import upgrade
-from .prepare import PreparedTurn, already_stored, history_digests, images_in, prepare_turn
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
 from .schema import (
     BlobRow,
@@ -44,6 +43,7 @@ from .schema import (
     VerdictRow,
     utcnow,
 )
+from .writes import TurnWriter, dialect_insert
 
 if TYPE_CHECKING:  # the encoders pull in torch; the CLI's export and import need none of it
     from ..embeddings import AsyncEncoder, ScreenText
@@ -54,6 +54,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{1,200}$")
 EMBED_BATCH = 64
 EMBED_CHARS = 2000
 IMAGE_LIMITS = (20_000_000, 40_000_000)
+WRITE_ATTEMPTS = 3
 
 
 class MemoryUnavailable(RuntimeError):
@@ -76,8 +77,9 @@ class MemoryStore:
 
     def __post_init__(self) -> None:
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write = async_sessionmaker(self.engine.execution_options(immediate=True),
-                                         expire_on_commit=False)
+        self._writer = self.engine.execution_options(immediate=True)
+        self._writes = TurnWriter.for_dialect(self.engine.dialect.name)
+        self._write = async_sessionmaker(self._writer, expire_on_commit=False)
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._retention: asyncio.Task[None] | None = None
@@ -108,11 +110,7 @@ class MemoryStore:
         await self.engine.dispose()
 
     def _insert(self, table: type) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+        return dialect_insert(self.engine.dialect.name, table)
 
     # ---- writes -------------------------------------------------------------------------
 
@@ -131,115 +129,51 @@ class MemoryStore:
             images = load_images(messages, *IMAGE_LIMITS)
         decision_json = decision.model_dump(mode="json") if isinstance(decision, BaseModel) \
             else decision
-        try:
-            async with self._write() as db, db.begin():
-                record = await self._record(db, session_id, turn_id, messages, images or [],
-                                            decision_json, agent_id, integrity)
-        except (DBAPIError, SQLAlchemyError, OSError) as exc:
-            raise MemoryUnavailable(_reason(exc)) from exc
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                async with self._writer.begin() as conn:
+                    record = await self._writes.write(
+                        conn, session_id, turn_id, messages, images or [], decision_json,
+                        agent_id, integrity, self.spec.external_cap_chars)
+                break
+            except IntegrityError as exc:
+                # PostgreSQL: a concurrent retry of this turn id committed after our statement's
+                # snapshot; the next attempt sees it and answers as a duplicate.
+                if attempt + 1 == WRITE_ATTEMPTS:
+                    raise MemoryUnavailable(_reason(exc)) from exc
+            except (DBAPIError, SQLAlchemyError, OSError) as exc:
+                raise MemoryUnavailable(_reason(exc)) from exc
         if self.index_in_background and not record.duplicate:
             self._schedule_index(session_id)
         return record
 
-    async def _record(self, db: AsyncSession, session_id: str, turn_id: str | None,
-                      messages: list[ChatMessage], images: list[LoadedImage],
-                      decision: dict[str, Any] | None, agent_id: str | None,
-                      integrity: Integrity) -> TurnRecord:
-        now = utcnow()
-        lock = (update(SessionRow).where(SessionRow.id == session_id).values(updated_at=now)
-                .returning(SessionRow.turn_count, SessionRow.message_count,
-                           SessionRow.external_chars, SessionRow.history_digest))
-        row = (await db.execute(lock)).one_or_none()  # takes the session's row lock
-        if row is None:
-            await db.execute(self._insert(SessionRow).values(
-                id=session_id, agent_id=agent_id, created_at=now, updated_at=now, meta={},
-                turn_count=0, message_count=0, external_chars=0, history_digest="",
-            ).on_conflict_do_nothing(index_elements=["id"]))
-            row = (await db.execute(lock)).one()
-        turns, count, external, history = row
-        if turn_id is not None:
-            existing = await db.scalar(select(TurnRow).where(
-                TurnRow.session_id == session_id, TurnRow.turn_key == turn_id))
-            if existing is not None:
-                n = await db.scalar(select(func.count()).where(MessageRow.turn_id == existing.id))
-                return TurnRecord(session_id, turn_id, existing.seq, n or 0, existing.created_at,
-                                  duplicate=True)
-        resent = already_stored(messages, history)
-        if resent == len(messages):
-            return TurnRecord(session_id, turn_id, turns, 0, now, duplicate=True, resent=resent)
-        new = messages[resent:]
-        digest = history_digests(new, history)[-1]
-        prepared = prepare_turn(new, images[images_in(messages[:resent]):], integrity,
-                                self.spec.external_cap_chars - external)
-        await db.execute(update(SessionRow).where(SessionRow.id == session_id).values(
-            turn_count=turns + 1, message_count=count + len(prepared.messages),
-            external_chars=external + prepared.external_chars, history_digest=digest))
-        turn = TurnRow(session_id=session_id, seq=turns + 1, turn_key=turn_id, agent_id=agent_id,
-                       integrity=integrity.value, created_at=now)
-        db.add(turn)
-        await db.flush()
-        await self._store_blobs(db, prepared)
-        await self._store_messages(db, turn.id, session_id, count, prepared, agent_id)
-        if decision is not None:
-            db.add(DecisionRow(turn_id=turn.id, model=decision.get("model"),
-                               route=decision.get("route"), decision=decision))
-        await db.flush()
-        return TurnRecord(session_id, turn_id, turn.seq, len(prepared.messages), now,
-                          capped=prepared.capped, resent=resent)
-
-    async def _store_blobs(self, db: AsyncSession, prepared: PreparedTurn) -> None:
-        for image in prepared.images.values():
-            await db.execute(self._insert(BlobRow).values(
-                sha256=image.sha256, mime=f"image/{image.format.lower()}", data=image.data,
-            ).on_conflict_do_nothing(index_elements=["sha256"]))
-
-    async def _store_messages(self, db: AsyncSession, turn_pk: int, session_id: str, count: int,
-                              prepared: PreparedTurn, author: str | None) -> None:
-        rows = [MessageRow(turn_id=turn_pk, session_id=session_id, seq=count + i + 1,
-                           role=m.role, name=m.name, tool_call_id=m.tool_call_id,
-                           integrity=m.integrity.value, author=author, pinned=m.pinned,
-                           text=m.text, tokens=m.tokens)
-                for i, m in enumerate(prepared.messages)]
-        db.add_all(rows)
-        await db.flush()
-        db.add_all([PartRow(message_id=row.id, position=j, kind=p.kind, text=p.text,
-                            image_sha256=p.image_sha256, data=p.data)
-                    for row, m in zip(rows, prepared.messages, strict=True)
-                    for j, p in enumerate(m.parts)])
-
-    async def _append(self, row: Any, session_id: str) -> None:
+    async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
         check_id(session_id, "session_id")
         try:
-            async with self._write() as db, db.begin():
-                now = utcnow()
-                await db.execute(self._insert(SessionRow).values(
-                    id=session_id, created_at=now, updated_at=now, meta={}, turn_count=0,
-                    message_count=0, external_chars=0, history_digest="",
-                ).on_conflict_do_nothing(index_elements=["id"]))
-                db.add(row)
+            async with self._writer.begin() as conn:
+                await self._writes.append(conn, table, session_id, values)
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
             raise MemoryUnavailable(_reason(exc)) from exc
 
     async def record_tool_selection(self, session_id: str, turn_id: str | None, query: str,
                                     selected: list[dict]) -> None:
-        await self._append(ToolSelectionRow(session_id=session_id, turn_key=turn_id, query=query,
-                                            selected=selected), session_id)
+        await self._append(ToolSelectionRow, session_id,
+                           {"turn_key": turn_id, "query": query, "selected": selected})
 
     async def record_tool_call(self, session_id: str, server: str, tool: str,
                                arguments: dict, result: dict | None, error: str | None) -> None:
-        await self._append(ToolCallRow(session_id=session_id, server=server, tool=tool,
-                                       arguments=arguments, result=result, error=error),
-                           session_id)
+        await self._append(ToolCallRow, session_id, {"server": server, "tool": tool,
+                                                      "arguments": arguments, "result": result,
+                                                      "error": error})
 
     async def record_verdict(self, session_id: str, turn_id: str | None, verdict: dict) -> None:
-        await self._append(VerdictRow(session_id=session_id, turn_key=turn_id, verdict=verdict),
-                           session_id)
+        await self._append(VerdictRow, session_id, {"turn_key": turn_id, "verdict": verdict})
 
     async def record_feedback(self, session_id: str, turn_id: str, score: float,
                               comment: str | None = None) -> None:
         await self._require_turn(session_id, turn_id)
-        await self._append(FeedbackRow(session_id=session_id, turn_key=turn_id, score=score,
-                                       comment=comment), session_id)
+        await self._append(FeedbackRow, session_id,
+                           {"turn_key": turn_id, "score": score, "comment": comment})
 
     async def mark_hostile(self, session_id: str, turn_id: str) -> None:
         """Demotion is the one change a stored turn accepts: it can only lose trust."""
@@ -314,6 +248,31 @@ class MemoryStore:
                 .limit(limit))).all()
         return list(reversed(rows))
 
+    async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
+        """(query, server, tool) for the last `limit` calls that succeeded, each with the latest
+        earlier select_tools query of its session that offered the tool, oldest first: what
+        outcome-aware tool selection relearns after a restart."""
+        async with self._read() as db:
+            calls = (await db.execute(
+                select(ToolCallRow.session_id, ToolCallRow.server, ToolCallRow.tool,
+                       ToolCallRow.created_at).where(ToolCallRow.error.is_(None))
+                .order_by(ToolCallRow.id.desc()).limit(limit))).all()
+            sessions = {c.session_id for c in calls}
+            picks = (await db.execute(
+                select(ToolSelectionRow.session_id, ToolSelectionRow.query,
+                       ToolSelectionRow.selected, ToolSelectionRow.created_at)
+                .where(ToolSelectionRow.session_id.in_(sessions))
+                .order_by(ToolSelectionRow.id.desc()))).all() if sessions else []
+        uses = []
+        for call in reversed(calls):
+            for pick in picks:  # newest first
+                if pick.session_id == call.session_id and pick.created_at <= call.created_at \
+                        and any(isinstance(s, dict) and s.get("server") == call.server
+                                and s.get("name") == call.tool for s in pick.selected):
+                    uses.append((pick.query, call.server, call.tool))
+                    break
+        return uses
+
     async def list_sessions(self, limit: int = 20, agent_id: str | None = None
                             ) -> list[SessionSummary]:
         query = select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit)
@@ -326,25 +285,27 @@ class MemoryStore:
                                messages=r.message_count) for r in rows]
 
     async def load_messages(self, session_id: str) -> list[StoredMessage]:
-        """Column rows, not ORM objects: building entities costs more than the query here."""
-        m = MessageRow
+        """One query of plain columns, parts joined in order: ORM entities and a second round
+        trip cost more than the rows themselves. Only tool calls read `data`, so other parts
+        skip decoding it."""
+        m, p = MessageRow, PartRow
+        data = case((p.kind == "tool_call", p.data))
         async with self._read() as db:
             rows = (await db.execute(
                 select(m.id, m.seq, TurnRow.turn_key, m.role, m.name, m.tool_call_id,
-                       m.integrity, m.author, m.pinned, m.text, m.tokens)
-                .join(TurnRow, TurnRow.id == m.turn_id)
-                .where(m.session_id == session_id).order_by(m.seq))).all()
-            parts = (await db.execute(
-                select(PartRow.message_id, PartRow.kind, PartRow.text, PartRow.image_sha256,
-                       PartRow.data)
-                .where(PartRow.message_id.in_(select(m.id).where(m.session_id == session_id)))
-                .order_by(PartRow.message_id, PartRow.position))).all()
-        by_message: dict[int, list[StoredPart]] = {}
-        for message_id, *fields in parts:
-            by_message.setdefault(message_id, []).append(StoredPart(*fields))
-        return [StoredMessage(mid, seq, key, role, name, call, Integrity(level), author, pinned,
-                              text, tokens, by_message.get(mid, []))
-                for mid, seq, key, role, name, call, level, author, pinned, text, tokens in rows]
+                       m.integrity, m.author, m.pinned, m.text, m.tokens,
+                       p.kind, p.text, p.image_sha256, data)
+                .join(TurnRow, TurnRow.id == m.turn_id).outerjoin(p, p.message_id == m.id)
+                .where(m.session_id == session_id).order_by(m.seq, p.position))).all()
+        messages: list[StoredMessage] = []
+        for row in rows:
+            if not messages or messages[-1].id != row[0]:
+                mid, seq, key, role, name, call, level, author, pinned, text, tokens = row[:11]
+                messages.append(StoredMessage(mid, seq, key, role, name, call, Integrity(level),
+                                              author, pinned, text, tokens, []))
+            if row[11] is not None:
+                messages[-1].parts.append(StoredPart(*row[11:]))
+        return messages
 
     async def transcript(self, session_id: str) -> dict[str, Any]:
         """The session as JSON: its turns in order with messages and decisions."""
@@ -392,11 +353,15 @@ class MemoryStore:
                                  .on_conflict_do_nothing(index_elements=["message_id"]))
         return len(rows)
 
-    async def _vectors(self, session_ids: list[str]) -> dict[int, np.ndarray]:
+    async def _vectors(self, session_ids: list[str]) -> tuple[list[int], np.ndarray]:
+        """Message ids and their vectors as one matrix, a row per id."""
         async with self._read() as db:
             rows = (await db.execute(select(EmbeddingRow.message_id, EmbeddingRow.vector)
                                      .where(EmbeddingRow.session_id.in_(session_ids)))).all()
-        return {mid: np.frombuffer(blob, dtype=np.float32) for mid, blob in rows}
+        if not rows:
+            return [], np.empty((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
+        return [mid for mid, _ in rows], matrix.reshape(len(rows), -1)
 
     async def get_context(self, session_id: str, model: str | ModelSpec,
                           query: str | None = None) -> ContextResult:
@@ -405,8 +370,9 @@ class MemoryStore:
         if spec is None:
             raise InputError.single("model", f"unknown model {model!r}; known models: "
                                     f"{', '.join(sorted(self.models))}")
-        await self._require_session(session_id)
         messages = await self.load_messages(session_id)
+        if not messages:
+            await self._require_session(session_id)
         relevance = await self._relevance(session_id, messages, query)
         screen = {} if Modality.image in spec.modalities else await self._screen_texts(messages)
         blobs = await self._blob_urls(messages) if Modality.image in spec.modalities else {}
@@ -422,12 +388,14 @@ class MemoryStore:
             return {}
         if session_id in self._tasks or session_id in self._dirty:
             await self.index_session(session_id)  # vectors still pending: fill them now
-        vectors = await self._vectors([session_id])
-        if len(vectors) < len([m for m in messages if m.text]):
+        ids, vectors = await self._vectors([session_id])
+        if len(ids) < len([m for m in messages if m.text]):
             await self.index_session(session_id)
-            vectors = await self._vectors([session_id])
+            ids, vectors = await self._vectors([session_id])
+        if not ids:
+            return {}
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
-        return {mid: float(np.dot(v, q)) for mid, v in vectors.items()}
+        return dict(zip(ids, (vectors @ q).tolist(), strict=True))
 
     async def _screen_texts(self, messages: list[StoredMessage]) -> dict[str, str]:
         """Screen text of the session's images, read once and kept with the blob."""
@@ -476,12 +444,11 @@ class MemoryStore:
                     SessionRow.agent_id == agent_id))).all())
         for sid in sessions:
             await self.index_session(sid)
-        vectors = await self._vectors(sessions)
-        if not vectors:
+        ids, vectors = await self._vectors(sessions)
+        if not ids:
             return []
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
-        ids = list(vectors)
-        scores = np.stack([vectors[i] for i in ids]) @ q
+        scores = vectors @ q
         async with self._read() as db:
             rows = {m.id: (m, key) for m, key in (await db.execute(
                 select(MessageRow, TurnRow.turn_key).join(TurnRow, TurnRow.id == MessageRow.turn_id)

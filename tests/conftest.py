@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from agent_router.app import App, build_app
 from agent_router.config import RouterConfig, default_config
 

@@ -1,4 +1,4 @@
-"""Tool definitions as the index and the gateway see them, whatever server or file they came from."""
+"""Tool definitions as the index and the gateway see them, whichever server or file gave them."""
 
 from __future__ import annotations
 
@@ -46,8 +46,12 @@ class ToolHints:
         return self.destructive and not self.read_only
 
     def to_mcp(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"readOnlyHint": self.read_only, "destructiveHint": self.destructive,
-                               "idempotentHint": self.idempotent, "openWorldHint": self.open_world}
+        out: dict[str, Any] = {
+            "readOnlyHint": self.read_only,
+            "destructiveHint": self.destructive,
+            "idempotentHint": self.idempotent,
+            "openWorldHint": self.open_world,
+        }
         if self.title:
             out["title"] = self.title
         return out
@@ -68,12 +72,19 @@ class ToolEntry:
 
     def definition(self) -> dict[str, Any]:
         """The complete definition in MCP's wire shape, ready to hand to a model."""
-        return {"server": self.server, "name": self.name, "description": self.description,
-                "inputSchema": self.input_schema, "annotations": self.hints.to_mcp()}
+        return {
+            "server": self.server,
+            "name": self.name,
+            "description": self.description,
+            "inputSchema": self.input_schema,
+            "annotations": self.hints.to_mcp(),
+        }
 
     @property
     def tokens(self) -> int:
-        return math.ceil(len(json.dumps(self.definition(), separators=(",", ":"))) / CHARS_PER_TOKEN)
+        return math.ceil(
+            len(json.dumps(self.definition(), separators=(",", ":"))) / CHARS_PER_TOKEN
+        )
 
 
 def name_words(name: str) -> str:
@@ -86,32 +97,43 @@ def parameters(schema: dict[str, Any]) -> list[tuple[str, str]]:
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return []
-    return [(str(k), str(v.get("description", "")) if isinstance(v, dict) else "")
-            for k, v in props.items()]
+    return [
+        (str(k), str(v.get("description", "")) if isinstance(v, dict) else "")
+        for k, v in props.items()
+    ]
 
 
 def index_text(tool: ToolEntry) -> str:
     """What gets embedded and tokenised: words of the name, the description, every parameter."""
-    params = "; ".join(f"{name_words(p)}: {d}" if d else name_words(p)
-                       for p, d in parameters(tool.input_schema))
+    params = "; ".join(
+        f"{name_words(p)}: {d}" if d else name_words(p) for p, d in parameters(tool.input_schema)
+    )
     text = f"{name_words(tool.name)}: {tool.description.strip()}"
     return f"{text} Parameters: {params}" if params else text
 
 
 def from_definition(raw: dict[str, Any], server: str, where: str) -> ToolEntry:
     """One tool from MCP (inputSchema) or OpenAI/BFCL (parameters, type dict) shape."""
-    if "function" in raw and isinstance(raw["function"], dict):  # {"type": "function", "function": ...}
+    if "function" in raw and isinstance(
+        raw["function"], dict
+    ):  # {"type": "function", "function": ...}
         raw = raw["function"]
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise ValueError(f"{where}.name: every tool needs a non-empty name")
-    schema = raw.get("inputSchema", raw.get("input_schema", raw.get("parameters", {"type": "object"})))
+    schema = raw.get(
+        "inputSchema", raw.get("input_schema", raw.get("parameters", {"type": "object"}))
+    )
     if not isinstance(schema, dict):
         raise ValueError(f"{where}.inputSchema: expected a JSON Schema object")
-    return ToolEntry(server=str(raw.get("server", server)), name=name,
-                     description=str(raw.get("description") or ""),
-                     input_schema=json_schema(schema),
-                     hints=ToolHints.from_mcp(raw.get("annotations")), callable=False)
+    return ToolEntry(
+        server=str(raw.get("server", server)),
+        name=name,
+        description=str(raw.get("description") or ""),
+        input_schema=json_schema(schema),
+        hints=ToolHints.from_mcp(raw.get("annotations")),
+        callable=False,
+    )
 
 
 def json_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -122,12 +144,18 @@ def json_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_inline(tool: InlineTool) -> ToolEntry:
-    return ToolEntry(tool.server, tool.name, tool.description, json_schema(tool.input_schema),
-                     ToolHints.from_mcp(tool.annotations), callable=False)
+    return ToolEntry(
+        tool.server,
+        tool.name,
+        tool.description,
+        json_schema(tool.input_schema),
+        ToolHints.from_mcp(tool.annotations),
+        callable=False,
+    )
 
 
 def load_file(path: Path) -> list[ToolEntry]:
-    """A JSON list of definitions, or {"tools": [...]}; the server name defaults to the file stem."""
+    """A JSON list of definitions, or {"tools": [...]}; the server defaults to the file stem."""
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
@@ -136,5 +164,5 @@ def load_file(path: Path) -> list[ToolEntry]:
         raise ValueError(f"{path}: not valid JSON: {exc}") from None
     items = data.get("tools", data.get("catalog")) if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise ValueError(f"{path}: expected a list of tool definitions or {{\"tools\": [...]}}")
+        raise ValueError(f'{path}: expected a list of tool definitions or {{"tools": [...]}}')
     return [from_definition(item, path.stem, f"{path}[{i}]") for i, item in enumerate(items)]

@@ -27,8 +27,14 @@ from .catalog import ToolEntry, ToolHints, json_schema
 
 log = logging.getLogger("agent_router.tools")
 
-_BROKEN = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
-           BrokenPipeError, ConnectionError, httpx2.TransportError)
+_BROKEN = (
+    anyio.ClosedResourceError,
+    anyio.BrokenResourceError,
+    anyio.EndOfStream,
+    BrokenPipeError,
+    ConnectionError,
+    httpx2.TransportError,
+)
 
 
 class DownstreamError(Exception):
@@ -40,8 +46,12 @@ class DownstreamError(Exception):
 
 
 class Downstream:
-    def __init__(self, spec: StdioServerSpec | HttpServerSpec, connect_timeout_s: float,
-                 on_change: Callable[[str], Awaitable[None]]):
+    def __init__(
+        self,
+        spec: StdioServerSpec | HttpServerSpec,
+        connect_timeout_s: float,
+        on_change: Callable[[str], Awaitable[None]],
+    ):
         self.spec = spec
         self.name = spec.name
         self.connect_timeout_s = connect_timeout_s
@@ -60,25 +70,33 @@ class Downstream:
         return self._client is not None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._supervise(), name=f"mcp:{self.name}")
+        self._task = asyncio.get_running_loop().create_task(
+            self._supervise(), name=f"mcp:{self.name}"
+        )
 
     async def _open(self, stack: AsyncExitStack) -> Client:
         notify = self._on_message
         if isinstance(self.spec, StdioServerSpec):
             params = StdioServerParameters(
-                command=self.spec.command, args=self.spec.args,
+                command=self.spec.command,
+                args=self.spec.args,
                 env={**os.environ, **self.spec.env} if self.spec.env else None,
-                cwd=str(self.spec.cwd) if self.spec.cwd else None)
+                cwd=str(self.spec.cwd) if self.spec.cwd else None,
+            )
             return Client(params, message_handler=notify)
         http = await stack.enter_async_context(httpx2.AsyncClient(headers=self.spec.headers))
-        return Client(streamable_http_client(self.spec.url, http_client=http), message_handler=notify)
+        return Client(
+            streamable_http_client(self.spec.url, http_client=http), message_handler=notify
+        )
 
     async def _supervise(self) -> None:
         delay = 0.5
         while not self._closing:
             try:
                 # The deadline covers connecting only; the scope must enclose the client's own.
-                with anyio.CancelScope(deadline=anyio.current_time() + self.connect_timeout_s) as scope:
+                with anyio.CancelScope(
+                    deadline=anyio.current_time() + self.connect_timeout_s
+                ) as scope:
                     async with AsyncExitStack() as stack:
                         client = await self._open(stack)
                         await stack.enter_async_context(client)
@@ -132,17 +150,21 @@ class Downstream:
             return self._client
         if self._task is None or self._task.done():
             raise DownstreamError(self.name, "is not running", self.last_error or "closed")
-        waits = [asyncio.ensure_future(self._ready.wait()),
-                 asyncio.ensure_future(self._attempted.wait())]
+        waits = [
+            asyncio.ensure_future(self._ready.wait()),
+            asyncio.ensure_future(self._attempted.wait()),
+        ]
         try:
-            await asyncio.wait(waits, timeout=self.connect_timeout_s,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waits, timeout=self.connect_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for w in waits:
                 w.cancel()
         if self._client is None:
-            raise DownstreamError(self.name, "is unavailable",
-                                  self.last_error or f"no connection within {self.connect_timeout_s}s")
+            # The supervisor may not have given up yet; what the caller saw is the error so far.
+            self.last_error = self.last_error or f"no connection within {self.connect_timeout_s}s"
+            raise DownstreamError(self.name, "is unavailable", self.last_error)
         return self._client
 
     async def list_tools(self) -> list[ToolEntry]:
@@ -160,7 +182,9 @@ class Downstream:
         except Exception as exc:
             raise self._failure(exc, "tools/list") from exc
 
-    async def call(self, name: str, arguments: dict[str, Any], timeout_s: float) -> types.CallToolResult:
+    async def call(
+        self, name: str, arguments: dict[str, Any], timeout_s: float
+    ) -> types.CallToolResult:
         client = await self.client()
         try:
             with anyio.fail_after(timeout_s):
@@ -168,16 +192,28 @@ class Downstream:
         except Exception as exc:
             raise self._failure(exc, f"tools/call {name}", timeout_s) from exc
 
-    def _failure(self, exc: Exception, what: str, timeout_s: float | None = None) -> DownstreamError:
+    def _failure(
+        self, exc: Exception, what: str, timeout_s: float | None = None
+    ) -> DownstreamError:
         if isinstance(exc, TimeoutError):
-            return DownstreamError(self.name, "timed out",
-                                   f"{what} gave no answer within {timeout_s or self.connect_timeout_s}s")
+            return DownstreamError(
+                self.name,
+                "timed out",
+                f"{what} gave no answer within {timeout_s or self.connect_timeout_s}s",
+            )
         if isinstance(exc, ValidationError):
-            return DownstreamError(self.name, "returned garbage",
-                                   f"{what}: the reply is not a valid MCP result ({exc.error_count()} problems)")
-        if isinstance(exc, _BROKEN) or (isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED):
+            return DownstreamError(
+                self.name,
+                "returned garbage",
+                f"{what}: the reply is not a valid MCP result ({exc.error_count()} problems)",
+            )
+        if isinstance(exc, _BROKEN) or (
+            isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED
+        ):
             self._broken.set()  # the supervisor reconnects
-            return DownstreamError(self.name, "went away", f"{what}: {_describe(exc)}; reconnecting")
+            return DownstreamError(
+                self.name, "went away", f"{what}: {_describe(exc)}; reconnecting"
+            )
         if isinstance(exc, MCPError):
             return DownstreamError(self.name, "returned an error", f"{what}: {exc.error.message}")
         self._broken.set()
@@ -194,9 +230,16 @@ class Downstream:
 
 
 def _entry(server: str, tool: types.Tool) -> ToolEntry:
-    hints = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
-    return ToolEntry(server, tool.name, tool.description or "", json_schema(dict(tool.input_schema)),
-                     ToolHints.from_mcp(hints))
+    hints = (
+        tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
+    )
+    return ToolEntry(
+        server,
+        tool.name,
+        tool.description or "",
+        json_schema(dict(tool.input_schema)),
+        ToolHints.from_mcp(hints),
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -42,8 +42,9 @@ class Gateway:
         self.index = ToolIndex(spec.lexical_weight, spec.outcome_rate)
         self.static: list[ToolEntry] = []
         self.listed: dict[str, list[ToolEntry]] = {}
-        self.downstream = {s.name: Downstream(s, spec.connect_timeout_s, self._changed)
-                           for s in spec.servers}
+        self.downstream = {
+            s.name: Downstream(s, spec.connect_timeout_s, self._changed) for s in spec.servers
+        }
         self._sync_lock = asyncio.Lock()
         # The last selection per session: a successful call of one of its tools is an outcome.
         self._last: OrderedDict[str, tuple[np.ndarray, set[str]]] = OrderedDict()
@@ -82,8 +83,9 @@ class Gateway:
     async def _reindex(self) -> None:
         async with self._sync_lock:
             tools = self.static + [t for ts in self.listed.values() for t in ts]
-            fresh = ToolIndex(self.spec.lexical_weight, self.spec.outcome_rate,
-                              outcomes=self.index.outcomes)
+            fresh = ToolIndex(
+                self.spec.lexical_weight, self.spec.outcome_rate, outcomes=self.index.outcomes
+            )
             await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed)
             self.index = fresh  # searches see the old index or the new one, never half of each
 
@@ -91,17 +93,28 @@ class Gateway:
         log.info("downstream %s changed its tools; re-syncing", server)
         await self.sync(server)
 
-    def select(self, query: str, vector: np.ndarray, k: int, max_tokens: int,
-               servers: list[str] | None = None, boost: dict[str, float] | None = None,
-               session_id: str | None = None) -> Selection:
-        """The top k allowed tools whose definitions fit in max_tokens, best first."""
+    def select(
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int,
+        max_tokens: int,
+        servers: list[str] | None = None,
+        boost: dict[str, float] | None = None,
+        session_id: str | None = None,
+        blocked_servers: list[str] | None = None,
+    ) -> Selection:
+        """The top k allowed tools whose definitions fit in max_tokens, best first; tools of
+        blocked_servers (a safety policy's, compared case-blind) are never among them."""
         if servers is not None:
             known = set(self.downstream) | {t.server for t in self.static}
             for i, name in enumerate(servers):
                 if name not in known:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
         # Over-fetch so that tools dropped for the budget can be replaced by smaller ones.
-        ranked = self.index.search(vector, query, k * 3, servers, self.spec.deny, boost)
+        ranked = self.index.search(
+            vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or ()
+        )
         chosen, skipped, used = [], [], 0
         for item in ranked:
             if len(chosen) == k:
@@ -124,31 +137,62 @@ class Gateway:
             if server not in self.downstream and server not in {t.server for t in self.static}:
                 raise InputError.single("server", _unknown_server(server, self.downstream))
             known = sorted(t.name for t in self.index.tools if t.server == server)
-            hint = f"; {server} has: {', '.join(known[:20])}" if known else (
-                f"; {server} lists no tools right now ({self.downstream[server].last_error or 'not synced'})"
-                if server in self.downstream else "")
+            hint = (
+                f"; {server} has: {', '.join(known[:20])}"
+                if known
+                else (
+                    f"; {server} lists no tools right now "
+                    f"({self.downstream[server].last_error or 'not synced'})"
+                    if server in self.downstream
+                    else ""
+                )
+            )
             raise InputError.single("name", f"unknown tool {name!r} on server {server!r}{hint}")
         return tool
 
-    async def call(self, server: str, name: str, arguments: dict[str, Any],
-                   confirm: bool = False, session_id: str | None = None) -> types.CallToolResult:
-        """Validate, check the policy, forward; the downstream result comes back unchanged."""
+    def prepare(self, server: str, name: str, arguments: dict[str, Any]) -> ToolEntry:
+        """The tool a call names, once it is known, allowed, forwardable and its arguments fit."""
         tool = self.resolve(server, name)
         if denied(tool.key, self.spec.deny):
             raise InputError.single("name", f"{tool.key} is denied by the tools.deny policy")
         if not tool.callable:
-            raise InputError.single("server", f"{tool.key} is declared in the config, not served by "
-                                    "a downstream MCP server: there is nothing to forward the call to")
+            raise InputError.single(
+                "server",
+                f"{tool.key} is declared in the config, not served "
+                "by a downstream MCP server: there is nothing to forward "
+                "the call to",
+            )
         check_arguments(tool, arguments)
-        if tool.hints.is_destructive and not (confirm or self.spec.allow_destructive):
-            raise InputError.single("confirm", f"{tool.key} is marked destructive; check the "
-                                    "arguments with the user, then call again with confirm: true")
-        result = await self.downstream[server].call(name, arguments, self.spec.call_timeout_s)
+        return tool
+
+    def needs_confirmation(self, tool: ToolEntry) -> bool:
+        """With no safety checker, the destructive annotation alone decides."""
+        return tool.hints.is_destructive and not self.spec.allow_destructive
+
+    async def forward(
+        self, tool: ToolEntry, arguments: dict[str, Any], session_id: str | None = None
+    ) -> types.CallToolResult:
+        """Send a prepared call downstream; the result comes back unchanged."""
+        result = await self.downstream[tool.server].call(
+            tool.name, arguments, self.spec.call_timeout_s
+        )
         if session_id is not None and not result.is_error:
             last = self._last.get(session_id)
             if last is not None and tool.key in last[1]:
                 self.index.reinforce(tool.key, last[0])
         return result
+
+    async def learn(self, uses: list[tuple[str, str, str]]) -> int:
+        """Replay (query, server, tool) of calls that succeeded, as recorded in session memory,
+        so that outcome learning survives a restart."""
+        if not uses:
+            return 0
+        for start in range(0, len(uses), 128):
+            chunk = uses[start : start + 128]
+            vectors = await anyio.to_thread.run_sync(self.embed, [query for query, _, _ in chunk])
+            for (_, server, tool), vector in zip(chunk, vectors, strict=True):
+                self.index.reinforce(f"{server}/{tool}", vector)
+        return len(uses)
 
     async def aclose(self) -> None:
         await asyncio.gather(*(s.aclose() for s in self.downstream.values()))
@@ -160,7 +204,9 @@ def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
         validator = Draft202012Validator(tool.input_schema)
         errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:
-        log.warning("%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message)
+        log.warning(
+            "%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message
+        )
         return
     if errors:
         problems = []

@@ -78,7 +78,9 @@ class ToolIndex:
         self._rows = {t.key: i for i, t in enumerate(tools)}
         self._base = base
         self._servers = np.array([t.server for t in tools], dtype=object)
-        self._bm25 = BM25.build([tokenize(f"{t.name} {text[0]}") for t, text in zip(tools, texts, strict=True)])
+        self._bm25 = BM25.build(
+            [tokenize(f"{t.name} {text[0]}") for t, text in zip(tools, texts, strict=True)]
+        )
         self._apply_outcomes()
 
     def _apply_outcomes(self) -> None:
@@ -91,13 +93,14 @@ class ToolIndex:
         self._matrix = _normalized(matrix) if matrix.size else matrix
 
     def reinforce(self, key: str, query_vector: np.ndarray) -> bool:
-        """A call of this tool succeeded for this query: move the tool toward the query."""
-        row = self._rows.get(key)
-        if row is None:
-            return False
+        """A call of this tool succeeded for this query: move the tool toward the query. A tool
+        not indexed yet (its server is still connecting) gets the pull when it is."""
         outcome = self.outcomes.setdefault(key, Outcome(np.zeros_like(query_vector, np.float32)))
         outcome.total = outcome.total + query_vector.astype(np.float32)
         outcome.count += 1
+        row = self._rows.get(key)
+        if row is None:
+            return False
         pull = outcome.total / max(float(np.linalg.norm(outcome.total)), 1e-9)
         self._matrix[:, row] = _normalized(self._base[:, row] + self.outcome_rate * pull)
         return True
@@ -110,6 +113,7 @@ class ToolIndex:
         servers: Iterable[str] | None = None,
         deny: Iterable[str] = (),
         boost: dict[str, float] | None = None,
+        blocked_servers: Iterable[str] = (),
     ) -> list[Ranked]:
         """Top k by fused score: cosine (best view) plus BM25 scaled to [0, 1] by its best hit."""
         if not self.tools or k <= 0:
@@ -121,7 +125,7 @@ class ToolIndex:
             lexical = lexical / top
         w = self.lexical_weight
         fused = (1 - w) * semantic + w * lexical
-        allowed = self._allowed(servers, deny)
+        allowed = self._allowed(servers, deny, blocked_servers)
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
         for key, bonus in (boost or {}).items():
@@ -133,16 +137,23 @@ class ToolIndex:
             return []
         best = np.argpartition(-fused, k - 1)[:k]
         best = best[np.argsort(-fused[best], kind="stable")]
-        return [Ranked(self.tools[i], float(fused[i]), float(semantic[i]), float(lexical[i]))
-                for i in best]
+        return [
+            Ranked(self.tools[i], float(fused[i]), float(semantic[i]), float(lexical[i]))
+            for i in best
+        ]
 
-    def _allowed(self, servers: Iterable[str] | None, deny: Iterable[str]) -> np.ndarray | None:
+    def _allowed(
+        self, servers: Iterable[str] | None, deny: Iterable[str], blocked_servers: Iterable[str]
+    ) -> np.ndarray | None:
         deny = list(deny)
-        if servers is None and not deny:
+        blocked = {b.strip().lower() for b in blocked_servers}
+        if servers is None and not deny and not blocked:
             return None
         mask = np.ones(len(self.tools), dtype=bool)
         if servers is not None:
             mask &= np.isin(self._servers, list(servers))
+        if blocked:
+            mask &= np.array([t.server.lower() not in blocked for t in self.tools])
         if deny:
             mask &= np.array([not denied(t.key, deny) for t in self.tools])
         return mask

@@ -39,11 +39,17 @@ class VectorStore:
         except (OSError, ValueError, KeyError) as exc:  # a corrupt cache is rebuilt, not fatal
             log.warning("ignoring unreadable tool vector cache %s: %s", self.path, exc)
 
-    def get_many(self, items: dict[str, str], embed: Embed, batch: int = 64) -> dict[str, np.ndarray]:
-        """Vectors for {hash: text}; texts whose hash is unknown are embedded and saved."""
-        todo = [(h, t) for h, t in items.items() if h not in self.vectors]
+    def get_many(
+        self, items: dict[str, str], embed: Embed, batch: int = 128
+    ) -> dict[str, np.ndarray]:
+        """Vectors for {hash: text}; texts whose hash is unknown are embedded and saved. Texts
+        of similar length share a batch: the encoder pads each batch to its longest text."""
+        todo = sorted(
+            ((h, t) for h, t in items.items() if h not in self.vectors),
+            key=lambda item: len(item[1]),
+        )
         for start in range(0, len(todo), batch):
-            chunk = todo[start:start + batch]
+            chunk = todo[start : start + batch]
             for (h, _), vector in zip(chunk, embed([t for _, t in chunk]), strict=True):
                 self.vectors[h] = np.asarray(vector, dtype=np.float32)
         if todo:
@@ -55,8 +61,11 @@ class VectorStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, hashes=np.array(list(self.vectors)),
-                     vectors=np.stack(list(self.vectors.values())))
+            np.savez(
+                tmp,
+                hashes=np.array(list(self.vectors)),
+                vectors=np.stack(list(self.vectors.values())),
+            )
             tmp.replace(self.path)
         except OSError as exc:  # a read-only home still serves, it just re-embeds next start
             log.warning("cannot write tool vector cache %s: %s", self.path, exc)

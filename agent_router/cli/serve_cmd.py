@@ -13,13 +13,21 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--memory-url", "--db", metavar="URL", dest="memory_url",
+                        help="session memory database, overriding memory.url of the config "
+                        "(a stdio host passes only a default environment, so this is the way "
+                        "to point a spawned server at a database)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..server import build_server
 
-    server = build_server(config_or_exit(args.config))
+    config = config_or_exit(args.config)
+    if args.memory_url:
+        config = config.model_copy(update={
+            "memory": config.memory.model_copy(update={"url": args.memory_url})})
+    server = build_server(config)
     if args.http:
         server.run("streamable-http", host=args.host, port=args.port)
     else:

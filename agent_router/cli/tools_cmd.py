@@ -48,28 +48,44 @@ async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imp
     try:
         if args.tools_command == "sync":
             report = await gateway.sync(args.server)
-            print(json.dumps(report, indent=2) if args.json else
-                  "\n".join(f"{k}: {v}" for k, v in report.items()))
-            print(f"{len(gateway.index)} tools indexed, {gateway.store.embedded} texts embedded, "
-                  f"cache {gateway.store.path}", file=sys.stderr)
+            print(
+                json.dumps(report, indent=2)
+                if args.json
+                else "\n".join(f"{k}: {v}" for k, v in report.items())
+            )
+            print(
+                f"{len(gateway.index)} tools indexed, {gateway.store.embedded} texts embedded, "
+                f"cache {gateway.store.path}",
+                file=sys.stderr,
+            )
         elif args.tools_command == "list":
             tools = [t for t in gateway.index.tools if not args.server or t.server in args.server]
             if args.json:
                 print(json.dumps([t.definition() for t in tools], indent=2))
             for t in tools if not args.json else ():
-                flags = "read-only" if t.hints.read_only else (
-                    "destructive" if t.hints.is_destructive else "writes")
-                print(f"{t.key:<40} {flags:<11} {t.description.splitlines()[0][:80] if t.description else ''}")
+                flags = (
+                    "read-only"
+                    if t.hints.read_only
+                    else ("destructive" if t.hints.is_destructive else "writes")
+                )
+                first_line = t.description.splitlines()[0][:80] if t.description else ""
+                print(f"{t.key:<40} {flags:<11} {first_line}")
         else:
             (vector,) = await app.encoders.text.encode([args.query])
-            picked = gateway.select(args.query, vector, args.k,
-                                    args.max_tokens or gateway.spec.max_tokens, args.server)
+            picked = gateway.select(
+                args.query, vector, args.k, args.max_tokens or gateway.spec.max_tokens, args.server
+            )
             if args.json:
-                print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools],
-                                 indent=2))
+                print(
+                    json.dumps(
+                        [{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2
+                    )
+                )
             for r in picked.tools if not args.json else ():
-                print(f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "
-                      f"lexical {r.lexical:.3f}  {r.tool.tokens} tokens")
+                print(
+                    f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "
+                    f"lexical {r.lexical:.3f}  {r.tool.tokens} tokens"
+                )
     finally:
         await gateway.aclose()
     return 0

@@ -33,7 +33,8 @@ class EndpointSpec(Strict):
     models: list[str] = Field(default_factory=list,
                               description="models it serves; empty means every model of the pool")
     served_names: dict[str, str] = Field(
-        default_factory=dict, description="model -> the name the server knows it by (vLLM --served-model-name)")
+        default_factory=dict,
+        description="model -> the name the server knows it by (vLLM --served-model-name)")
 
     @field_validator("url")
     @classmethod
@@ -43,7 +44,7 @@ class EndpointSpec(Strict):
 
 class HttpCall(Strict):
     method: Literal["GET", "POST", "PUT"] = "POST"
-    path: str | None = Field(None, description="relative to the endpoint's server root, e.g. /wake_up")
+    path: str | None = Field(None, description="under the endpoint's server root, e.g. /wake_up")
     url: str | None = Field(None, description="an absolute URL instead, e.g. a scaler's webhook")
 
     @model_validator(mode="after")
@@ -97,7 +98,7 @@ class RetrySpec(Strict):
 
 class BreakerSpec(Strict):
     failures: int = Field(3, ge=1, description="consecutive failures that open the breaker")
-    reset_after_s: float = Field(10.0, gt=0, description="open breakers let one trial through after")
+    reset_after_s: float = Field(10.0, gt=0, description="then one trial goes")
 
 
 class PoolSpec(Strict):
@@ -144,7 +145,7 @@ class DispatchSpec(Strict):
     health_interval_s: float = Field(10.0, gt=0, description="how often endpoints are probed")
     latency_budget_ms: float | None = Field(
         None, ge=0, description="default caller budget: a cold model is awaited only within it")
-    affinity_sessions: int = Field(10_000, ge=0, description="sessions whose endpoint is remembered")
+    affinity_sessions: int = Field(10_000, ge=0, description="sessions remembered")
     cascades: list[CascadeSpec] = Field(default_factory=list)
 
 

@@ -18,7 +18,9 @@ class StdioServerSpec(Strict):
     name: str = Field(min_length=1, pattern=NAME_PATTERN)
     command: str = Field(min_length=1, description="executable, e.g. mcp-server-time or uvx")
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict, description="added to the inherited environment")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="added to the inherited environment"
+    )
     cwd: Path | None = None
 
 
@@ -54,7 +56,9 @@ class ToolsSpec(Strict):
     default_k: int = Field(5, gt=0)
     max_tokens: int = Field(8000, gt=0, description="default budget for the definitions returned")
     connect_timeout_s: float = Field(20.0, gt=0)
-    call_timeout_s: float = Field(60.0, gt=0, description="a downstream call slower than this fails")
+    call_timeout_s: float = Field(
+        60.0, gt=0, description="a downstream call slower than this fails"
+    )
     session_boost: float = Field(
         0.05, ge=0, le=1, description="score added to tools the session used recently"
     )

@@ -4,8 +4,8 @@ answers, and keep every endpoint's state current between turns."""
 from __future__ import annotations
 
 import asyncio
-import os
 import logging
+import os
 import time
 from typing import Any
 
@@ -145,6 +145,7 @@ class Dispatcher:
             await asyncio.sleep(0.05)
         took = await wake(self._http(), endpoint)
         log.info("woke %s in %.2fs", endpoint.name, took)
+        await read_load(self._http(), endpoint)
 
     # ---- dispatch --------------------------------------------------------------------------
 
@@ -186,7 +187,8 @@ class Dispatcher:
             return DispatchOutcome(
                 answer=done.text, model=candidate.model, endpoint=candidate.endpoint.name,
                 finish_reason=done.finish_reason,
-                ttft_ms=round((time.perf_counter() - started - done.total_s + done.ttft_s) * 1000, 3),
+                ttft_ms=round((time.perf_counter() - started - done.total_s + done.ttft_s)
+                              * 1000, 3),
                 total_ms=round((time.perf_counter() - started) * 1000, 3),
                 prompt_tokens=done.prompt_tokens, completion_tokens=done.completion_tokens,
                 mean_logprob=done.mean_logprob, woke=candidate.wake,
@@ -289,7 +291,8 @@ class Dispatcher:
                 continue
             attempts += outcome.attempts
             spent += outcome.cost_usd
-            confident = outcome.mean_logprob is not None and outcome.mean_logprob >= cascade.threshold
+            confidence = outcome.mean_logprob
+            confident = confidence is not None and confidence >= cascade.threshold
             kept = i == last or confident
             steps.append(CascadeStep(model=outcome.model, endpoint=outcome.endpoint,
                                      mean_logprob=outcome.mean_logprob, threshold=cascade.threshold,

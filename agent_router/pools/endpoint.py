@@ -51,7 +51,8 @@ class Endpoint:
             else EndpointState.unhealthy
         return cls(pool, spec, f"{pool.name}@{urlparse(spec.url).netloc}", pool.models_of(spec),
                    CircuitBreaker(pool.breaker), state=start,
-                   reason="asleep until needed" if start is EndpointState.cold else "not probed yet")
+                   reason="asleep until needed" if start is EndpointState.cold
+                   else "not probed yet")
 
     @property
     def base_url(self) -> str:

@@ -141,7 +141,8 @@ async def _streamed(client: httpx.AsyncClient, url: str, body: dict[str, Any],
                 finish = choice.get("finish_reason") or finish
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise EndpointFailure("malformed", f"stream chunk is not JSON of a chat "
-                                      f"completion chunk ({exc.__class__.__name__}): {data[:120]!r}",
+                                      f"completion chunk ({exc.__class__.__name__}): "
+                                      f"{data[:120]!r}",
                                       retryable=False) from None
             if delta:
                 if ttft is None:

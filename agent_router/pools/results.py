@@ -37,7 +37,7 @@ class DispatchOutcome(BaseModel):
     attempts: list[Attempt]
     cascade: list[CascadeStep] = Field(default_factory=list)
     cost_usd: float = 0.0
-    cost_saved_usd: float = Field(0.0, description="against answering with the cascade's last model")
+    cost_saved_usd: float = Field(0.0, description="against the cascade's last model")
     notes: list[str] = Field(default_factory=list)
 
 

@@ -60,7 +60,7 @@ async def _start_process(endpoint: Endpoint, spec: CommandWake) -> None:
     parsed = urlparse(endpoint.base_url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     argv = [a.format(host=parsed.hostname, port=port) for a in spec.argv]
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
     try:
         endpoint.process = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
@@ -119,3 +119,6 @@ async def stop_process(endpoint: Endpoint) -> None:
         process.kill()
         await process.wait()
     endpoint.process = None
+    if endpoint.process_log is not None:
+        endpoint.process_log.close()
+        endpoint.process_log = None

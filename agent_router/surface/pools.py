@@ -73,7 +73,8 @@ def register(server: MCPServer) -> None:
         model: Annotated[str | None, Field(description="force this model; skips routing")] = None,
         constraints: Constraints | None = None,
         latency_budget_ms: Annotated[float | None, Field(
-            ge=0, description="a cold model is woken and awaited only if it wakes within this")] = None,
+            ge=0, description="a cold model is woken and awaited only if it wakes within this",
+        )] = None,
         stream: Annotated[bool, Field(description="send the answer as progress notifications "
                                       "while it is written")] = True,
         max_tokens: Annotated[int | None, Field(gt=0)] = None,

@@ -17,8 +17,11 @@ from .memory import check_memory_ids, remember_turn
 
 
 def register(server: MCPServer) -> None:
-    @server.tool(annotations=ToolAnnotations(title="Route a turn", read_only_hint=True,
-                                             idempotent_hint=True, open_world_hint=False))
+    # Not read-only: with a session_id the turn is recorded. Recording never destroys
+    # anything and a retry with the same turn_id stores nothing new.
+    @server.tool(annotations=ToolAnnotations(title="Route a turn", read_only_hint=False,
+                                             destructive_hint=False, idempotent_hint=True,
+                                             open_world_hint=False))
     @reports_input_errors
     async def route_turn(
         messages: Annotated[list[ChatMessage], Field(

@@ -43,14 +43,18 @@ def _checker(app: App) -> SafetyChecker:
 
 
 async def _remember(app: App, session_id: str | None, turn_id: str | None, kind: str,
-                    result: Verdict | ObservationReport, hostile: bool = False) -> None:
+                    result: Verdict | ObservationReport, hostile: bool = False,
+                    inputs: dict[str, Any] | None = None) -> None:
     """Record the verdict in the session; a flagged observation demotes its turn to hostile.
-    Memory is optional: when it is off or down the verdict still goes back to the caller."""
+    Memory is optional: when it is off or down the verdict still goes back to the caller.
+    `inputs` (what the checker was given) lets `agent-router replay` judge it again."""
     if app.memory is None or session_id is None:
         return
+    verdict = {"kind": kind, **result.model_dump(mode="json")}
+    if inputs is not None:
+        verdict["input"] = inputs
     try:
-        await app.memory.record_verdict(session_id, turn_id,
-                                        {"kind": kind, **result.model_dump(mode="json")})
+        await app.memory.record_verdict(session_id, turn_id, verdict)
         if hostile and turn_id is not None:
             await app.memory.mark_hostile(session_id, turn_id)
     except MemoryUnavailable as exc:
@@ -82,9 +86,11 @@ def register(server: MCPServer) -> None:
         to escalate. An action that cannot be read gives confirm, never allow."""
         app = app_of(ctx)
         checker = _checker(app)
-        verdict = await checker.check_action(action, agent_id, await _user_texts(app, session_id))
+        user_texts = await _user_texts(app, session_id)
+        verdict = await checker.check_action(action, agent_id, user_texts)
         injected = any(rule.startswith("injection.") for rule in verdict.rules)
-        await _remember(app, session_id, turn_id, "action", verdict, hostile=injected)
+        await _remember(app, session_id, turn_id, "action", verdict, hostile=injected,
+                        inputs={"action": action, "agent_id": agent_id, "user_texts": user_texts})
         return verdict
 
     @server.tool(annotations=_read_only("Check an observation"))
@@ -101,5 +107,6 @@ def register(server: MCPServer) -> None:
         """Look for prompt injection in content the agent takes in, naming the text matched."""
         app = app_of(ctx)
         report = await _checker(app).check_observation(content, integrity)
-        await _remember(app, session_id, turn_id, "observation", report, hostile=report.flagged)
+        await _remember(app, session_id, turn_id, "observation", report, hostile=report.flagged,
+                        inputs={"content": content, "integrity": integrity.value})
         return report

@@ -6,7 +6,14 @@ import pytest
 import yaml
 
 from agent_router.cli import main
-from agent_router.config import ConfigError, Severity, default_config, load_config, parse_config
+from agent_router.config import (
+    ConfigError,
+    Modality,
+    Severity,
+    default_config,
+    load_config,
+    parse_config,
+)
 from agent_router.routing.conflicts import find_conflicts
 
 
@@ -130,3 +137,11 @@ def test_config_check_cli_passes_a_good_file(tmp_path: Path, capsys):
     path.write_text(yaml.safe_dump(base()))
     assert main(["config", "check", str(path), "--no-embed"]) == 0
     assert "0 errors" in capsys.readouterr().out
+
+
+def test_the_example_config_loads_without_conflicts(app):
+    root = Path(__file__).resolve().parents[2]
+    config = load_config(root / "examples" / "config.yaml")
+    assert len(config.routes) >= 4 and len(config.models) >= 5
+    assert any(Modality.image in m.modalities for m in config.models)
+    assert find_conflicts(config, app.encoders.text.encoder.encode) == []

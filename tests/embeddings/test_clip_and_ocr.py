@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import data_url, noise_photo, render_text_image
 
 from agent_router.config import ClipSpec
 from agent_router.embeddings import ClipEncoder, ScreenReader, resolve_placement
 from agent_router.images import decode_image
-from builders import data_url, noise_photo, render_text_image
 
 
 def loaded(img, fmt="PNG"):

@@ -3,11 +3,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from builders import data_url, noise_photo, user
 
 from agent_router.errors import InputError
 from agent_router.images import load_images
 from agent_router.turns import parse_messages
-from builders import data_url, noise_photo, user
 
 
 def images_of(*urls, max_bytes=10**7, max_pixels=10**8):

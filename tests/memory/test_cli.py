@@ -7,8 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from agent_router.memory import MemoryStore
+from agent_router.memory.schema import TurnRow
+from builders import user
+from mcp import Client, StdioServerParameters
+from sqlalchemy import select
 
+from agent_router.config import MemorySpec
 from agent_router.turns import parse_messages
 
 CLI = str(Path(sys.executable).parent / "agent-router")
@@ -46,3 +52,26 @@ async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, s
     missing = cli("sessions", "show", sid, "--db", target)
     assert missing.returncode == 2
     assert "session_id: no session" in missing.stderr
+
+
+async def test_serve_records_into_the_database_given_on_the_command_line(databases,
+                                                                         sid: str) -> None:
+    """A stdio host starts the server with mcp's default environment, so the flag is how a
+    test (or a host) points it at a database of its own."""
+    if databases.backend != "sqlite":
+        pytest.skip("the flag is the same for every backend; one subprocess server is enough")
+    url = await databases.new()
+    params = StdioServerParameters(command=CLI, args=["serve", "--memory-url", url])
+    async with Client(params) as client:
+        result = await client.call_tool("route_turn", {"messages": [user("Reverse a string.")],
+                                                       "session_id": sid, "turn_id": "t1"})
+    assert not result.is_error, result.content
+    assert result.structured_content["memory"] == f"recorded as turn 1 of session {sid!r}"
+    store = await MemoryStore.open(MemorySpec(), url=url)
+    try:
+        async with store._read() as db:
+            rows = (await db.execute(select(TurnRow.seq, TurnRow.turn_key)
+                                     .where(TurnRow.session_id == sid))).all()
+    finally:
+        await store.aclose()
+    assert [tuple(r) for r in rows] == [(1, "t1")]

@@ -11,7 +11,7 @@ from agent_router.memory import MemoryStore, MemoryTier
 from agent_router.memory.migrate import current_revision, head_revision
 from agent_router.memory.schema import BlobRow, MessageRow, SessionRow, TurnRow, utcnow
 from agent_router.memory.transcript import export_lines, import_events, parse_lines
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from agent_router.config import ModelSpec
 from agent_router.errors import InputError
@@ -86,6 +86,36 @@ async def test_64_concurrent_writers_keep_every_turn_once_in_order(store: Memory
     by_key = {key: seq for seq, key in rows}
     assert [m.seq for m in messages] == list(range(1, 65))
     assert [by_key[m.turn_id] for m in messages] == list(range(1, 65))
+
+
+async def test_concurrent_retries_of_one_turn_store_it_once(store: MemoryStore,
+                                                            sid: str) -> None:
+    await store.record_turn(sid, "t0", msgs("before"), None)
+    records = await asyncio.gather(*(store.record_turn(sid, "same", msgs("only once"),
+                                                       {"model": "m"}) for _ in range(16)))
+    assert sorted(r.duplicate for r in records) == [False] + [True] * 15
+    assert {(r.seq, r.message_count) for r in records} == {(2, 1)}
+    assert await seqs_and_keys(store, sid) == [(1, "t0"), (2, "same")]
+    assert [m.text for m in await store.load_messages(sid)] == ["before", "only once"]
+
+
+async def test_a_turn_with_its_decision_takes_few_statements(open_store, sid: str) -> None:
+    """The append budget of issue 3 rests on this count; each extra round trip costs it."""
+    store = await open_store()
+    store.index_in_background = False  # only the write path's statements are counted
+    await store.record_turn(sid, "t0", msgs("first"), None)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
+        statements.append(statement.split()[0].upper())
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await store.record_turn(sid, "t1", msgs("second"), {"model": "m", "route": None})
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    writes = [s for s in statements if s != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
+    assert writes == ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"], statements
 
 
 async def test_tool_calls_selections_verdicts_and_user_texts(store: MemoryStore,

@@ -51,7 +51,8 @@ class Double:
     async def chat(self, request: Request) -> Response:
         s = self.settings
         self.requests += 1
-        if s["require_key"] and request.headers.get("authorization") != f"Bearer {s['require_key']}":
+        key = s["require_key"]
+        if key and request.headers.get("authorization") != f"Bearer {key}":
             return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
         if s["sleeping"]:
             return JSONResponse({"error": {"message": "the model is sleeping"}}, status_code=503)
@@ -103,7 +104,8 @@ class Double:
                                           "finish_reason": None}
                 if body.get("logprobs"):
                     choice["logprobs"] = {"content": [{"token": token, "logprob": s["logprob"]}]}
-                yield f"data: {json.dumps({'object': 'chat.completion.chunk', 'choices': [choice]})}\n\n"
+                chunk = {"object": "chat.completion.chunk", "choices": [choice]}
+                yield f"data: {json.dumps(chunk)}\n\n"
             final = {"object": "chat.completion.chunk",
                      "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
             yield f"data: {json.dumps(final)}\n\n"

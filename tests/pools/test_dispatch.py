@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from doubles import Double, fast_pool, make_config
+from processes import free_port
+
 from agent_router.config import RouterConfig
 from agent_router.pools import Dispatcher, DispatchFailed, NoEndpoint
-
-from conftest import Double, fast_pool, free_port, make_config
 
 USER = [{"role": "user", "content": "what is two plus two"}]
 

@@ -4,12 +4,13 @@ pool's command wake (a real cold start: process start and model load) and stream
 from __future__ import annotations
 
 import pytest
+from doubles import make_config
+from llama_paths import llama_argv, llama_server, smollm2_gguf
+from mcp import Client
+from processes import free_port
+
 from agent_router.pools import Dispatcher
 from agent_router.server import build_server
-from mcp import Client
-
-from conftest import free_port, make_config
-from llama_paths import llama_argv, llama_server, smollm2_gguf
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ import asyncio
 import sys
 
 import httpx
+from doubles import DOUBLE, Double, fast_pool, make_config
+from processes import free_port
 from test_dispatch import USER, running
-
-from conftest import DOUBLE, Double, fast_pool, free_port, make_config
 
 
 def sleepy_pool(s: Double, **extra) -> dict:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from builders import data_url, noise_photo, render_text_image, user
 
 from agent_router.app import App
 from agent_router.config import parse_config
 from agent_router.embeddings import Encoders
 from agent_router.routing import Constraints, Router
-from builders import data_url, noise_photo, render_text_image, user
 
 
 async def test_code_request_goes_to_the_code_route_with_reasons(route):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 from agents.mcp import MCPServerStdio, MCPServerStreamableHttp
-
 from builders import user
-from conftest import CLI
+from processes import CLI
 
 
 async def test_openai_agents_sdk_over_stdio_lists_and_calls_route_turn():

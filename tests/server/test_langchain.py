@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import CLI
+from processes import CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-langchain"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from builders import data_url, noise_photo, user
 from mcp import Client, StdioServerParameters
+from processes import CLI
 
 from agent_router.server import build_server
-from builders import data_url, noise_photo, user
-from conftest import CLI
 
 
 def in_process(app) -> Client:
@@ -17,11 +17,12 @@ def in_process(app) -> Client:
     return Client(build_server(app=app))
 
 
-async def test_route_turn_is_listed_read_only_with_schemas(app):
+async def test_route_turn_is_listed_as_safe_to_retry_with_schemas(app):
     async with in_process(app) as client:
         tools = (await client.list_tools()).tools
     (tool,) = [t for t in tools if t.name == "route_turn"]
-    assert tool.annotations.read_only_hint is True
+    assert tool.annotations.destructive_hint is False
+    assert tool.annotations.idempotent_hint is True
     assert "messages" in tool.input_schema["properties"]
     assert {"model", "fallbacks", "route", "confidence", "signals", "reasons"} <= set(
         tool.output_schema["properties"])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from agent_router.safety.checker import SafetyChecker
 from agent_router.tools.gateway import Gateway
 from mcp import Client
 
@@ -33,8 +34,11 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def http_server() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(HERE / "demo_server.py"), "--http", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "demo_server.py"), "--http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -60,43 +64,71 @@ def git_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tools_config(config: RouterConfig, http_server: str, git_repo: Path,
-                 tmp_path_factory: pytest.TempPathFactory) -> RouterConfig:
+def tools_config(
+    config: RouterConfig, http_server: str, git_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> RouterConfig:
     tool_file = tmp_path_factory.mktemp("toolfile") / "weather.json"
-    tool_file.write_text('[{"type": "function", "function": {"name": "get_forecast", '
-                         '"description": "Weather forecast for a city", "parameters": {"type": '
-                         '"dict", "properties": {"city": {"type": "string"}}}}}]')
+    tool_file.write_text(
+        '[{"type": "function", "function": {"name": "get_forecast", '
+        '"description": "Weather forecast for a city", "parameters": {"type": '
+        '"dict", "properties": {"city": {"type": "string"}}}}}]'
+    )
     tools = {
         "servers": [
-            {"name": "time", "command": str(BIN / "mcp-server-time"), "args": ["--local-timezone", "UTC"]},
-            {"name": "git", "command": str(BIN / "mcp-server-git"), "args": ["--repository", str(git_repo)]},
+            {
+                "name": "time",
+                "command": str(BIN / "mcp-server-time"),
+                "args": ["--local-timezone", "UTC"],
+            },
+            {
+                "name": "git",
+                "command": str(BIN / "mcp-server-git"),
+                "args": ["--repository", str(git_repo)],
+            },
             {"name": "fetch", "command": str(BIN / "mcp-server-fetch")},
             {"name": "demo", "command": sys.executable, "args": [str(HERE / "demo_server.py")]},
             {"name": "demo-http", "url": http_server, "headers": {"X-Test": "1"}},
-            {"name": "garbage", "command": sys.executable,
-             "args": ["-c", "import time; print('this is not json-rpc', flush=True); time.sleep(600)"]},
+            {
+                "name": "garbage",
+                "command": sys.executable,
+                "args": [
+                    "-c",
+                    "import time; print('this is not json-rpc', flush=True); time.sleep(600)",
+                ],
+            },
         ],
-        "inline": [{"name": "send_invoice", "server": "billing",
-                    "description": "Email an invoice to a customer",
-                    "input_schema": {"type": "object", "properties": {"customer": {"type": "string"}}}}],
+        "inline": [
+            {
+                "name": "send_invoice",
+                "server": "billing",
+                "description": "Email an invoice to a customer",
+                "input_schema": {"type": "object", "properties": {"customer": {"type": "string"}}},
+            }
+        ],
         "files": [str(tool_file)],
         "cache_dir": str(tmp_path_factory.mktemp("vectors")),
         "connect_timeout_s": 20,
         "call_timeout_s": 3,
         "deny": ["git/git_reset"],
     }
-    return config.model_copy(update={"tools": RouterConfig.model_validate(
-        {**config.model_dump(), "tools": tools}).tools})
+    safety = {"agents": {"default": {}, "restricted": {"blocked_servers": ["Demo-HTTP"]}}}
+    checked = RouterConfig.model_validate({**config.model_dump(), "tools": tools, "safety": safety})
+    return config.model_copy(update={"tools": checked.tools, "safety": checked.safety})
 
 
 @pytest_asyncio.fixture(scope="session")
 async def gateway_app(app: App, tools_config: RouterConfig) -> AsyncIterator[App]:
-    """The shared encoders (no second MiniLM) with a gateway over the test servers."""
+    """The shared encoders (no second MiniLM) with a gateway over the test servers, the safety
+    checker and session memory in a temporary SQLite file."""
     text = app.encoders.text.encoder
     gateway = Gateway(tools_config.tools, text.encode, text.name)
-    built = App(tools_config, app.encoders, app.router, tools=gateway)
+    safety = SafetyChecker(tools_config.safety, app.encoders, tools_config.defaults)
+    built = App(tools_config, app.encoders, app.router, tools=gateway, safety=safety)
     await gateway.start()
+    await built.open_memory()
+    assert built.memory is not None, built.memory_down
     yield built
+    await built.memory.aclose()
     await gateway.aclose()
 
 

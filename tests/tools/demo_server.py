@@ -11,7 +11,7 @@ import io
 import os
 
 import anyio
-from mcp.server.mcpserver import Image, MCPServer
+from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.types import ToolAnnotations
 from PIL import Image as PILImage
 from pydantic import BaseModel, Field
@@ -67,6 +67,19 @@ async def hang(seconds: float = 3600) -> str:
 def pid() -> str:
     """The server's process id, so tests can tell a restarted server from the first one."""
     return str(os.getpid())
+
+
+def greet_visitor(name: str) -> str:
+    """Greet a visitor by name."""
+    return f"hello {name}"
+
+
+@server.tool(annotations=ToolAnnotations(destructive_hint=False))
+async def add_greeter(ctx: Context) -> str:
+    """Add the greet_visitor tool and tell clients that the tool list changed."""
+    server.add_tool(greet_visitor, annotations=ToolAnnotations(read_only_hint=True))
+    await ctx.notify_tools_changed()
+    return "added"
 
 
 if __name__ == "__main__":

@@ -20,9 +20,18 @@ TOOLS = [
 
 
 def catalog(description_suffix: str = "") -> list[ToolEntry]:
-    return [from_definition({"name": n, "description": d + (description_suffix if s == "bank" else ""),
-                             "parameters": {"type": "dict", "properties": {"city": {"type": "string"}}}},
-                            s, "t") for s, n, d in TOOLS]
+    return [
+        from_definition(
+            {
+                "name": n,
+                "description": d + (description_suffix if s == "bank" else ""),
+                "parameters": {"type": "dict", "properties": {"city": {"type": "string"}}},
+            },
+            s,
+            "t",
+        )
+        for s, n, d in TOOLS
+    ]
 
 
 def test_name_words_splits_identifiers() -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from agent_router.app import App
 from agent_router.memory import MemoryStore
+from doubles import Double, fast_pool, make_config
+from mcp import Client
+
+from agent_router.app import App
 from agent_router.pools import Dispatcher
 from agent_router.routing import Router
 from agent_router.server import build_server
-from mcp import Client
-
-from conftest import Double, fast_pool, make_config
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""A policy to replay under: the router, tool index and safety checker of one config, built on
+the running encoders (never a second MiniLM). Parts whose config section is unchanged from the
+running App's are the App's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import anyio
+
+from ..config import ModelSpec, RouterConfig
+from ..embeddings import Encoders
+from ..routing import Router
+from ..safety.checker import SafetyChecker
+from ..tools.gateway import Gateway
+
+
+@dataclass
+class Policy:
+    label: str  # "new", "baseline"
+    config: RouterConfig
+    router: Router
+    tools: Gateway | None
+    safety: SafetyChecker | None
+    _owned: list[Gateway] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return self.router.digest
+
+    def model(self, name: str | None) -> ModelSpec | None:
+        return next((m for m in self.config.models if m.name == name), None)
+
+    async def aclose(self) -> None:
+        for gateway in self._owned:
+            await gateway.aclose()
+
+
+async def build_policy(label: str, config: RouterConfig, encoders: Encoders,
+                       running: RouterConfig | None = None, router: Router | None = None,
+                       tools: Gateway | None = None,
+                       safety: SafetyChecker | None = None) -> Policy:
+    """`running` and its router/tools/safety are reused where `config` agrees with them."""
+    same = running is not None and running == config
+    if not (same and router is not None):
+        router = await anyio.to_thread.run_sync(Router, config, encoders)
+    owned: list[Gateway] = []
+    if tools is None or running is None or running.tools != config.tools:
+        text = encoders.text.encoder
+        tools = Gateway(config.tools, text.encode, text.name)  # type: ignore[attr-defined]
+        await tools.start()  # lists the tools; nothing is called
+        owned.append(tools)
+    if safety is None or running is None or (running.safety, running.defaults, running.models
+                                             ) != (config.safety, config.defaults, config.models):
+        strongest = max(config.models, key=lambda m: m.quality).name
+        safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
+    return Policy(label, config, router, tools, safety, owned)

@@ -1,0 +1,329 @@
+"""Re-deciding recorded sessions under a policy, offline: every routed turn goes through the
+router, every tool selection through the tool index, every safety verdict through the checker,
+and each is compared with what was recorded (or with a baseline policy). Nothing calls a
+model unless a dispatcher is given. A turn that cannot be replayed gets its reason and the
+rest of the session goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..images import load_images
+from ..routing import Constraints, RoutingDecision
+from ..tools.gateway import Gateway
+from ..tools.index import ToolIndex
+from ..trust import Integrity
+from ..turns import ChatMessage, latest_user_text
+from .diff import ReplayItem, Side, changes, priced
+from .policy import Policy
+from .rebuild import routed_messages
+from .sessions import RecordedSession, RecordedVerdict
+
+CONCURRENT_TURNS = 64  # routed together, so the text encoder sees full batches
+TEXT_SHOWN = 160
+RECENT_CALLS = 20  # what select_tools reads of the session's tool calls
+
+
+@dataclass
+class ReplayOptions:
+    output_tokens: int = 256  # assumed answer length for the cost estimate
+    dispatcher: Any = None  # a started pools Dispatcher: re-send turns and keep the answers
+
+
+async def replay_session(session: RecordedSession, new: Policy, baseline: Policy | None = None,
+                         options: ReplayOptions | None = None) -> list[ReplayItem]:
+    """Items in order: the routed turns, then tool selections, then verdicts. Problems of the
+    session as a whole (lines skipped, an older schema) stay on `session.problems`."""
+    options = options or ReplayOptions()
+    items = await _routes(session, new, baseline, options)
+    attach_answers(items, session)
+    items += await _selections(session, new, baseline)
+    items += [await _verdict(session, v, i, new, baseline)
+              for i, v in enumerate(session.verdicts, 1)]
+    return items
+
+
+# ---- routed turns ------------------------------------------------------------------------
+
+@dataclass
+class _Turn:
+    item: ReplayItem
+    messages: list[ChatMessage] | None
+    recorded: dict[str, Any] | None
+
+
+async def _routes(session: RecordedSession, new: Policy, baseline: Policy | None,
+                  options: ReplayOptions) -> list[ReplayItem]:
+    history: list[ChatMessage] = []
+    turns: list[_Turn] = []
+    for i, turn in enumerate(session.turns, 1):
+        item = ReplayItem(session_id=session.id, kind="route", index=i, turn_id=turn.turn_id,
+                          before_label="baseline" if baseline else "recorded")
+        try:
+            seen, own = routed_messages(history, turn.messages, turn.decision, session.blobs,
+                                        turn.where)
+            history += own
+            item.text = _short(latest_user_text(seen))
+        except InputError as exc:
+            item.problems.append(f"cannot rebuild the turn: {exc}; skipped")
+            seen = None
+        turns.append(_Turn(item, seen, turn.decision))
+    gate = asyncio.Semaphore(CONCURRENT_TURNS)
+
+    async def one(t: _Turn) -> None:
+        async with gate:
+            await _route_turn(t, new, baseline, options)
+
+    await asyncio.gather(*(one(t) for t in turns if t.messages is not None))
+    return [t.item for t in turns]
+
+
+async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None,
+                      options: ReplayOptions) -> None:
+    item, messages = t.item, t.messages
+    assert messages is not None
+    constraints = _constraints(t.recorded, item)
+    after = await _decide(new, messages, constraints, item)
+    if after is None:
+        return
+    before: Side | None
+    before_json: dict[str, Any] | None
+    if baseline is not None:
+        decided = await _decide(baseline, messages, constraints, item)
+        before_json = decided.model_dump(mode="json") if decided else None
+        before = _route_side(before_json, baseline, options, item) if before_json else None
+    else:
+        before_json = t.recorded
+        before = _route_side(before_json, new, options, item) if before_json else None
+        if before_json is None:
+            item.problems.append("no decision was recorded for this turn: nothing to compare")
+    after_json = after.model_dump(mode="json")
+    item.after = _route_side(after_json, new, options, item, priced_only=True)
+    item.before = before
+    item.changed = changes("route", before, item.after)
+    item.exact = _same_decision(before_json, after_json) if before_json else None
+    if options.dispatcher is not None:
+        await _dispatch(options.dispatcher, messages, after, item)
+
+
+def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constraints | None:
+    raw = ((recorded or {}).get("signals") or {}).get("constraints")
+    if raw is None:
+        return None
+    try:
+        return Constraints.model_validate(raw)
+    except ValueError:
+        item.problems.append("the recorded constraints cannot be read; replayed without them")
+        return None
+
+
+async def _decide(policy: Policy, messages: list[ChatMessage], constraints: Constraints | None,
+                  item: ReplayItem) -> RoutingDecision | None:
+    limits = policy.config.defaults
+    try:
+        images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+        return await policy.router.route(messages, images, constraints)
+    except InputError as exc:
+        item.problems.append(f"the {policy.label} config cannot route this turn: {exc}")
+        return None
+
+
+def _route_side(decision: dict[str, Any], policy: Policy, options: ReplayOptions,
+                item: ReplayItem, priced_only: bool = False) -> Side:
+    """A decision as a Side, priced with `policy`'s models. An older recording may lack
+    fields, and the config may no longer have the model: each is a note, not a stop."""
+    model = decision.get("model")
+    signals = decision.get("signals") or {}
+    tokens = signals.get("prompt_tokens")
+    if not priced_only:
+        if model is None:
+            item.problems.append("the recorded decision names no model (older schema)")
+        if tokens is None:
+            item.problems.append("the recorded decision has no prompt size (older schema): "
+                                 "its cost is unknown")
+    side = Side(model=model, route=decision.get("route"),
+                fallbacks=list(decision.get("fallbacks") or []),
+                confidence=decision.get("confidence"), prompt_tokens=tokens)
+    spec = policy.model(model)
+    if spec is None and model is not None:
+        item.problems.append(f"model {model!r} is not in the {policy.label} config: its cost "
+                             "and latency are unknown")
+    return priced(spec, tokens, options.output_tokens, side)
+
+
+IGNORED_DECISION_FIELDS = ("memory", "config_digest")
+
+
+def _same_decision(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in d.items() if k not in IGNORED_DECISION_FIELDS}
+        kept["reasons"] = [r for r in d.get("reasons") or [] if not r.startswith("memory: ")]
+        return kept
+
+    return strip(before) == strip(after)
+
+
+async def _dispatch(dispatcher: Any, messages: list[ChatMessage], decision: RoutingDecision,
+                    item: ReplayItem) -> None:
+    """Re-send the turn to the live pools; the answer goes beside the recorded one."""
+    from ..pools import DispatchFailed, NoEndpoint
+
+    payload = [m.model_dump(mode="json", exclude_none=True) for m in messages]
+    try:
+        outcome = await dispatcher.dispatch(payload, [decision.model, *decision.fallbacks],
+                                            route=decision.route)
+    except (NoEndpoint, DispatchFailed) as exc:
+        item.problems.append(f"dispatch failed: {exc}")
+        return
+    assert item.after is not None
+    item.after.answer = outcome.answer
+
+
+def attach_answers(items: list[ReplayItem], session: RecordedSession) -> None:
+    """Recorded answers (dispatch_turn results kept beside the turn) on the before side."""
+    answers = {c.arguments.get("turn_id"): (c.result or {}).get("answer") or c.error
+               for c in session.calls if (c.server, c.tool) == ("agent-router", "dispatch_turn")}
+    for item in items:
+        if item.kind == "route" and item.before is not None and item.turn_id in answers:
+            item.before.answer = answers[item.turn_id]
+
+
+# ---- tool selections ---------------------------------------------------------------------
+
+class _SelectionState:
+    """One policy's tool index as the session saw it: successful calls of tools from the last
+    selection pull those tools toward its query, in a private copy of the index (what the
+    gateway does in memory). Carry-over from other sessions cannot be replayed."""
+
+    def __init__(self, policy: Policy, agent_id: str | None):
+        assert policy.tools is not None
+        self.gateway: Gateway = policy.tools
+        self.blocked = policy.safety.spec.policy(agent_id).blocked_servers if policy.safety else []
+        self.last: tuple[np.ndarray, set[str]] | None = None
+        self.private = False
+
+    def reinforce(self, key: str) -> None:
+        if self.last is None or key not in self.last[1]:
+            return
+        if not self.private:
+            gateway = self.gateway
+            twin = copy.copy(gateway)
+            twin.index = ToolIndex(gateway.spec.lexical_weight, gateway.spec.outcome_rate)
+            twin.index.rebuild(gateway.index.tools, gateway.store, gateway.embed)
+            self.gateway, self.private = twin, True
+        self.gateway.index.reinforce(key, self.last[0])
+
+    def select(self, query: str, vector: np.ndarray, k: int, boost: dict[str, float]) -> list[str]:
+        spec = self.gateway.spec
+        picked = self.gateway.select(query, vector, k, spec.max_tokens, None, boost, None,
+                                     blocked_servers=self.blocked)
+        keys = [r.tool.key for r in picked.tools]
+        self.last = (vector, set(keys))
+        return keys
+
+
+async def _selections(session: RecordedSession, new: Policy,
+                      baseline: Policy | None) -> list[ReplayItem]:
+    if not session.selections:
+        return []
+    policies = [p for p in (baseline, new) if p is not None]
+    missing = [p.label for p in policies if p.tools is None]
+    items = [ReplayItem(session_id=session.id, kind="tools", index=i, turn_id=s.turn_id,
+                        text=_short(s.query), before_label="baseline" if baseline else "recorded")
+             for i, s in enumerate(session.selections, 1)]
+    if missing:
+        for item in items:
+            item.problems.append(f"tool selection is not set up in the {missing[0]} config")
+        return items
+    vectors = await new.router.encoders.text.encode([s.query for s in session.selections])
+    states = {p.label: _SelectionState(p, session.agent_id) for p in policies}
+    calls = sorted(session.calls, key=lambda c: c.created_at)
+    applied = 0
+    for selection, vector, item in zip(session.selections, vectors, items, strict=True):
+        while applied < len(calls) and calls[applied].created_at < selection.created_at:
+            call = calls[applied]
+            if call.error is None:
+                for state in states.values():
+                    state.reinforce(f"{call.server}/{call.tool}")
+            applied += 1
+        recent = [c for c in calls[:applied]][-RECENT_CALLS:]
+        recorded = [f"{t.get('server')}/{t.get('name')}" for t in selection.selected]
+        k = len(recorded) or new.config.tools.default_k
+        sides = {}
+        for label, state in states.items():
+            boost = {f"{c.server}/{c.tool}": state.gateway.spec.session_boost
+                     for c in recent if c.error is None}
+            sides[label] = Side(tools=state.select(selection.query, vector, k, boost))
+        item.before = sides["baseline"] if baseline else Side(tools=recorded)
+        item.after = sides["new"]
+        item.changed = changes("tools", item.before, item.after)
+        item.exact = item.before.tools == item.after.tools
+    return items
+
+
+# ---- safety verdicts ---------------------------------------------------------------------
+
+async def _verdict(session: RecordedSession, recorded: RecordedVerdict, index: int, new: Policy,
+                   baseline: Policy | None) -> ReplayItem:
+    v = recorded.verdict
+    kind = v.get("kind", "action")
+    item = ReplayItem(session_id=session.id, kind="verdict", index=index,
+                      turn_id=recorded.turn_id,
+                      before_label="baseline" if baseline else "recorded")
+    inputs = v.get("input")
+    if not isinstance(inputs, dict):
+        item.before = _verdict_side(kind, v)
+        item.problems.append(f"the {kind} verdict was recorded without its input (an older "
+                             "schema): it cannot be judged again")
+        return item
+    item.text = _short(str(inputs.get("content") or inputs.get("action")))
+    after = await _judge(new, kind, inputs, item)
+    if after is None:
+        return item
+    if baseline is not None:
+        before = await _judge(baseline, kind, inputs, item)
+    else:
+        before = {k: val for k, val in v.items() if k not in ("kind", "input")}
+    item.before = _verdict_side(kind, before) if before is not None else None
+    item.after = _verdict_side(kind, after)
+    item.changed = changes("verdict", item.before, item.after)
+    item.exact = before == after if before is not None else None
+    return item
+
+
+async def _judge(policy: Policy, kind: str, inputs: dict[str, Any],
+                 item: ReplayItem) -> dict[str, Any] | None:
+    if policy.safety is None:
+        item.problems.append(f"safety checks are not set up in the {policy.label} config")
+        return None
+    try:
+        if kind == "observation":
+            report = await policy.safety.check_observation(
+                str(inputs.get("content", "")), Integrity(inputs.get("integrity", "external")))
+            return report.model_dump(mode="json")
+        verdict = await policy.safety.check_action(inputs.get("action"), inputs.get("agent_id"),
+                                                   list(inputs.get("user_texts") or []))
+        return verdict.model_dump(mode="json")
+    except (InputError, ValueError) as exc:
+        item.problems.append(f"the {policy.label} config cannot judge this {kind}: {exc}")
+        return None
+
+
+def _verdict_side(kind: str, v: dict[str, Any]) -> Side:
+    if kind == "observation":
+        outcome = "flagged" if v.get("flagged") else "clean"
+    else:
+        outcome = v.get("decision")
+    return Side(verdict=outcome, rules=list(v.get("rules") or
+                                            [f.get("rule") for f in v.get("findings") or []]))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"

@@ -1,0 +1,60 @@
+"""replay_session: one recorded session re-decided under the running config or a proposed one,
+offline, summed up the way `agent-router replay` prints it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import yaml
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from ..config import ConfigError, RouterConfig, parse_config
+from ..errors import InputError
+from ..memory.store import check_id
+from ..replay import ReplaySummary, build_policy, from_store, replay_all
+from .context import app_of, reports_input_errors
+
+
+def register(server: MCPServer) -> None:
+    @server.tool(annotations=ToolAnnotations(title="Replay a session", read_only_hint=True,
+                                             idempotent_hint=True, open_world_hint=False))
+    @reports_input_errors
+    async def replay_session(
+        session_id: Annotated[str, Field(description="a session recorded by route_turn")],
+        ctx: Context,
+        config_yaml: Annotated[str | None, Field(
+            description="a whole router config as YAML to replay under; default: the running "
+            "config, which shows whether recorded decisions still hold")] = None,
+    ) -> ReplaySummary:
+        """Re-decide every routed turn, tool selection and safety verdict of a recorded session
+        under a config, without calling any model, and count what changed: models, routes,
+        tools, verdicts by direction, estimated cost and latency."""
+        app = app_of(ctx)
+        check_id(session_id, "session_id")
+        if app.memory is None:
+            raise InputError.single("session_id", "session memory is off on this server ("
+                                    f"{app.memory_down or 'memory.enabled is false'})")
+        config = app.config if config_yaml is None else _parse(config_yaml)
+        loaded = await from_store(app.memory, [session_id])
+        if not loaded.sessions:
+            raise InputError.single("session_id", f"no session {session_id!r}; sessions are "
+                                    "created by route_turn with a session_id")
+        policy = await build_policy("new", config, app.encoders, app.config, app.router,
+                                    app.tools, app.safety)
+        try:
+            return (await replay_all(loaded, policy)).summary
+        finally:
+            await policy.aclose()
+
+
+def _parse(text: str) -> RouterConfig:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError.single("config_yaml", f"not valid YAML: {exc}") from None
+    try:
+        return parse_config(data, "config_yaml")
+    except ConfigError as exc:
+        raise InputError([(f"config_yaml.{i.path}", i.message) for i in exc.issues]) from None
