@@ -39,7 +39,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks $(ARGS)
 
 lint: install-test
-	$(BIN)/ruff check agent_router tools memory safety tests benchmarks
+	$(BIN)/ruff check agent_router tools memory safety tests benchmarks scripts examples
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
 from .memory import MemoryStore
+from .observability import Metrics, setup_tracing
 from .pools import Dispatcher
 from .routing import Router
 from .safety.checker import SafetyChecker
@@ -27,6 +28,7 @@ class App:
     memory: MemoryStore | None = None
     memory_down: str | None = None  # why memory is off when the config enables it
     pools: Dispatcher | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers)."""
@@ -84,6 +86,7 @@ def quiet_model_loading() -> None:
 def build_app(config: RouterConfig | None = None) -> App:
     quiet_model_loading()
     config = config or load_config()
+    setup_tracing(config.observability)
     encoders = build_encoders(config.encoders)
     router = Router(config, encoders)
     log.info("router ready: %d models, %d routes, encoders on %s",

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
 
+from .config import Defaults
 from .errors import InputError
 from .turns import ChatMessage, ImageDataPart, ImageUrlPart
 
@@ -83,6 +84,14 @@ def _b64(payload: str, where: str) -> bytes:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise InputError.single(where, "image data is not valid base64") from None
+
+
+def turn_images(messages: list[ChatMessage], limits: Defaults) -> list[LoadedImage]:
+    """The images of a turn that is about to be routed, which must say something."""
+    images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+    if not images and not any(m.text().strip() for m in messages):
+        raise InputError.single("messages", "the turn is empty: give text or an image")
+    return images
 
 
 def load_images(

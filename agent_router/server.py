@@ -10,7 +10,7 @@ from mcp.server.mcpserver import MCPServer
 
 from .app import App, build_app
 from .config import RouterConfig
-from .surface import memory, pools, replay, routing, safety, tools
+from .surface import memory, metrics, pools, replay, routing, safety, tools
 
 INSTRUCTIONS = (
     "agent-router sits between an agent and its models. route_turn picks the model for a turn "
@@ -24,6 +24,7 @@ INSTRUCTIONS = (
 
 def build_server(config: RouterConfig | None = None, app: App | None = None) -> MCPServer:
     """A server for a config, or around an App already built (tests share one across servers)."""
+    running: list[App] = [] if app is None else [app]  # what /metrics reads
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[App]:
@@ -31,13 +32,16 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             yield app
             return
         built = await anyio.to_thread.run_sync(build_app, config)
+        running.append(built)
         try:
             await built.start()
             yield built
         finally:
+            running.remove(built)
             await built.aclose()
 
     server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
     for module in (routing, tools, safety, memory, pools, replay):
         module.register(server)
+    metrics.register(server, lambda: running[-1] if running else None)
     return server

@@ -10,7 +10,7 @@ from pathlib import Path
 from mcp import Client, StdioServerParameters
 
 from agent_router.app import App, build_app
-from agent_router.images import load_images
+from agent_router.images import turn_images
 from agent_router.turns import parse_messages
 
 from .routing_eval import DEV_SET, evaluate, load_dev_set
@@ -39,8 +39,7 @@ def turn(text: str, image: str | None = None) -> list[dict]:
 
 async def route_once(app: App, messages: list[dict]) -> None:
     parsed = parse_messages(messages)
-    limits = app.config.defaults
-    await app.router.route(parsed, load_images(parsed, limits.max_image_bytes, limits.max_image_pixels))
+    await app.router.route(parsed, turn_images(parsed, app.config.defaults))
 
 
 async def sequential(app: App, texts: list[str]) -> list[float]:

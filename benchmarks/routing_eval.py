@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_router.app import App
-from agent_router.images import load_images
+from agent_router.images import turn_images
 from agent_router.turns import parse_messages
 
 DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "routing_dev.jsonl"
@@ -71,11 +71,10 @@ class Evaluation:
 
 
 async def evaluate(app: App, items: list[Item]) -> Evaluation:
-    limits = app.config.defaults
     pairs, misses = [], []
     for item in items:
         messages = parse_messages(item.messages())
-        images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+        images = turn_images(messages, app.config.defaults)
         decision = await app.router.route(messages, images)
         predicted = decision.route or DEFAULT
         pairs.append((item.route, predicted))

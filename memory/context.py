@@ -23,7 +23,9 @@ SUMMARY_SHARE = 0.25  # most of the budget a summary may take
 RETRIEVAL_RECENT = 2
 
 
-@dataclass(frozen=True)
+# Plain dataclasses, not frozen ones: a 500-turn context builds a thousand of each, and a frozen
+# dataclass takes three times as long to build.
+@dataclass
 class StoredPart:
     kind: str
     text: str | None
@@ -31,7 +33,7 @@ class StoredPart:
     data: dict[str, Any] | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredMessage:
     id: int
     seq: int

@@ -285,13 +285,13 @@ class MemoryStore:
                                messages=r.message_count) for r in rows]
 
     async def load_messages(self, session_id: str) -> list[StoredMessage]:
-        """One query of plain columns, parts joined in order: ORM entities and a second round
-        trip cost more than the rows themselves. Only tool calls read `data`, so other parts
-        skip decoding it."""
+        """One query of plain columns on a bare connection, parts joined in order: ORM entities,
+        sessions and a second round trip cost more than the rows themselves. Only tool calls
+        read `data`, so other parts skip decoding it."""
         m, p = MessageRow, PartRow
         data = case((p.kind == "tool_call", p.data))
-        async with self._read() as db:
-            rows = (await db.execute(
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
                 select(m.id, m.seq, TurnRow.turn_key, m.role, m.name, m.tool_call_id,
                        m.integrity, m.author, m.pinned, m.text, m.tokens,
                        p.kind, p.text, p.image_sha256, data)

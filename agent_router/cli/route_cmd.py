@@ -28,7 +28,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..app import build_app
-    from ..images import load_images
+    from ..images import turn_images
     from ..routing import Constraints
     from ..turns import parse_messages
 
@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
         constraints = Constraints(max_cost_per_mtok=args.max_cost, max_latency_ms=args.max_latency)
     try:
         messages = parse_messages([{"role": "user", "content": content}])
-        limits = app.config.defaults
-        images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+        images = turn_images(messages, app.config.defaults)
         decision = asyncio.run(app.router.route(messages, images, constraints))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

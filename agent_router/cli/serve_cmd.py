@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from .common import add_config_option, config_or_exit
 
@@ -17,12 +18,22 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                         help="session memory database, overriding memory.url of the config "
                         "(a stdio host passes only a default environment, so this is the way "
                         "to point a spawned server at a database)")
+    parser.add_argument("--log-format", choices=("json", "text"),
+                        help="stderr log lines: one JSON object each (with session_id and "
+                        "turn_id), or text; default json with --http, text on stdio")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                        default="warning", help="level of the agent_router loggers; info "
+                        "logs every tool call with its outcome and time (default warning)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..observability import configure_logging
     from ..server import build_server
 
+    level = "debug" if args.verbose else args.log_level
+    configure_logging(args.log_format or ("json" if args.http else "text"),
+                      logging.getLevelName(level.upper()))
     config = config_or_exit(args.config)
     if args.memory_url:
         config = config.model_copy(update={

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import format_loc
 from .memory import MemorySpec
+from .observability import ObservabilitySpec
 from .pools import DispatchSpec, PoolSpec, PoolTemperature, pool_issues
 from .routing import (
     ClipSpec,
@@ -44,6 +45,7 @@ __all__ = [
     "Modality",
     "MemorySpec",
     "ModelSpec",
+    "ObservabilitySpec",
     "OcrSpec",
     "PoolSpec",
     "PoolTemperature",
@@ -92,6 +94,7 @@ class RouterConfig(Strict):
     tools: ToolsSpec = Field(default_factory=ToolsSpec)
     safety: SafetySpec = Field(default_factory=SafetySpec)
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
+    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:

@@ -88,8 +88,17 @@ class TextEncoderSpec(Strict):
 class ClipSpec(Strict):
     model: str = Field(description="open_clip architecture, e.g. ViT-B-32")
     checkpoint: Path | None = Field(None, description="local weights file")
-    hub: str | None = Field(None, description="open_clip pretrained tag or hf-hub:org/name (cached)")
+    hub: str | None = Field(None, description="hf-hub:org/name, read from the local Hugging Face cache")
     model_config_file: Path | None = Field(None, description="JSON architecture for custom models")
+
+    @field_validator("hub")
+    @classmethod
+    def _cached_hub_only(cls, hub: str | None) -> str | None:
+        # Other open_clip tags fetch weights from the network at load time; we never download.
+        if hub is not None and not hub.startswith("hf-hub:"):
+            raise ValueError("give an hf-hub:org/name tag already in the local cache, or use "
+                             "checkpoint with a weights file")
+        return hub
 
 
 class OcrSpec(Strict):

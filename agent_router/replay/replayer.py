@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..images import load_images
+from ..images import turn_images
 from ..routing import Constraints, RoutingDecision
 from ..tools.gateway import Gateway
 from ..tools.index import ToolIndex
@@ -125,9 +125,8 @@ def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constrain
 
 async def _decide(policy: Policy, messages: list[ChatMessage], constraints: Constraints | None,
                   item: ReplayItem) -> RoutingDecision | None:
-    limits = policy.config.defaults
     try:
-        images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+        images = turn_images(messages, policy.config.defaults)
         return await policy.router.route(messages, images, constraints)
     except InputError as exc:
         item.problems.append(f"the {policy.label} config cannot route this turn: {exc}")

@@ -59,6 +59,8 @@ async def remember_turn(app: App, session_id: str | None, turn_id: str | None,
                 note += f"; {record.resent} re-sent message(s) were already stored"
             if record.capped:
                 note += "; external content was cut at the session's cap"
+    if note.startswith("not recorded") and (app.memory is not None or app.memory_down):
+        app.metrics.error("memory_down")
     decision.memory = note
     decision.reasons.append(f"memory: {note}")
     return decision

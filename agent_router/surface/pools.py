@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 
 from ..app import App
 from ..errors import InputError
-from ..images import load_images
+from ..images import turn_images
 from ..memory import MemoryUnavailable
 from ..pools import DispatchFailed, DispatchOutcome, EndpointStatus, NoEndpoint
 from ..routing import Constraints, RoutingDecision
+from ..trust import Integrity
 from ..turns import ChatMessage, parse_messages
 from .context import app_of, reports_input_errors
 from .memory import check_memory_ids, remember_turn
@@ -32,14 +33,23 @@ class PoolStatus(BaseModel):
 
 async def _record_outcome(app: App, session_id: str | None, turn_id: str | None,
                           result: dict | None, error: str | None) -> str | None:
-    """The answer, or the failure, beside the recorded turn: a failed turn is never lost."""
+    """The answer, or the failure, beside the recorded turn: a failed turn is never lost. An
+    answer also becomes the session's next assistant message, so get_context carries it; the
+    model is a known party, not the owner, so it is stored at the known level."""
     if session_id is None or app.memory is None:
         return None
+    timeout = app.config.memory.write_timeout_s
     try:
         await asyncio.wait_for(app.memory.record_tool_call(
             session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result, error),
-            app.config.memory.write_timeout_s)
-    except (MemoryUnavailable, TimeoutError) as exc:
+            timeout)
+        if result is not None:
+            answer = ChatMessage(role="assistant", content=result["answer"])
+            await asyncio.wait_for(app.memory.record_turn(
+                session_id, f"{turn_id}.answer" if turn_id else None, [answer],
+                {"model": result["model"], "endpoint": result["endpoint"]},
+                integrity=Integrity.known), timeout)
+    except (MemoryUnavailable, TimeoutError, InputError) as exc:
         return f"outcome not recorded: {exc or 'the database did not answer'}"
     return "outcome recorded"
 
@@ -88,10 +98,7 @@ def register(server: MCPServer) -> None:
             raise ToolError("model pools are off on this server")
         check_memory_ids(session_id, turn_id, None)
         parsed = parse_messages(messages)
-        limits = app.config.defaults
-        images = load_images(parsed, limits.max_image_bytes, limits.max_image_pixels)
-        if not any(m.text().strip() for m in parsed) and not images:
-            raise InputError.single("messages", "the turn is empty: give text or an image")
+        images = turn_images(parsed, app.config.defaults)
         decision: RoutingDecision | None = None
         if model is not None:
             known = {m.name for m in app.config.models}
@@ -105,6 +112,7 @@ def register(server: MCPServer) -> None:
             memory_note = await _record_forced(app, session_id, turn_id, parsed, model)
         else:
             decision = await app.router.route(parsed, images, constraints)
+            app.metrics.routed(decision.route, decision.model)
             decision = await remember_turn(app, session_id, turn_id, None, parsed, images, decision)
             models, route, memory_note = [decision.model, *decision.fallbacks], decision.route, \
                 decision.memory
@@ -122,10 +130,12 @@ def register(server: MCPServer) -> None:
                                            on_delta=progress if stream else None,
                                            max_tokens=max_tokens)
         except (NoEndpoint, DispatchFailed) as exc:
+            app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
             await _record_outcome(app, session_id, turn_id, None, str(exc))
             kept = f" (the turn is recorded in session {session_id!r} with this failure)" \
                 if session_id and app.memory is not None else ""
             raise ToolError(f"{exc}{kept}") from None
+        app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
         note = await _record_outcome(app, session_id, turn_id, {
             "model": outcome.model, "endpoint": outcome.endpoint, "answer": outcome.answer,
             "ttft_ms": outcome.ttft_ms, "total_ms": outcome.total_ms}, None)

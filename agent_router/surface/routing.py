@@ -8,8 +8,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from ..errors import InputError
-from ..images import load_images
+from ..images import turn_images
 from ..routing import Constraints, RoutingDecision
 from ..turns import ChatMessage, parse_messages
 from .context import app_of, reports_input_errors
@@ -45,9 +44,7 @@ def register(server: MCPServer) -> None:
         app = app_of(ctx)
         check_memory_ids(session_id, turn_id, agent_id)
         parsed = parse_messages(messages)
-        limits = app.config.defaults
-        images = load_images(parsed, limits.max_image_bytes, limits.max_image_pixels)
-        if not any(m.text().strip() for m in parsed) and not images:
-            raise InputError.single("messages", "the turn is empty: give text or an image")
+        images = turn_images(parsed, app.config.defaults)
         decision = await app.router.route(parsed, images, constraints)
+        app.metrics.routed(decision.route, decision.model)
         return await remember_turn(app, session_id, turn_id, agent_id, parsed, images, decision)

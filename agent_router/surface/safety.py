@@ -48,6 +48,8 @@ async def _remember(app: App, session_id: str | None, turn_id: str | None, kind:
     """Record the verdict in the session; a flagged observation demotes its turn to hostile.
     Memory is optional: when it is off or down the verdict still goes back to the caller.
     `inputs` (what the checker was given) lets `agent-router replay` judge it again."""
+    app.metrics.judged(kind, ("flagged" if result.flagged else "clean")
+                       if isinstance(result, ObservationReport) else result.decision.value)
     if app.memory is None or session_id is None:
         return
     verdict = {"kind": kind, **result.model_dump(mode="json")}

@@ -189,6 +189,7 @@ def register(server: MCPServer) -> None:
             ],
             over_budget=[r.tool.key for r in picked.over_budget],
         )
+        app.metrics.selected(r.tool.key for r in picked.tools)
         if session_id is not None and memory is not None:
             await memory.record_tool_selection(
                 session_id,

@@ -145,3 +145,12 @@ def test_the_example_config_loads_without_conflicts(app):
     assert len(config.routes) >= 4 and len(config.models) >= 5
     assert any(Modality.image in m.modalities for m in config.models)
     assert find_conflicts(config, app.encoders.text.encoder.encode) == []
+
+
+def test_clip_hub_tags_that_would_download_are_refused():
+    data = base()
+    data["encoders"] = {"clip": {"model": "ViT-B-32", "hub": "openai"}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    assert info.value.issues[0].path == "encoders.clip.hub"
+    assert "local cache" in info.value.issues[0].message

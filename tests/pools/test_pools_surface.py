@@ -52,6 +52,10 @@ async def test_dispatch_turn_routes_answers_streams_and_records(served):
     assert "recorded as turn" in out["memory"]
     calls = await built.memory.recent_tool_calls("sess-1")
     assert calls[0].tool == "dispatch_turn" and calls[0].error is None
+    stored = await built.memory.load_messages("sess-1")
+    assert [(m.role, m.text) for m in stored] == [("user", "hello there router"),
+                                                  ("assistant", out["answer"])]
+    assert stored[1].integrity == "known"
 
 
 async def test_a_failed_turn_is_recorded_with_its_failure(served):
