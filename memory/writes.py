@@ -1,11 +1,13 @@
 """The write path of a turn as Core statements built once per store: a one-message turn with
 its decision costs six statements and no ORM unit of work, which is what keeps an append within
-issue 3's budget (see docs/memory.md, "Write path").
+issue 3's budget (see docs/memory.md, "Write path and durability").
 
 The first statement creates the session or takes its row lock and, in the same round trip,
 returns its counters and the seq of a turn already stored under the turn id; so concurrent
 writers to one session get consecutive sequence numbers and a retried turn id is seen before
-anything is written twice."""
+anything is written twice. (On PostgreSQL a retry racing the original may miss it in the
+statement's snapshot; the unique key on (session_id, turn_key) refuses it and
+MemoryStore.record_turn runs the write again.)"""
 
 from __future__ import annotations
 

@@ -65,7 +65,9 @@ class ScreenReader:
         )
         result = self._engine(np.asarray(small.convert("RGB")))
         boxes = []
-        for points, text, score in zip(result.boxes if result.boxes is not None else [],
+        # A picture rapidocr takes for one text line comes back as TextRecOutput, without boxes.
+        found = getattr(result, "boxes", None)
+        for points, text, score in zip(found if found is not None else [],
                                        result.txts or (), result.scores or (), strict=False):
             xs, ys = points[:, 0] / scale, points[:, 1] / scale
             boxes.append(TextBox(str(text), float(score),
