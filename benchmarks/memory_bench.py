@@ -16,12 +16,12 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from agent_router.memory import MemoryStore
-from agent_router.memory.schema import TurnRow
 from sqlalchemy import select
 
 from agent_router.app import App, build_app
 from agent_router.config import MemorySpec
+from agent_router.memory import MemoryStore
+from agent_router.memory.schema import TurnRow
 from agent_router.routing import RoutingDecision
 from agent_router.turns import parse_messages
 

@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from agent_router.safety.checker import SafetyChecker
-from agent_router.safety.detectors.shell import check_shell
 from PIL import Image, ImageDraw, ImageFont
 
 from agent_router.app import App, build_app
+from agent_router.safety.checker import SafetyChecker
+from agent_router.safety.detectors.shell import check_shell
 
 DEV = Path(__file__).resolve().parent.parent / "tests" / "eval" / "safety"
 POSITIVE = {"harmful", "injected"}

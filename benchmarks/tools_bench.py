@@ -19,9 +19,6 @@ from pathlib import Path
 
 import anyio
 import numpy as np
-from agent_router.tools.catalog import from_definition
-from agent_router.tools.index import ToolIndex
-from agent_router.tools.vectors import VectorStore, default_cache_dir
 from mcp import Client, StdioServerParameters
 
 from agent_router.app import build_app, quiet_model_loading
@@ -29,6 +26,9 @@ from agent_router.config import default_config
 from agent_router.config.tools import StdioServerSpec
 from agent_router.embeddings import MiniLMEncoder, resolve_placement
 from agent_router.server import build_server
+from agent_router.tools.catalog import from_definition
+from agent_router.tools.index import ToolIndex
+from agent_router.tools.vectors import VectorStore, default_cache_dir
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "tools_dev.json"
 SPLIT_SEED = 7

@@ -1,7 +1,7 @@
 """Record the example sessions in examples/sessions/ by driving the real MCP tools in process
 under the built-in config (routing and safety; it names no downstream tool servers, so
-select_tools and call_tool are not exercised here), with memory in a temporary SQLite file, then exporting each session
-in the memory JSON Lines format that `agent-router replay` reads.
+select_tools and call_tool are not exercised here), with memory in a temporary SQLite file,
+then exporting each session in the memory JSON Lines format that `agent-router replay` reads.
 
     .venv/bin/python scripts/record_example_sessions.py [OUT_DIR]"""
 

@@ -23,7 +23,8 @@ def noise_photo(size: tuple[int, int] = (640, 480), seed: int = 0) -> Image.Imag
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 255, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
     img = Image.fromarray(base).resize(size, Image.Resampling.BICUBIC)
-    return Image.fromarray((np.asarray(img) + rng.integers(0, 20, (size[1], size[0], 3))).clip(0, 255).astype("uint8"))
+    grain = rng.integers(0, 20, (size[1], size[0], 3))
+    return Image.fromarray((np.asarray(img) + grain).clip(0, 255).astype("uint8"))
 
 
 def data_url(img: Image.Image, fmt: str = "PNG") -> str:

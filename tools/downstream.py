@@ -64,6 +64,7 @@ class Downstream:
         self._broken = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        self._scope: anyio.CancelScope | None = None
 
     @property
     def connected(self) -> bool:
@@ -90,6 +91,12 @@ class Downstream:
         )
 
     async def _supervise(self) -> None:
+        # anyio cancels level-triggered: unlike one asyncio cancel(), it keeps cancelling until
+        # the stdio client's reader and writer tasks have wound down, so closing cannot hang.
+        with anyio.CancelScope() as self._scope:
+            await self._reconnect_forever()
+
+    async def _reconnect_forever(self) -> None:
         delay = 0.5
         while not self._closing:
             try:
@@ -226,7 +233,9 @@ class Downstream:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), 5)
             except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001
-                self._task.cancel()
+                if self._scope is not None:
+                    self._scope.cancel()
+                await asyncio.wait({self._task}, timeout=10)
 
 
 def _entry(server: str, tool: types.Tool) -> ToolEntry:

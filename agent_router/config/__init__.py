@@ -118,11 +118,11 @@ class RouterConfig(Strict):
                 if name not in known:
                     yield ConfigIssue(f"routes[{i}].models[{j}]", _unknown(name, known))
             when = route.when
-            if when.min_tokens is not None and when.max_tokens is not None:
-                if when.min_tokens > when.max_tokens:
-                    yield ConfigIssue(
-                        f"routes[{i}].when", "min_tokens is above max_tokens: the route never fires"
-                    )
+            low, high = when.min_tokens, when.max_tokens
+            if low is not None and high is not None and low > high:
+                yield ConfigIssue(
+                    f"routes[{i}].when", "min_tokens is above max_tokens: the route never fires"
+                )
         for i, pool in enumerate(self.pools):
             for j, name in enumerate(pool.models):
                 if name not in known:

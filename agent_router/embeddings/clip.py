@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import open_clip
 import torch
+
 from ..config import ClipSpec
 from ..images import LoadedImage
 from .device import Placement

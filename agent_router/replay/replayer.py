@@ -315,10 +315,8 @@ async def _judge(policy: Policy, kind: str, inputs: dict[str, Any],
 
 
 def _verdict_side(kind: str, v: dict[str, Any]) -> Side:
-    if kind == "observation":
-        outcome = "flagged" if v.get("flagged") else "clean"
-    else:
-        outcome = v.get("decision")
+    flagged = "flagged" if v.get("flagged") else "clean"
+    outcome = flagged if kind == "observation" else v.get("decision")
     return Side(verdict=outcome, rules=list(v.get("rules") or
                                             [f.get("rule") for f in v.get("findings") or []]))
 

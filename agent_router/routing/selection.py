@@ -25,7 +25,8 @@ def _why_not(model: ModelSpec, needs: set[Modality], tokens: int, c: Constraints
         missing = ", ".join(sorted(needs - set(model.modalities)))
         return f"does not accept {missing}"
     if not fits_context(model, tokens):
-        return f"context window {model.context_window} < {tokens} prompt + {model.max_output_tokens} output tokens"
+        return (f"context window {model.context_window} < {tokens} prompt + "
+                f"{model.max_output_tokens} output tokens")
     if c is None:
         return None
     if c.max_cost_per_mtok is not None and model.cost.input_per_mtok > c.max_cost_per_mtok:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from agent_router.memory import MemoryStore
 from builders import data_url, render_text_image
 
 from agent_router.app import App
 from agent_router.config import MemorySpec
+from agent_router.memory import MemoryStore
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"

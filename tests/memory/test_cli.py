@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from agent_router.memory import MemoryStore
-from agent_router.memory.schema import TurnRow
 from builders import user
 from mcp import Client, StdioServerParameters
 from sqlalchemy import select
 
 from agent_router.config import MemorySpec
+from agent_router.memory import MemoryStore
+from agent_router.memory.schema import TurnRow
 from agent_router.turns import parse_messages
 
 CLI = str(Path(sys.executable).parent / "agent-router")

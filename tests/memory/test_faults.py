@@ -7,10 +7,10 @@ import asyncio
 
 import asyncpg
 import pytest
-from agent_router.memory import MemoryStore, MemoryUnavailable
-from agent_router.memory.schema import TurnRow
 from sqlalchemy import event, select
 
+from agent_router.memory import MemoryStore, MemoryUnavailable
+from agent_router.memory.schema import TurnRow
 from agent_router.turns import parse_messages
 
 

@@ -7,14 +7,14 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from agent_router.memory import MemoryStore, MemoryTier
-from agent_router.memory.migrate import current_revision, head_revision
-from agent_router.memory.schema import BlobRow, MessageRow, SessionRow, TurnRow, utcnow
-from agent_router.memory.transcript import export_lines, import_events, parse_lines
 from sqlalchemy import event, select, update
 
 from agent_router.config import ModelSpec
 from agent_router.errors import InputError
+from agent_router.memory import MemoryStore, MemoryTier
+from agent_router.memory.migrate import current_revision, head_revision
+from agent_router.memory.schema import BlobRow, MessageRow, SessionRow, TurnRow, utcnow
+from agent_router.memory.transcript import export_lines, import_events, parse_lines
 from agent_router.trust import Integrity
 from agent_router.turns import parse_messages
 

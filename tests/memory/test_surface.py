@@ -8,13 +8,13 @@ import json
 import sqlite3
 
 import pytest
-from agent_router.memory import MemoryStore
 from builders import user
 from mcp import Client
 from sqlalchemy.engine import make_url
 
 from agent_router.app import App
 from agent_router.config import MemorySpec
+from agent_router.memory import MemoryStore
 from agent_router.server import build_server
 
 

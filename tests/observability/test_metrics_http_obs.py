@@ -64,7 +64,7 @@ async def test_metrics_move_after_route_turn(served: tuple[str, Path]) -> None:
             await client.call_tool("check_action", {"action": {"type": "shell",
                                                                "command": "history -c"}})
         after = (await http.get("/metrics")).text
-    routed = 'agent_router_models_chosen_total{model="%s"}' % model
+    routed = f'agent_router_models_chosen_total{{model="{model}"}}'
     assert _sample(after, routed) == _sample(before.text, routed) + 1
     assert _sample(after, "agent_router_routes_total") == \
         _sample(before.text, "agent_router_routes_total") + 1

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from doubles import Double, MODELS, fast_pool
+from doubles import MODELS, Double, fast_pool
 from processes import CLI
 
 

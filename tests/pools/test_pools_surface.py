@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from agent_router.memory import MemoryStore
 from doubles import Double, fast_pool, make_config
 from mcp import Client
 
 from agent_router.app import App
+from agent_router.memory import MemoryStore
 from agent_router.pools import Dispatcher
 from agent_router.routing import Router
 from agent_router.server import build_server

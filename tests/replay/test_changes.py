@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import tools_config
+from recordings import tools_config
 
 from agent_router.app import App
 from agent_router.config import RouterConfig

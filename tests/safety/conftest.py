@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from agent_router.safety.checker import SafetyChecker
 
 from agent_router.app import App
 from agent_router.config.safety import AgentPolicy
+from agent_router.safety.checker import SafetyChecker
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_router.errors import InputError
 from agent_router.safety.actions import (
     Click,
     Drag,
@@ -15,10 +19,6 @@ from agent_router.safety.actions import (
 )
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.findings import Outcome
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from agent_router.errors import InputError
 
 
 @pytest.mark.parametrize(("raw", "kind", "check"), [

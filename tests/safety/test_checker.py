@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from agent_router.safety import checker as checker_module
-from agent_router.safety.checker import SafetyChecker
-from agent_router.safety.findings import Outcome
 
 from agent_router.app import App
 from agent_router.config.safety import AgentPolicy
+from agent_router.safety import checker as checker_module
+from agent_router.safety.checker import SafetyChecker
+from agent_router.safety.findings import Outcome
 
 
 async def test_verdict_shape(checker: SafetyChecker):

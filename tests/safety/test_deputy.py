@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from agent_router.safety.checker import SafetyChecker
-from agent_router.safety.detectors.deputy import compare, intended_target, read_target
-from agent_router.safety.findings import Outcome
 from builders import data_url
 from PIL import Image, ImageDraw, ImageFont
 
 from agent_router.app import App
+from agent_router.safety.checker import SafetyChecker
+from agent_router.safety.detectors.deputy import compare, intended_target, read_target
+from agent_router.safety.findings import Outcome
 
 
 def dialog() -> Image.Image:

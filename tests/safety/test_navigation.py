@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from agent_router.safety.detectors.navigation import check_navigation, decode_host, skeleton
-from agent_router.safety.findings import Outcome
 
 from agent_router.config.safety import AgentPolicy
+from agent_router.safety.detectors.navigation import check_navigation, decode_host, skeleton
+from agent_router.safety.findings import Outcome
 
 PROTECTED = ["paypal.com", "google.com", "github.com"]
 

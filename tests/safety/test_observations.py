@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.detectors.injection import chunks
-
 from agent_router.trust import Integrity
 
 INJECTED = [

@@ -66,9 +66,8 @@ async def remembering(app: App, tmp_path_factory: pytest.TempPathFactory):
     """The shared App's parts with a real SQLite session store."""
     from dataclasses import replace
 
-    from agent_router.memory import MemoryStore
-
     from agent_router.config import MemorySpec
+    from agent_router.memory import MemoryStore
 
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('safety-memory') / 'memory.db'}"
     store = await MemoryStore.open(MemorySpec(), app.config.models, app.encoders.text,

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from agent_router.safety.detectors.secrets import check_outbound, luhn_ok, scan
-from agent_router.safety.findings import Outcome
 
 from agent_router.config.safety import AgentPolicy, DataClass
+from agent_router.safety.detectors.secrets import check_outbound, luhn_ok, scan
+from agent_router.safety.findings import Outcome
 
 
 @pytest.mark.parametrize(("text", "data"), [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from agent_router.safety.detectors.shell import check_shell, parse_commands
 from agent_router.safety.findings import Outcome
 

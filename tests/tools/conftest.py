@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from agent_router.safety.checker import SafetyChecker
-from agent_router.tools.gateway import Gateway
 from mcp import Client
 
 from agent_router.app import App
 from agent_router.config import RouterConfig
+from agent_router.safety.checker import SafetyChecker
 from agent_router.server import build_server
+from agent_router.tools.gateway import Gateway
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent

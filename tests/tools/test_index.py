@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from agent_router.app import App
 from agent_router.tools.catalog import ToolEntry, from_definition, name_words
 from agent_router.tools.index import ToolIndex
 from agent_router.tools.vectors import VectorStore
-
-from agent_router.app import App
 
 TOOLS = [
     ("weather", "get_weatherForecast", "Forecast of rain and temperature for a city"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from agent_router.tools.gateway import Gateway
 from mcp import Client
 
 from agent_router.app import App
+from agent_router.tools.gateway import Gateway
 
 
 async def test_restarted_gateway_relearns_successful_calls(
