@@ -63,7 +63,9 @@ def main(names: list[str]) -> None:
                       f"`python -m benchmarks {name}`._\n\n{body}")
     header = ("# Benchmarks\n\nWritten by `make bench` (all) or `.venv/bin/python -m benchmarks NAME` "
               "(one section). Figures are medians unless a row says otherwise; these machines are "
-              "shared and noisy, so compare ratios within one run rather than across runs.\n")
+              "shared and noisy, so compare ratios within one run rather than across runs. How the "
+              "evaluation sets were built and what was tuned on them: "
+              "[benchmark-notes.md](benchmark-notes.md).\n")
     body = "\n\n".join(MARK.format(n) + "\n" + kept[n] for n in ORDER if n in kept)
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(f"{header}\n{body}\n")
