@@ -34,6 +34,7 @@ from .actions import (
 )
 from .categories import categories_of
 from .detectors import deputy, navigation, secrets, shell
+from .detectors.deputy_clip import ClipTargetReader
 from .detectors.escalation import EscalationDetector
 from .detectors.injection import InjectionDetector
 from .findings import Evidence, Finding, Outcome, clip_text
@@ -52,6 +53,8 @@ class SafetyChecker:
         self.text = encoders.text
         self.reader: ScreenReader | None = encoders.ocr.encoder if encoders.ocr else None  # type: ignore[assignment]
         self._ocr_lock = threading.Lock()  # one OCR engine, one caller at a time
+        clip = encoders.clip_model
+        self.clip_reader = ClipTargetReader(clip) if clip is not None else None
         self.injection = InjectionDetector(encoders.text, spec.injection_threshold,
                                            spec.max_text_chars)
         self.escalation = EscalationDetector(encoders.text, spec.escalation_threshold)
@@ -136,6 +139,7 @@ class SafetyChecker:
     async def _deputy(self, action: Click | TypeText, target: list[str]) -> list[Finding]:
         ctx = action.context
         read = None
+        findings: list[Finding] = []
         if ctx.screenshot and isinstance(action, Click) and self.reader is not None:
             try:
                 image = _screenshot(ctx.screenshot, self.limits)
@@ -144,15 +148,21 @@ class SafetyChecker:
                                 risk=0.5, message=f"the screenshot could not be read: {exc}",
                                 evidence=Evidence(field="action.context.screenshot"))]
             read = await anyio.to_thread.run_sync(self._read, image, action.x, action.y)
+            if self.clip_reader is not None and ctx.intent:
+                # Pixels and words are independent readings: either can catch the mismatch.
+                seen = await anyio.to_thread.run_sync(
+                    self.clip_reader.check, image.image, action.x, action.y,
+                    self.spec.deputy_radius, deputy.intended_target(ctx.intent) or ctx.intent)
+                findings.extend(seen)
         label = read or ctx.focused_label
         if not label:
-            return []
+            return findings
         target.append(label)
         if not ctx.intent:
-            return []
-        return await deputy.compare(label, ctx.intent, self.text,
-                                    "action.context.screenshot" if read else
-                                    "action.context.focused_label")
+            return findings
+        return findings + await deputy.compare(label, ctx.intent, self.text,
+                                               "action.context.screenshot" if read else
+                                               "action.context.focused_label")
 
     def _read(self, image: LoadedImage, x: int, y: int) -> str | None:
         assert self.reader is not None

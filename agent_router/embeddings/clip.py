@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import open_clip
 import torch
+from PIL import Image
 
 from ..config import ClipSpec
 from ..images import LoadedImage
@@ -32,9 +33,12 @@ class ClipEncoder:
         self.placement = placement
 
     def encode(self, items: list[LoadedImage]) -> list[np.ndarray]:
-        if not items:
+        return self.encode_images([item.image for item in items])
+
+    def encode_images(self, images: list[Image.Image]) -> list[np.ndarray]:
+        if not images:
             return []
-        batch = torch.stack([self.preprocess(item.image) for item in items])
+        batch = torch.stack([self.preprocess(image) for image in images])
         batch = batch.to(self.placement.device, self.placement.dtype)
         with torch.inference_mode():
             vectors = self.model.encode_image(batch)
