@@ -24,10 +24,12 @@ from agent_router.pools import Dispatcher
 
 from .stats import summary_ms
 
-TESTS = Path(__file__).resolve().parents[1] / "tests" / "pools"
-sys.path.insert(0, str(TESTS))
-from conftest import free_port, start_double  # noqa: E402
+# The benchmark drives the same test double and llama-server launcher as the tests.
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "pools")]
+from doubles import start_double  # noqa: E402
 from llama_paths import llama_argv, llama_server, smollm2_gguf  # noqa: E402
+from processes import free_port  # noqa: E402
 
 USER = [{"role": "user", "content": "what is two plus two"}]
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 CLI = str(Path(sys.executable).with_name("agent-router"))
@@ -13,3 +16,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_http(log_file: Path, *extra: str, limit_s: float = 180) -> tuple[subprocess.Popen, int]:
+    """`agent-router serve --http` as a real subprocess, its stderr in log_file (a pipe nobody
+    reads would fill and stall the server). Returns once the port accepts connections."""
+    port = free_port()
+    with open(log_file, "wb") as stderr:
+        proc = subprocess.Popen([CLI, "serve", "--http", "--port", str(port), *extra],
+                                stdout=subprocess.DEVNULL, stderr=stderr, env=os.environ.copy())
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_file.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"server did not open its port in {limit_s:g} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from mcp import Client
-from processes import CLI, free_port
+from processes import serve_http, stop
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(base URL, the file its stderr goes to)."""
-    port = free_port()
     log_file = tmp_path_factory.mktemp("serve-logs") / "stderr.log"
-    with open(log_file, "wb") as stderr:
-        proc = subprocess.Popen([CLI, "serve", "--http", "--port", str(port), "--log-level",
-                                 "info"], stdout=subprocess.DEVNULL, stderr=stderr,
-                                env=os.environ.copy())
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log_file.read_text()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not open its port in 180 s")
+    proc, port = serve_http(log_file, "--log-level", "info")
     yield f"http://127.0.0.1:{port}", log_file
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 def _sample(text: str, prefix: str) -> float:
