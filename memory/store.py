@@ -397,14 +397,18 @@ class MemoryStore:
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
         return dict(zip(ids, (vectors @ q).tolist(), strict=True))
 
-    async def _screen_texts(self, messages: list[StoredMessage]) -> dict[str, str]:
-        """Screen text of the session's images, read once and kept with the blob."""
+    async def _blob_rows(self, messages: list[StoredMessage], *columns: Any) -> list[Any]:
+        """(sha256, *columns) of every image the messages refer to."""
         hashes = {p.image_sha256 for m in messages for p in m.parts if p.image_sha256}
         if not hashes:
-            return {}
+            return []
         async with self._read() as db:
-            rows = (await db.execute(select(BlobRow.sha256, BlobRow.screen_text, BlobRow.data)
-                                     .where(BlobRow.sha256.in_(hashes)))).all()
+            return list((await db.execute(select(BlobRow.sha256, *columns)
+                                          .where(BlobRow.sha256.in_(hashes)))).all())
+
+    async def _screen_texts(self, messages: list[StoredMessage]) -> dict[str, str]:
+        """Screen text of the session's images, read once and kept with the blob."""
+        rows = await self._blob_rows(messages, BlobRow.screen_text, BlobRow.data)
         texts = {sha: text for sha, text, _ in rows if text is not None}
         missing = [(sha, data) for sha, text, data in rows if text is None]
         if missing and self.ocr is not None:
@@ -418,12 +422,7 @@ class MemoryStore:
         return texts
 
     async def _blob_urls(self, messages: list[StoredMessage]) -> dict[str, str]:
-        hashes = {p.image_sha256 for m in messages for p in m.parts if p.image_sha256}
-        if not hashes:
-            return {}
-        async with self._read() as db:
-            rows = (await db.execute(select(BlobRow.sha256, BlobRow.mime, BlobRow.data)
-                                     .where(BlobRow.sha256.in_(hashes)))).all()
+        rows = await self._blob_rows(messages, BlobRow.mime, BlobRow.data)
         return {sha: f"data:{mime};base64,{base64.b64encode(data).decode()}"
                 for sha, mime, data in rows}
 
