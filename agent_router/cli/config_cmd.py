@@ -36,12 +36,11 @@ def check_config(args: argparse.Namespace) -> int:
     embed = None
     if not args.no_embed:
         from ..app import quiet_model_loading
-        from ..embeddings import MiniLMEncoder, resolve_placement
+        from ..embeddings import load_text_encoder, resolve_placement
 
         quiet_model_loading()
         spec = config.encoders
-        embed = MiniLMEncoder.from_spec(spec.text.model, resolve_placement(spec.device),
-                                        spec.text.max_tokens).encode
+        embed = load_text_encoder(spec.text, resolve_placement(spec.device)).encode
     issues = find_conflicts(config, embed)
     for issue in issues:
         print(f"{source}: {issue}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -83,6 +84,11 @@ class RouteSpec(Strict):
 class TextEncoderSpec(Strict):
     model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
     max_tokens: int = Field(256, gt=0)
+    runtime: Literal["auto", "torch", "onnx"] = Field(
+        "auto", description="auto: ONNX Runtime on the CPU, PyTorch on the GPU")
+    onnx_cache: Path | None = Field(
+        None, description="where the ONNX graph exported from the weights is kept; "
+                          "default ~/.cache/agent-router/onnx")
 
 
 class ClipSpec(Strict):

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import EncodersSpec
+from ..config import EncodersSpec, TextEncoderSpec
 from ..images import LoadedImage
 from .base import AsyncEncoder, Encoder
 from .clip import ClipEncoder
 from .device import Placement, resolve_placement
 from .ocr import ScreenReader, ScreenText, TextBox
-from .text import BUNDLED, MiniLMEncoder
+from .onnx_text import OnnxMiniLMEncoder
+from .text import BUNDLED, MiniLMEncoder, model_folder
 
 __all__ = [
     "BUNDLED",
@@ -21,11 +22,13 @@ __all__ = [
     "Encoder",
     "Encoders",
     "MiniLMEncoder",
+    "OnnxMiniLMEncoder",
     "Placement",
     "ScreenReader",
     "ScreenText",
     "TextBox",
     "build_encoders",
+    "load_text_encoder",
     "resolve_placement",
 ]
 
@@ -51,11 +54,25 @@ def _by_hash(image: LoadedImage) -> str:
     return image.sha256
 
 
+def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[str, np.ndarray]:
+    """ONNX Runtime on the CPU unless the config asks for torch; torch on the GPU."""
+    folder = model_folder(spec.model)
+    runtime = spec.runtime
+    if runtime == "auto":
+        runtime = "torch" if placement.is_cuda else "onnx"
+    if runtime == "torch":
+        return MiniLMEncoder(folder, placement, spec.max_tokens)
+    if placement.is_cuda:
+        raise ValueError("encoders.text.runtime: onnx runs on the CPU only; use 'auto' or 'torch' "
+                         "with encoders.device cuda")
+    return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache)
+
+
 def build_encoders(spec: EncodersSpec) -> Encoders:
     placement = resolve_placement(spec.device)
     wait_s = spec.batch_wait_ms / 1000
     text = AsyncEncoder(
-        MiniLMEncoder.from_spec(spec.text.model, placement, spec.text.max_tokens),
+        load_text_encoder(spec.text, placement),
         key=str, max_batch=spec.batch_size, cache_size=spec.cache_size, wait_s=wait_s,
     )
     clip = None

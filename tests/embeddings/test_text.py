@@ -1,11 +1,23 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from agent_router.embeddings import AsyncEncoder, resolve_placement
+from agent_router.config import TextEncoderSpec
+from agent_router.embeddings import (
+    BUNDLED,
+    AsyncEncoder,
+    MiniLMEncoder,
+    OnnxMiniLMEncoder,
+    Placement,
+    load_text_encoder,
+    resolve_placement,
+)
+from agent_router.embeddings.text import model_folder
 
 
 def test_vectors_are_unit_length_and_meaningful(app):
@@ -65,11 +77,44 @@ async def test_an_encoder_failure_reaches_every_caller_and_the_next_call_works(a
 
 
 def test_placement_is_cpu_float32_without_a_gpu():
-    import torch
-
     placement = resolve_placement("cpu")
     assert placement.dtype == torch.float32 and not placement.is_cuda
     if not torch.cuda.is_available():
         assert resolve_placement("auto") == placement
         with pytest.raises(ValueError, match="no CUDA device"):
             resolve_placement("cuda")
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx")
+
+
+def test_the_onnx_runtime_gives_the_torch_vectors(onnx_cache):
+    folder = model_folder(BUNDLED)
+    texts = ["short", "a somewhat longer sentence that needs more padding tokens", "def f(x): return x"]
+    torch_vectors = MiniLMEncoder(folder, resolve_placement("cpu")).encode(texts)
+    onnx_vectors = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache).encode(texts)
+    for x, y in zip(torch_vectors, onnx_vectors, strict=True):
+        assert y.dtype == np.float32 and np.abs(x - y).max() < 1e-5
+
+
+def test_the_exported_graph_is_reused_and_a_damaged_one_replaced(onnx_cache):
+    folder = model_folder(BUNDLED)
+    first = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache)
+    written = first.graph.stat().st_mtime_ns
+    assert OnnxMiniLMEncoder(folder, cache_dir=onnx_cache).graph.stat().st_mtime_ns == written
+    first.graph.write_bytes(b"not an onnx graph")
+    repaired = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache)
+    assert np.allclose(repaired.encode(["hello"])[0], first.encode(["hello"])[0], atol=1e-6)
+    assert [p.name for p in onnx_cache.iterdir()] == [first.graph.name]  # no partial files left
+
+
+def test_the_runtime_follows_the_device(onnx_cache):
+    spec = TextEncoderSpec(onnx_cache=onnx_cache)
+    assert isinstance(load_text_encoder(spec, resolve_placement("cpu")), OnnxMiniLMEncoder)
+    assert isinstance(load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")),
+                      MiniLMEncoder)
+    gpu = Placement(torch.device("cuda"), torch.float16)
+    with pytest.raises(ValueError, match="encoders.text.runtime: onnx runs on the CPU only"):
+        load_text_encoder(TextEncoderSpec(runtime="onnx"), gpu)
