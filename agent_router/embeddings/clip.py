@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import open_clip
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from ..config import ClipSpec
@@ -29,6 +30,7 @@ class ClipEncoder:
         self.name = f"clip:{spec.model}"
         self.model = model.to(placement.dtype).eval()
         self.preprocess = preprocess
+        self.pixel_cfg = open_clip.get_model_preprocess_cfg(model)
         self.tokenizer = open_clip.get_tokenizer(spec.model)
         self.placement = placement
 
@@ -38,7 +40,10 @@ class ClipEncoder:
     def encode_images(self, images: list[Image.Image]) -> list[np.ndarray]:
         if not images:
             return []
-        batch = torch.stack([self.preprocess(image) for image in images])
+        if self.placement.is_cuda and self.pixel_cfg.get("resize_mode") == "shortest":
+            batch = pixels_on_device(images, self.pixel_cfg, self.placement.device)
+        else:
+            batch = torch.stack([self.preprocess(image) for image in images])
         batch = batch.to(self.placement.device, self.placement.dtype)
         with torch.inference_mode():
             vectors = self.model.encode_image(batch)
@@ -49,6 +54,28 @@ class ClipEncoder:
         with torch.inference_mode():
             vectors = self.model.encode_text(tokens)
         return _normalized(vectors)
+
+
+def pixels_on_device(images: list[Image.Image], cfg: dict, device: torch.device) -> torch.Tensor:
+    """open_clip's resize of the shortest side, centre crop and normalisation, run on the device.
+
+    On a GPU, the CPU's bicubic resize of a full screenshot (several ms each) would cap image
+    throughput far below the model's, so only the raw pixels cross to the device."""
+    height, width = cfg["size"]
+    mean = torch.tensor(cfg["mean"], device=device).view(3, 1, 1)
+    std = torch.tensor(cfg["std"], device=device).view(3, 1, 1)
+    crops = []
+    for image in images:
+        pixels = torch.from_numpy(np.array(image.convert("RGB"))).to(device, non_blocking=True)
+        x = pixels.permute(2, 0, 1).unsqueeze(0).float()
+        rows, cols = x.shape[-2:]
+        # torchvision's Resize(int): the shorter side becomes the size, the other is truncated.
+        side = max(height, width)
+        size = (side, int(side * cols / rows)) if rows <= cols else (int(side * rows / cols), side)
+        x = F.interpolate(x, size=size, mode=cfg.get("interpolation", "bicubic"), antialias=True)
+        top, left = round((size[0] - height) / 2), round((size[1] - width) / 2)
+        crops.append(x[0, :, top:top + height, left:left + width])
+    return (torch.stack(crops).clamp(0, 255) / 255 - mean) / std
 
 
 def _normalized(vectors: torch.Tensor) -> list[np.ndarray]:

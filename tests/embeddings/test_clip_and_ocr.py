@@ -6,6 +6,7 @@ from builders import data_url, noise_photo, render_text_image
 
 from agent_router.config import ClipSpec
 from agent_router.embeddings import ClipEncoder, ScreenReader, resolve_placement
+from agent_router.embeddings.clip import pixels_on_device
 from agent_router.images import decode_image
 
 
@@ -28,6 +29,26 @@ def test_clip_loads_a_checkpoint_and_embeds_both_towers_in_one_space(tiny_clip_f
     # Deterministic: the same checkpoint gives the same vectors.
     again = ClipEncoder(spec, resolve_placement("cpu")).encode([loaded(noise_photo(seed=1))])
     assert np.allclose(images[0], again[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (600, 900), (150, 100)])
+def test_device_preprocessing_matches_open_clips_own(tiny_clip_files, size):
+    """The GPU path resizes on the device; run on the CPU here, it must agree with open_clip's
+    PIL pipeline, landscape, portrait and upscaled alike."""
+    import torch
+
+    config_file, checkpoint = tiny_clip_files
+    clip = ClipEncoder(ClipSpec(model="tiny-clip", checkpoint=checkpoint, model_config_file=config_file),
+                       resolve_placement("cpu"))
+    image = render_text_image(["Account settings", "Delete account", "Cancel"], size=size)
+    reference = clip.preprocess(image).unsqueeze(0)
+    on_device = pixels_on_device([image], clip.pixel_cfg, torch.device("cpu"))
+    assert on_device.shape == reference.shape
+    assert (on_device - reference).abs().mean() < 0.005  # normalised units: under half a grey level
+    with torch.inference_mode():
+        a, b = (torch.nn.functional.normalize(clip.model.encode_image(x), dim=-1)
+                for x in (reference, on_device))
+    assert float((a * b).sum()) > 0.995
 
 
 def test_clip_needs_weights_named_explicitly():
