@@ -1,4 +1,6 @@
-"""Route exemplars in embedding space: one matrix, one product per turn."""
+"""Route exemplars in embedding space (one matrix, one product per turn) and route keywords.
+
+Both are compiled once per config: they run on every turn, so nothing is rebuilt per call."""
 
 from __future__ import annotations
 
@@ -14,36 +16,43 @@ TOP_K = 3  # mean of the best few exemplars: one stray exemplar cannot fire a ro
 
 @dataclass(frozen=True)
 class RouteIndex:
-    routes: tuple[str, ...]
-    matrix: np.ndarray  # (exemplars, dim), rows L2-normalised
-    owners: np.ndarray  # route position of each row
+    matrix: np.ndarray  # (exemplars, dim), rows L2-normalised, each route's rows together
+    spans: tuple[tuple[str, int, int], ...]  # (route, first row, end row) for routes with examples
 
     @classmethod
     def build(cls, routes: list[RouteSpec], vectors: list[np.ndarray]) -> RouteIndex:
         """vectors: the embeddings of every route's examples, in route order."""
-        owners = [i for i, r in enumerate(routes) for _ in r.when.examples]
+        spans, start = [], 0
+        for route in routes:
+            if route.when.examples:
+                spans.append((route.name, start, start + len(route.when.examples)))
+                start += len(route.when.examples)
         dim = vectors[0].shape[0] if vectors else 1
         matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
-        return cls(tuple(r.name for r in routes), matrix, np.asarray(owners, dtype=np.int64))
+        return cls(matrix, tuple(spans))
 
     def similarity(self, query: np.ndarray) -> dict[str, float]:
         """Per route with examples: mean cosine of its TOP_K nearest exemplars, to 4 places
         so that decisions do not flip on float noise between batched and single passes."""
-        sims = self.matrix @ query.astype(np.float32)
+        sims = (self.matrix @ query.astype(np.float32)).tolist()
         result: dict[str, float] = {}
-        for i, name in enumerate(self.routes):
-            mine = sims[self.owners == i]
-            if mine.size:
-                top = np.sort(mine)[-TOP_K:]
-                result[name] = round(float(top.mean()), 4)
+        for name, start, end in self.spans:
+            top = sorted(sims[start:end])[-TOP_K:]
+            result[name] = round(sum(top) / len(top), 4)
         return result
 
 
-def keyword_hits(keywords: list[str], *texts: str) -> list[str]:
-    """Whole-word, case-insensitive matches."""
-    hits = []
-    for keyword in keywords:
-        pattern = r"(?<!\w)" + re.escape(keyword.lower()) + r"(?!\w)"
-        if any(re.search(pattern, t.lower()) for t in texts if t):
-            hits.append(keyword)
-    return hits
+@dataclass(frozen=True)
+class KeywordMatcher:
+    """Whole-word, case-insensitive matches of one route's keywords."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    @classmethod
+    def build(cls, keywords: list[str]) -> KeywordMatcher:
+        return cls(tuple((k, re.compile(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)"))
+                         for k in keywords))
+
+    def hits(self, *lowered_texts: str) -> list[str]:
+        """Texts already lower-cased, once per turn rather than once per keyword."""
+        return [k for k, pattern in self.patterns if any(pattern.search(t) for t in lowered_texts if t)]

@@ -15,7 +15,7 @@ from ..embeddings import Encoders, ScreenText
 from ..images import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
-from .exemplars import RouteIndex, keyword_hits
+from .exemplars import KeywordMatcher, RouteIndex
 from .image_kind import ClipKindClassifier, classify_by_heuristic
 from .selection import fits_context, select_model
 from .tokens import estimate_prompt_tokens
@@ -41,6 +41,8 @@ class Router:
         self.encoders = encoders
         examples = [e for r in config.routes for e in r.when.examples]
         self.index = RouteIndex.build(config.routes, encoders.text.encode_sync(examples))
+        self.keywords = {r.name: KeywordMatcher.build(r.when.keywords) for r in config.routes
+                         if r.when.keywords}
         clip = encoders.clip_model
         self.kinds = ClipKindClassifier(clip) if clip is not None else None
         self.digest = config_digest(config)
@@ -107,6 +109,7 @@ class Router:
             (vector,) = await text_task
             similarity = self.index.similarity(vector)
         modalities = [Modality.text] + ([Modality.image] if images else [])
+        lowered = (text.lower(), screen_text.lower())
         signals = TurnSignals(
             modalities=modalities,
             image_count=len(images),
@@ -114,8 +117,8 @@ class Router:
             screen_text=screen_text[:SCREEN_TEXT_LIMIT],
             prompt_tokens=prompt_tokens,
             fits_context={m.name: fits_context(m, prompt_tokens) for m in self.config.models},
-            keyword_hits={r.name: hits for r in self.config.routes
-                          if (hits := keyword_hits(r.when.keywords, text, screen_text))},
+            keyword_hits={name: hits for name, matcher in self.keywords.items()
+                          if (hits := matcher.hits(*lowered))},
             similarity=similarity,
             constraints=constraints,
         )
