@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
-from .memory import MemoryStore
+from .memory import MemoryStore, recorded_outcomes
 from .observability import Metrics, setup_tracing
 from .pools import Dispatcher
 from .routing import Router
@@ -52,12 +52,13 @@ class App:
             log.error("session memory is off: %s", self.memory_down)
 
     async def relearn_tool_outcomes(self) -> None:
-        """Tool selection learns from the calls that succeeded; memory keeps them across restarts."""
+        """Tool selection learns from calls that succeeded and from feedback on turns; memory keeps
+        both across restarts."""
         if self.tools is None or self.memory is None:
             return
         try:
-            learned = await self.tools.learn(await self.memory.successful_tool_uses())
-            log.info("tool selection relearned %d successful calls from memory", learned)
+            learned = await self.tools.learn(await recorded_outcomes(self.memory))
+            log.info("tool selection relearned %d outcomes (calls, feedback) from memory", learned)
         except Exception as exc:  # noqa: BLE001 - selection works without the history
             log.warning("tool outcomes not loaded from memory: %s", exc)
 

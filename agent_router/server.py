@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.subscriptions import InMemorySubscriptionBus
 
 from .app import App, build_app
 from .config import RouterConfig
@@ -40,8 +41,13 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             running.remove(built)
             await built.aclose()
 
-    server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan)
-    for module in (routing, tools, safety, memory, pools, replay):
+    # Kept here because tools announces changes of the tools it exposes on it.
+    subscriptions = InMemorySubscriptionBus()
+    server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan,
+                       subscriptions=subscriptions)
+    routing.register(server)
+    tools.register(server, subscriptions)
+    for module in (safety, memory, pools, replay):
         module.register(server)
     metrics.register(server, lambda: running[-1] if running else None)
     return server

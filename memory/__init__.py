@@ -10,6 +10,8 @@ from .records import (
            TurnRecord,
 )
 from .store import MemoryStore, MemoryUnavailable
+from .tool_outcomes import ToolOutcome, feedback_outcomes, recorded_outcomes
 
 __all__ = ["ContextResult", "MemoryStore", "MemoryTier", "MemoryUnavailable", "RecallHit",
-           "SessionSummary", "ToolCallRecord", "TurnRecord"]
+           "SessionSummary", "ToolCallRecord", "ToolOutcome", "TurnRecord", "feedback_outcomes",
+           "recorded_outcomes"]

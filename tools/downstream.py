@@ -98,6 +98,7 @@ class Downstream:
 
     async def _reconnect_forever(self) -> None:
         delay = 0.5
+        retry = False
         while not self._closing:
             try:
                 # The deadline covers connecting only; the scope must enclose the client's own.
@@ -112,6 +113,8 @@ class Downstream:
                         self._client, self.last_error = client, None
                         self.connects += 1
                         self._ready.set()
+                        if retry:  # back after a loss or a failed start: list its tools again
+                            asyncio.get_running_loop().create_task(self.on_change(self.name))
                         delay = 0.5
                         watcher = asyncio.get_running_loop().create_task(self._listen(client))
                         try:
@@ -129,6 +132,7 @@ class Downstream:
                 self._ready.clear()
             if self._closing:
                 break
+            retry = True
             attempted, self._attempted = self._attempted, asyncio.Event()
             attempted.set()
             await asyncio.sleep(delay)

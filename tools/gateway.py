@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ class Gateway:
             s.name: Downstream(s, spec.connect_timeout_s, self._changed) for s in spec.servers
         }
         self._sync_lock = asyncio.Lock()
+        self._on_reindex: list[Callable[[], Awaitable[None]]] = []
         # The last selection per session: a successful call of one of its tools is an outcome.
         self._last: OrderedDict[str, tuple[np.ndarray, set[str]]] = OrderedDict()
 
@@ -88,6 +90,13 @@ class Gateway:
             )
             await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed)
             self.index = fresh  # searches see the old index or the new one, never half of each
+        for listener in self._on_reindex:
+            await listener()
+
+    def on_reindex(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Views of the catalog (the tools the router exposes) follow it: listener runs after
+        every re-index, and must not raise."""
+        self._on_reindex.append(listener)
 
     async def _changed(self, server: str) -> None:
         log.info("downstream %s changed its tools; re-syncing", server)
@@ -125,7 +134,8 @@ class Gateway:
             chosen.append(item)
             used += item.tool.tokens
         if session_id is not None:
-            self._last[session_id] = (vector, {r.tool.key for r in chosen})
+            whole = np.atleast_2d(vector)[0]  # the request's row; the others are its parts
+            self._last[session_id] = (whole, {r.tool.key for r in chosen})
             self._last.move_to_end(session_id)
             while len(self._last) > _SESSIONS_KEPT:
                 self._last.popitem(last=False)
@@ -182,16 +192,15 @@ class Gateway:
                 self.index.reinforce(tool.key, last[0])
         return result
 
-    async def learn(self, uses: list[tuple[str, str, str]]) -> int:
-        """Replay (query, server, tool) of calls that succeeded, as recorded in session memory,
-        so that outcome learning survives a restart."""
-        if not uses:
-            return 0
+    async def learn(self, uses: Sequence[tuple[str, str, str] | tuple[str, str, str, float]]) -> int:
+        """Replay outcomes recorded in session memory (memory/tool_outcomes.py): (query, server,
+        tool) of calls that succeeded, with a weight where feedback set one, so that learning
+        survives a restart."""
         for start in range(0, len(uses), 128):
             chunk = uses[start : start + 128]
-            vectors = await anyio.to_thread.run_sync(self.embed, [query for query, _, _ in chunk])
-            for (_, server, tool), vector in zip(chunk, vectors, strict=True):
-                self.index.reinforce(f"{server}/{tool}", vector)
+            vectors = await anyio.to_thread.run_sync(self.embed, [use[0] for use in chunk])
+            for (_, server, tool, *weight), vector in zip(chunk, vectors, strict=True):
+                self.index.reinforce(f"{server}/{tool}", vector, weight[0] if weight else 1.0)
         return len(uses)
 
     async def aclose(self) -> None:

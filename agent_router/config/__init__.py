@@ -111,6 +111,11 @@ class RouterConfig(Strict):
         for path, message in self.safety.conflicts():
             yield ConfigIssue(path, message)
         yield from _duplicates("tools.servers", [s.name for s in self.tools.servers])
+        exposed_for = self.tools.expose.agent_id
+        if exposed_for is not None and exposed_for not in self.safety.agents:
+            yield ConfigIssue("tools.expose.agent_id",
+                              f"{exposed_for!r} has no policy under safety.agents; add one or name one "
+                              f"of: {', '.join(sorted(self.safety.agents)) or '(none defined)'}")
         if self.defaults.model not in known:
             yield ConfigIssue("defaults.model", _unknown(self.defaults.model, known))
         for i, route in enumerate(self.routes):

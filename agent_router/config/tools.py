@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from .routing import Strict
 
@@ -42,6 +43,38 @@ class InlineTool(Strict):
     annotations: dict[str, Any] = Field(default_factory=dict, description="MCP ToolAnnotations")
 
 
+class ExposeSpec(Strict):
+    """Downstream tools the router lists as its own, for agents that cannot use call_tool."""
+
+    enabled: bool = Field(False, description="list the chosen downstream tools as router tools")
+    servers: list[str] = Field(
+        default_factory=list, description="only these downstream servers; empty: all of them"
+    )
+    include: list[str] = Field(
+        default_factory=list, description="'server/tool' glob patterns; empty: every tool"
+    )
+    exclude: list[str] = Field(default_factory=list, description="'server/tool' glob patterns")
+    read_only: bool = Field(False, description="only tools annotated readOnlyHint")
+    max_tools: int = Field(64, gt=0, le=1000, description="the first ones, in config order")
+    name: str = Field(
+        "{server}__{tool}", description="the router's name for a tool: {server} and {tool}"
+    )
+    agent_id: str | None = Field(
+        None, description="whose safety policy filters the list and checks the calls"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _template(cls, template: str) -> str:
+        fields = {f for _, f, _, _ in Formatter().parse(template) if f is not None}
+        if "tool" not in fields or fields - {"server", "tool"}:
+            raise ValueError(
+                "use {tool}, optionally with {server}, e.g. '{server}__{tool}'; "
+                f"{template!r} has {sorted(fields) or 'no fields'}"
+            )
+        return template
+
+
 class ToolsSpec(Strict):
     servers: list[StdioServerSpec | HttpServerSpec] = Field(default_factory=list)
     inline: list[InlineTool] = Field(default_factory=list)
@@ -71,3 +104,15 @@ class ToolsSpec(Strict):
     allow_destructive: bool = Field(
         False, description="forward destructive tools without confirm: true"
     )
+    expose: ExposeSpec = Field(default_factory=ExposeSpec)
+
+    @model_validator(mode="after")
+    def _exposed_servers(self) -> ToolsSpec:
+        known = {s.name for s in self.servers}
+        for i, name in enumerate(self.expose.servers):
+            if name not in known:
+                raise ValueError(
+                    f"expose.servers[{i}]: {name!r} is not in tools.servers "
+                    f"({', '.join(sorted(known)) or 'none configured'})"
+                )
+        return self

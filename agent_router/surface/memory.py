@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -14,11 +15,13 @@ from pydantic import BaseModel, Field
 from ..app import App
 from ..errors import InputError
 from ..images import LoadedImage
-from ..memory import ContextResult, MemoryStore, MemoryUnavailable, RecallHit
+from ..memory import ContextResult, MemoryStore, MemoryUnavailable, RecallHit, feedback_outcomes
 from ..memory.store import check_id
 from ..routing import RoutingDecision
 from ..turns import ChatMessage
 from .context import app_of, reports_input_errors
+
+log = logging.getLogger("agent_router.memory")
 
 RECENT_SESSIONS = 50
 
@@ -132,8 +135,15 @@ def register(server: MCPServer) -> None:
         ctx: Context,
         comment: str | None = None,
     ) -> FeedbackResult:
-        """Score the routing of one turn, for replay and tuning."""
-        await _store(app_of(ctx)).record_feedback(session_id, turn_id, score, comment)
+        """Score the routing of one turn, for replay and tuning; tool selection learns from it."""
+        app = app_of(ctx)
+        store = _store(app)
+        await store.record_feedback(session_id, turn_id, score, comment)
+        if app.tools is not None:
+            try:
+                await app.tools.learn(await feedback_outcomes(store, session_id, turn_id))
+            except Exception:  # noqa: BLE001 - the feedback is recorded; selection relearns it on start
+                log.exception("tool selection could not learn from feedback on %s/%s", session_id, turn_id)
         return FeedbackResult(session_id=session_id, turn_id=turn_id, score=score)
 
     @server.resource("session://{session_id}", mime_type="application/json",

@@ -60,6 +60,19 @@ def test_references_to_unknown_models_name_the_field_and_the_known_ones():
     assert "gpt-9" in issue.message and "text-small" in issue.message
 
 
+def test_exposing_tools_under_a_policy_that_does_not_exist_is_an_error():
+    data = base()
+    data["safety"] = {"agents": {"default": {}, "ci-bot": {"blocked_servers": ["git"]}}}
+    data["tools"] = {"expose": {"enabled": True, "agent_id": "ci_bot"}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    (issue,) = info.value.issues
+    assert issue.path == "tools.expose.agent_id"
+    assert "'ci_bot'" in issue.message and "ci-bot" in issue.message
+    data["tools"]["expose"]["agent_id"] = "ci-bot"
+    assert parse_config(data).tools.expose.agent_id == "ci-bot"
+
+
 def test_unknown_keys_are_rejected_as_typos():
     data = base()
     data["routes"][0]["when"]["keyword"] = ["x"]

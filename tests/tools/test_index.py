@@ -42,12 +42,12 @@ def test_restart_and_resync_embed_only_what_changed(app: App, tmp_path: Path) ->
     encoder = app.encoders.text.encoder
     store = VectorStore(tmp_path, encoder.name)
     ToolIndex().rebuild(catalog(), store, encoder.encode)
-    assert store.embedded == 2 * len(TOOLS)  # two views per tool
+    assert store.embedded == len(TOOLS)  # one text per tool
     restarted = VectorStore(tmp_path, encoder.name)
     ToolIndex().rebuild(catalog(), restarted, encoder.encode)
     assert restarted.embedded == 0
     ToolIndex().rebuild(catalog(" (v2)"), restarted, encoder.encode)
-    assert restarted.embedded == 4  # both views of the two changed bank tools, nothing else
+    assert restarted.embedded == 2  # the two changed bank tools, nothing else
 
 
 def test_fusion_and_filters(app: App, tmp_path: Path) -> None:

@@ -1,0 +1,122 @@
+"""What tool selection learns from session memory: calls that worked and feedback on turns.
+
+A successful call pulls its tool toward the query that offered it (weight 1). Feedback on a
+routed turn (record_feedback, score -1..1) applies its score to the tools that turn called, or,
+when it called none, to the tools its selections offered: praise pulls them toward the turn's
+query, blame pushes them away and cancels what their successful calls taught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .schema import FeedbackRow, MessageRow, ToolCallRow, ToolSelectionRow, TurnRow
+
+if TYPE_CHECKING:
+    from .store import MemoryStore
+
+
+class ToolOutcome(NamedTuple):
+    """One outcome for tool selection to learn: the query that offered a tool, and a weight
+    (1 for a successful call; feedback's score, negative for a bad pick)."""
+
+    query: str
+    server: str
+    tool: str
+    weight: float = 1.0
+
+
+async def recorded_outcomes(memory: MemoryStore, limit: int = 1000) -> list[ToolOutcome]:
+    """The last `limit` successful calls and the last `limit` feedback rows, as uses to learn."""
+    calls = [ToolOutcome(*use) for use in await memory.successful_tool_uses(limit)]
+    return calls + await feedback_outcomes(memory, limit=limit)
+
+
+async def feedback_outcomes(
+    memory: MemoryStore,
+    session_id: str | None = None,
+    turn_id: str | None = None,
+    limit: int = 1000,
+) -> list[ToolOutcome]:
+    """Uses from feedback rows, newest `limit` (or those of one session's turn). A turn's tool
+    activity is what its session recorded from the turn until the session's next turn."""
+    query = select(FeedbackRow.session_id, FeedbackRow.turn_key, FeedbackRow.score)
+    if session_id is not None:
+        query = query.where(FeedbackRow.session_id == session_id)
+    if turn_id is not None:
+        query = query.where(FeedbackRow.turn_key == turn_id)
+    async with AsyncSession(memory.engine) as db:
+        rows = (await db.execute(query.order_by(FeedbackRow.id.desc()).limit(limit))).all()
+        by_session: dict[str, list[tuple[str, float]]] = {}
+        for row in reversed(rows):
+            by_session.setdefault(row.session_id, []).append((row.turn_key, row.score))
+        uses = []
+        for sid, scored in by_session.items():
+            history = await _SessionHistory.load(db, sid)
+            for key, score in scored:
+                uses += history.feedback(key, score)
+    return uses
+
+
+class _SessionHistory:
+    """One session's turns, tool selections, successful calls and user texts, in order."""
+
+    def __init__(self, turns: Sequence[Any], picks: Sequence[Any], calls: Sequence[Any],
+                 user_texts: dict[int, str]):
+        self.turns = turns
+        self.picks = picks
+        self.calls = calls
+        self.user_texts = user_texts
+
+    @classmethod
+    async def load(cls, db: AsyncSession, session_id: str) -> _SessionHistory:
+        turns = (await db.execute(
+            select(TurnRow.id, TurnRow.turn_key, TurnRow.created_at)
+            .where(TurnRow.session_id == session_id).order_by(TurnRow.seq))).all()
+        picks = (await db.execute(
+            select(ToolSelectionRow.query, ToolSelectionRow.selected, ToolSelectionRow.created_at)
+            .where(ToolSelectionRow.session_id == session_id).order_by(ToolSelectionRow.id))).all()
+        calls = (await db.execute(
+            select(ToolCallRow.server, ToolCallRow.tool, ToolCallRow.created_at)
+            .where(ToolCallRow.session_id == session_id, ToolCallRow.error.is_(None))
+            .order_by(ToolCallRow.id))).all()
+        texts = (await db.execute(
+            select(MessageRow.turn_id, MessageRow.text)
+            .where(MessageRow.session_id == session_id, MessageRow.role == "user")
+            .order_by(MessageRow.seq))).all()
+        return cls(turns, picks, calls, {t.turn_id: t.text for t in texts if t.text})  # last wins
+
+    def feedback(self, turn_key: str, score: float) -> list[ToolOutcome]:
+        at = next((i for i, t in enumerate(self.turns) if t.turn_key == turn_key), None)
+        if at is None or score == 0:
+            return []
+        start = self.turns[at].created_at
+        end = self.turns[at + 1].created_at if at + 1 < len(self.turns) else None
+        picks = [p for p in self.picks if _within(p.created_at, start, end)]
+        called = {(c.server, c.tool) for c in self.calls if _within(c.created_at, start, end)}
+        tools = called or {(s["server"], s["name"]) for p in picks for s in _offered(p.selected)}
+        fallback = self.user_texts.get(self.turns[at].id)
+        uses = []
+        for server, tool in sorted(tools):
+            offered_by = [p.query for p in picks if (server, tool) in _keys(p.selected)]
+            query = offered_by[-1] if offered_by else fallback
+            if query:
+                uses.append(ToolOutcome(query, server, tool, score))
+        return uses
+
+
+def _within(moment: datetime, start: datetime, end: datetime | None) -> bool:
+    return moment >= start and (end is None or moment < end)
+
+
+def _offered(selected: Any) -> list[dict[str, Any]]:
+    return [s for s in selected or [] if isinstance(s, dict) and "server" in s and "name" in s]
+
+
+def _keys(selected: Any) -> set[tuple[str, str]]:
+    return {(s["server"], s["name"]) for s in _offered(selected)}
