@@ -1,6 +1,8 @@
 """Session memory against the issue's targets: append a turn with its decision (SQLite and
 PostgreSQL), get_context on a 500-turn session, and sustained writes across 50 sessions on
-PostgreSQL with a check that nothing was lost. Prints a markdown table of medians.
+PostgreSQL with a check that nothing was lost; and what recording costs the caller: route_turn
+through an MCP client with and without a session_id, interleaved. Prints a markdown table of
+medians.
 
     .venv/bin/python -m benchmarks.memory_bench
 
@@ -10,12 +12,14 @@ created for the run and dropped after it."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import asyncpg
+from mcp import Client
 from sqlalchemy import select
 
 from agent_router.app import App, build_app
@@ -23,6 +27,7 @@ from agent_router.config import MemorySpec
 from agent_router.memory import MemoryStore
 from agent_router.memory.schema import TurnRow
 from agent_router.routing import RoutingDecision
+from agent_router.server import build_server
 from agent_router.turns import parse_messages
 
 from .stats import summary_ms
@@ -33,6 +38,7 @@ CONTEXT_TURNS = 500
 CONTEXT_CALLS = 30
 SESSIONS = 50
 TURNS_PER_SESSION = 40
+ROUTED_TURNS = 150
 
 
 def user_text(n: int) -> str:
@@ -60,6 +66,28 @@ async def append_p50(store: MemoryStore, decision: RoutingDecision) -> tuple[flo
         await store.record_turn(sid, f"t{n}", messages, decision)
         times.append(time.perf_counter() - start)
     return summary_ms(times[10:])
+
+
+async def route_turn_p50(app: App, store: MemoryStore) -> tuple[float, float]:
+    """route_turn p50 without and with a session_id, the store as a server runs it (turns
+    embedded in the background). Both see each text, alternating which goes first, so the
+    encoder's cache favours neither."""
+    store.index_in_background = True
+    sid = f"route-{uuid.uuid4().hex[:8]}"
+    times: dict[bool, list[float]] = {False: [], True: []}
+    async with Client(build_server(app=dataclasses.replace(app, memory=store))) as client:
+        for n in range(ROUTED_TURNS):
+            for recorded in (n % 2 == 0, n % 2 == 1):
+                args = {"messages": [{"role": "user", "content": user_text(n)}]}
+                if recorded:
+                    args |= {"session_id": sid, "turn_id": f"t{n}"}
+                start = time.perf_counter()
+                result = await client.call_tool("route_turn", args)
+                times[recorded].append(time.perf_counter() - start)
+                assert not result.is_error, result.content
+                await asyncio.sleep(0.02)  # turns arrive apart, as from an agent
+    store.index_in_background = False
+    return summary_ms(times[False][10:])[0], summary_ms(times[True][10:])[0]
 
 
 async def context_p50(store: MemoryStore, decision: RoutingDecision, model: str
@@ -108,6 +136,9 @@ async def main_async() -> list[tuple[str, str, str]]:
         sqlite = await open_store(app, f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
         p50, p99 = await append_p50(sqlite, decision)
         rows.append(("append turn + decision, SQLite", f"{p50:.2f} ms (p99 {p99:.2f})", "<= 3 ms"))
+        bare, recorded = await route_turn_p50(app, sqlite)
+        rows.append(("route_turn without / with session_id, SQLite (MCP client in process)",
+                     f"{bare:.2f} / {recorded:.2f} ms", "(the append's share)"))
         for model in ("small-chat", "coder"):
             p50, p99, tier = await context_p50(sqlite, decision, model)
             rows.append((f"get_context 500 turns, SQLite, {model} ({tier})",

@@ -1,10 +1,12 @@
-"""One async engine for SQLite or PostgreSQL: the same code above it runs on both."""
+"""One async engine for SQLite or PostgreSQL: the same code above it runs on both. On SQLite
+the hot writes also get a plain sqlite3 engine on the same file (memory/transactions.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+import sqlalchemy
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -24,18 +26,34 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     """SQLite gets WAL, a busy timeout and, for writes (execution option ``immediate``), BEGIN
-    IMMEDIATE, so concurrent writers queue instead of failing on lock upgrades. synchronous=NORMAL
-    skips the fsync per commit: commits survive a process crash, not a power loss (docs/memory.md
-    says what that trades)."""
+    IMMEDIATE, so concurrent writers queue instead of failing on lock upgrades."""
     parsed = make_url(async_url(url))
     url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValueError("memory.url: SQLite memory needs a file (sqlite:///path/memory.db); "
+                         "an in-memory database is private to each connection")
+    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, pool_size=4, max_overflow=4)
+    _sqlite_session(engine.sync_engine, always_immediate=False)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def sqlite_write_engine(engine: AsyncEngine) -> Engine:
+    """The SQLite file of `engine` through the plain sqlite3 driver, for the writer thread:
+    one connection, and every transaction starts with BEGIN IMMEDIATE."""
+    url = engine.url.set(drivername="sqlite+pysqlite")
+    writer = sqlalchemy.create_engine(url, pool_size=1, max_overflow=0)
+    _sqlite_session(writer, always_immediate=True)
+    return writer
+
+
+def _sqlite_session(engine: Engine, always_immediate: bool) -> None:
+    """synchronous=NORMAL skips the fsync per commit: in WAL mode commits survive a crash of
+    the process, not a power loss (docs/memory.md says what that trades)."""
+
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -45,12 +63,10 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate")
-                             else "BEGIN")
-
-    return engine
+        immediate = always_immediate or conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def backend_name(engine: AsyncEngine) -> str:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import Connection, case, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from ..config import MemorySpec, Modality, ModelSpec
 from ..errors import InputError
@@ -43,7 +44,8 @@ from .schema import (
     VerdictRow,
     utcnow,
 )
-from .writes import TurnWriter, dialect_insert
+from .transactions import write_transactions
+from .writes import TurnWriter, Unembedded, dialect_insert
 
 if TYPE_CHECKING:  # the encoders pull in torch; the CLI's export and import need none of it
     from ..embeddings import AsyncEncoder, ScreenText
@@ -55,6 +57,7 @@ EMBED_BATCH = 64
 EMBED_CHARS = 2000
 IMAGE_LIMITS = (20_000_000, 40_000_000)
 WRITE_ATTEMPTS = 3
+INDEX_DELAY_S = 0.1  # background embedding waits this long after a write: see _schedule_index
 
 
 class MemoryUnavailable(RuntimeError):
@@ -77,10 +80,13 @@ class MemoryStore:
 
     def __post_init__(self) -> None:
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = self.engine.execution_options(immediate=True)
+        # Turns, session events and embeddings: the writes every routed turn makes.
+        self._transactions = write_transactions(self.engine)
         self._writes = TurnWriter.for_dialect(self.engine.dialect.name)
-        self._write = async_sessionmaker(self._writer, expire_on_commit=False)
-        self._dirty: set[str] = set()
+        # The rare ones (forget, retention, import, demotion, screen text) keep async sessions.
+        self._write = async_sessionmaker(self.engine.execution_options(immediate=True),
+                                         expire_on_commit=False)
+        self._unembedded: dict[str, list[Unembedded]] = {}  # per session, for _index_loop
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._retention: asyncio.Task[None] | None = None
 
@@ -107,6 +113,7 @@ class MemoryStore:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._transactions.aclose()
         await self.engine.dispose()
 
     def _insert(self, table: type) -> Any:
@@ -131,10 +138,9 @@ class MemoryStore:
             else decision
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                async with self._writer.begin() as conn:
-                    record = await self._writes.write(
-                        conn, session_id, turn_id, messages, images or [], decision_json,
-                        agent_id, integrity, self.spec.external_cap_chars)
+                record, unembedded = await self._transactions.run(lambda conn: self._writes.write(
+                    conn, session_id, turn_id, messages, images or [], decision_json, agent_id,
+                    integrity, self.spec.external_cap_chars))
                 break
             except IntegrityError as exc:
                 # PostgreSQL: a concurrent retry of this turn id committed after our statement's
@@ -143,15 +149,15 @@ class MemoryStore:
                     raise MemoryUnavailable(_reason(exc)) from exc
             except (DBAPIError, SQLAlchemyError, OSError) as exc:
                 raise MemoryUnavailable(_reason(exc)) from exc
-        if self.index_in_background and not record.duplicate:
-            self._schedule_index(session_id)
+        if self.index_in_background and unembedded:
+            self._schedule_index(session_id, unembedded)
         return record
 
     async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
         check_id(session_id, "session_id")
         try:
-            async with self._writer.begin() as conn:
-                await self._writes.append(conn, table, session_id, values)
+            await self._transactions.run(
+                lambda conn: self._writes.append(conn, table, session_id, values))
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
             raise MemoryUnavailable(_reason(exc)) from exc
 
@@ -319,39 +325,57 @@ class MemoryStore:
 
     # ---- embeddings, context and recall ---------------------------------------------------
 
-    def _schedule_index(self, session_id: str) -> None:
-        self._dirty.add(session_id)
+    def _schedule_index(self, session_id: str, rows: list[Unembedded]) -> None:
+        """Messages are embedded after their write, from what the write handed back: reading
+        them back cost more than the rest, and the router has usually embedded a user's text
+        already, so the encoder's cache answers for it. Starting INDEX_DELAY_S later keeps
+        this work off the path of the answer the caller is waiting for (begun at once, it
+        added 2-4 ms to route_turn on two busy cores) and gathers a busy session's turns
+        into one pass; get_context and recall fill whatever is still pending themselves."""
+        self._unembedded.setdefault(session_id, []).extend(rows)
         if session_id not in self._tasks:
             self._tasks[session_id] = asyncio.create_task(self._index_loop(session_id))
 
     async def _index_loop(self, session_id: str) -> None:
         try:
-            while session_id in self._dirty:
-                self._dirty.discard(session_id)
-                await self.index_session(session_id)
+            await asyncio.sleep(INDEX_DELAY_S)
+            while rows := self._unembedded.pop(session_id, None):
+                await self._embed(session_id, rows)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("embedding session %s failed; recall will retry: %s", session_id, exc)
         finally:
             self._tasks.pop(session_id, None)
 
     async def index_session(self, session_id: str) -> int:
-        """Embed the session's messages that have no vector yet; returns how many."""
+        """Embed the session's messages that have no vector yet; returns how many. What it
+        reads covers what the background indexer still had pending."""
+        self._unembedded.pop(session_id, None)
         async with self._read() as db:
             rows = (await db.execute(
                 select(MessageRow.id, MessageRow.text)
                 .outerjoin(EmbeddingRow, EmbeddingRow.message_id == MessageRow.id)
                 .where(MessageRow.session_id == session_id, EmbeddingRow.message_id.is_(None),
                        MessageRow.text != ""))).all()
+        await self._embed(session_id, [(mid, text) for mid, text in rows])
+        return len(rows)
+
+    async def _embed(self, session_id: str, rows: list[Unembedded]) -> None:
         for start in range(0, len(rows), EMBED_BATCH):
             batch = rows[start:start + EMBED_BATCH]
             vectors = await self._encoder().encode([text[:EMBED_CHARS] for _, text in batch])
             values = [{"message_id": mid, "session_id": session_id, "dim": len(v),
                        "vector": np.asarray(v, dtype=np.float32).tobytes()}
                       for (mid, _), v in zip(batch, vectors, strict=True)]
-            async with self._write() as db, db.begin():
-                await db.execute(self._insert(EmbeddingRow).values(values)
-                                 .on_conflict_do_nothing(index_elements=["message_id"]))
-        return len(rows)
+            await self._execute(self._insert(EmbeddingRow).values(values)
+                                .on_conflict_do_nothing(index_elements=["message_id"]))
+
+    async def _execute(self, statement: Executable) -> None:
+        """One statement in a write transaction of its own."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(statement)
+
+        await self._transactions.run(work)
 
     async def _vectors(self, session_ids: list[str]) -> tuple[list[int], np.ndarray]:
         """Message ids and their vectors as one matrix, a row per id."""
@@ -386,7 +410,7 @@ class MemoryStore:
             query = trusted[-1].text if trusted else ""
         if not query.strip():
             return {}
-        if session_id in self._tasks or session_id in self._dirty:
+        if session_id in self._tasks or session_id in self._unembedded:
             await self.index_session(session_id)  # vectors still pending: fill them now
         ids, vectors = await self._vectors([session_id])
         if len(ids) < len([m for m in messages if m.text]):

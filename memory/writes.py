@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, DateTime, bindparam, func, insert, select, update
 from sqlalchemy.sql import Executable
 
 from ..images import LoadedImage
@@ -24,6 +23,8 @@ from ..turns import ChatMessage
 from .prepare import already_stored, history_digests, images_in, prepare_turn
 from .records import TurnRecord
 from .schema import BlobRow, DecisionRow, MessageRow, PartRow, SessionRow, TurnRow, utcnow
+
+Unembedded = tuple[int, str]  # a stored message's id and text, still without a vector
 
 
 def dialect_insert(dialect: str, table: type) -> Any:
@@ -75,64 +76,68 @@ class TurnWriter:
                                                       sort_by_parameter_order=True),
             add_parts=insert(PartRow), add_decision=insert(DecisionRow))
 
-    async def write(self, conn: AsyncConnection, session_id: str, turn_id: str | None,
-                    messages: list[ChatMessage], images: list[LoadedImage],
-                    decision: dict[str, Any] | None, agent_id: str | None,
-                    integrity: Integrity, external_cap: int) -> TurnRecord:
-        """A turn in the caller's transaction. A turn id stored already, or messages that only
-        repeat the stored history, write nothing and come back as duplicates."""
+    def write(self, conn: Connection, session_id: str, turn_id: str | None,
+              messages: list[ChatMessage], images: list[LoadedImage],
+              decision: dict[str, Any] | None, agent_id: str | None,
+              integrity: Integrity, external_cap: int) -> tuple[TurnRecord, list[Unembedded]]:
+        """A turn in the caller's transaction, and the (id, text) of its new messages for the
+        background indexer, which then reads nothing back. A turn id stored already, or
+        messages that only repeat the stored history, write nothing and come back as
+        duplicates."""
         now = utcnow()
-        row = (await conn.execute(self.lock, {"sid": session_id, "agent": agent_id, "now": now,
-                                              "key": turn_id})).one()
-        turns, count, external, history, seq = row
+        turns, count, external, history, seq = conn.execute(self.lock, {
+            "sid": session_id, "agent": agent_id, "now": now, "key": turn_id}).one()
         if seq is not None:
-            return await self._known_turn(conn, session_id, turn_id, seq)
+            return self._known_turn(conn, session_id, turn_id, seq), []
         resent = already_stored(messages, history)
         if resent == len(messages):
-            return TurnRecord(session_id, turn_id, turns, 0, now, duplicate=True, resent=resent)
+            return TurnRecord(session_id, turn_id, turns, 0, now, duplicate=True,
+                              resent=resent), []
         new = messages[resent:]
         prepared = prepare_turn(new, images[images_in(messages[:resent]):], integrity,
                                 external_cap - external)
-        await conn.execute(self.bump, {
+        conn.execute(self.bump, {
             "sid": session_id, "turns": turns + 1, "messages": count + len(prepared.messages),
             "external": external + prepared.external_chars,
             "digest": history_digests(new, history)[-1]})
-        turn_pk = (await conn.execute(self.add_turn, {
+        turn_pk = conn.execute(self.add_turn, {
             "session_id": session_id, "seq": turns + 1, "turn_key": turn_id,
-            "agent_id": agent_id, "integrity": integrity.value, "created_at": now})).scalar_one()
+            "agent_id": agent_id, "integrity": integrity.value, "created_at": now}).scalar_one()
         if prepared.images:
-            await conn.execute(self.add_blobs, [
+            conn.execute(self.add_blobs, [
                 {"sha256": i.sha256, "mime": f"image/{i.format.lower()}", "data": i.data}
                 for i in prepared.images.values()])
-        ids = (await conn.execute(self.add_messages, [
+        ids = conn.execute(self.add_messages, [
             {"turn_id": turn_pk, "session_id": session_id, "seq": count + i + 1, "role": m.role,
              "name": m.name, "tool_call_id": m.tool_call_id, "integrity": m.integrity.value,
              "author": agent_id, "pinned": m.pinned, "text": m.text, "tokens": m.tokens}
-            for i, m in enumerate(prepared.messages)])).scalars().all()
+            for i, m in enumerate(prepared.messages)]).scalars().all()
         parts = [{"message_id": mid, "position": j, "kind": p.kind, "text": p.text,
                   "image_sha256": p.image_sha256, "data": p.data}
                  for mid, m in zip(ids, prepared.messages, strict=True)
                  for j, p in enumerate(m.parts)]
         if parts:
-            await conn.execute(self.add_parts, parts)
+            conn.execute(self.add_parts, parts)
         if decision is not None:
-            await conn.execute(self.add_decision, {
+            conn.execute(self.add_decision, {
                 "turn_id": turn_pk, "model": decision.get("model"), "route": decision.get("route"),
                 "decision": decision})
-        return TurnRecord(session_id, turn_id, turns + 1, len(prepared.messages), now,
-                          capped=prepared.capped, resent=resent)
+        record = TurnRecord(session_id, turn_id, turns + 1, len(prepared.messages), now,
+                            capped=prepared.capped, resent=resent)
+        return record, [(mid, m.text) for mid, m in zip(ids, prepared.messages, strict=True)
+                        if m.text]
 
     @staticmethod
-    async def _known_turn(conn: AsyncConnection, session_id: str, turn_id: str | None,
-                          seq: int) -> TurnRecord:
-        turn_pk, created = (await conn.execute(select(TurnRow.id, TurnRow.created_at).where(
-            TurnRow.session_id == session_id, TurnRow.seq == seq))).one()
-        n = await conn.scalar(select(func.count()).where(MessageRow.turn_id == turn_pk))
+    def _known_turn(conn: Connection, session_id: str, turn_id: str | None,
+                    seq: int) -> TurnRecord:
+        turn_pk, created = conn.execute(select(TurnRow.id, TurnRow.created_at).where(
+            TurnRow.session_id == session_id, TurnRow.seq == seq)).one()
+        n = conn.scalar(select(func.count()).where(MessageRow.turn_id == turn_pk))
         return TurnRecord(session_id, turn_id, seq, n or 0, created, duplicate=True)
 
-    async def append(self, conn: AsyncConnection, table: type, session_id: str,
-                     values: dict[str, Any]) -> None:
+    def append(self, conn: Connection, table: type, session_id: str,
+               values: dict[str, Any]) -> None:
         """A session event (tool call, selection, verdict, feedback), creating the session."""
         now = utcnow()
-        await conn.execute(self.ensure_session, {"sid": session_id, "agent": None, "now": now})
-        await conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})
+        conn.execute(self.ensure_session, {"sid": session_id, "agent": None, "now": now})
+        conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})

@@ -4,6 +4,7 @@ order, and the store keeps working."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import asyncpg
 import pytest
@@ -34,11 +35,11 @@ async def test_full_sqlite_database_keeps_acknowledged_turns(open_store, databas
     async with store.engine.connect() as conn:
         pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar_one()
 
-    @event.listens_for(store.engine.sync_engine, "connect")
+    @event.listens_for(store._transactions.engine, "connect")
     def _cap(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.cursor().execute(f"PRAGMA max_page_count={pages + 6}")
 
-    await store.engine.dispose()  # reconnect with the cap
+    store._transactions.engine.dispose()  # the writer reconnects with the cap
     acknowledged, reason = [], None
     for n in range(200):
         try:
@@ -79,3 +80,48 @@ async def test_connection_killed_mid_transaction(open_store, databases, sid: str
     again = await store.record_turn(sid, "t1", turn("after the fault"), None)
     assert (again.seq, again.duplicate) == (2, False)
     assert await stored_keys(store, sid) == [(1, "t0"), (2, "t1")]
+
+
+async def hold_session_lock(store: MemoryStore, databases, sid: str):  # noqa: ANN001, ANN201
+    """Another client holding the lock a write of `sid` needs; returns its release."""
+    url = store.engine.url
+    if databases.backend == "sqlite":
+        holder = sqlite3.connect(url.database, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+
+        async def release_sqlite() -> None:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+        return release_sqlite
+    blocker = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(
+        hide_password=False))
+    lock = blocker.transaction()
+    await lock.start()
+    await blocker.execute("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", sid)
+
+    async def release_pg() -> None:
+        await lock.rollback()
+        await blocker.close()
+
+    return release_pg
+
+
+async def test_a_write_its_caller_gave_up_on_is_not_stored(open_store, databases,
+                                                          sid: str) -> None:
+    """route_turn stops waiting after write_timeout_s and answers 'not recorded': the write it
+    abandoned must not land later, or the decision would have lied."""
+    store = await open_store()
+    store.index_in_background = False
+    await store.record_turn(sid, "t0", turn("before the lock"), None)
+    release = await hold_session_lock(store, databases, sid)
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(store.record_turn(sid, "t1", turn("given up on"), None), 0.3)
+    finally:
+        await release()
+    after = await store.record_turn(sid, "t2", turn("after the lock"), None)
+    assert (after.seq, after.duplicate) == (2, False)
+    assert await stored_keys(store, sid) == [(1, "t0"), (2, "t2")]
+    retry = await store.record_turn(sid, "t1", turn("given up on"), None)
+    assert (retry.seq, retry.duplicate) == (3, False)

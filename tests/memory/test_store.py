@@ -4,16 +4,26 @@ recall, trust tiers, retention, forgetting and the JSONL round trip."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import event, select, update
 
 from agent_router.config import ModelSpec
 from agent_router.errors import InputError
 from agent_router.memory import MemoryStore, MemoryTier
+from agent_router.memory.engine import create_engine
 from agent_router.memory.migrate import current_revision, head_revision
-from agent_router.memory.schema import BlobRow, MessageRow, SessionRow, TurnRow, utcnow
+from agent_router.memory.schema import (
+    BlobRow,
+    EmbeddingRow,
+    MessageRow,
+    SessionRow,
+    TurnRow,
+    utcnow,
+)
 from agent_router.memory.transcript import export_lines, import_events, parse_lines
 from agent_router.trust import Integrity
 from agent_router.turns import parse_messages
@@ -99,23 +109,60 @@ async def test_concurrent_retries_of_one_turn_store_it_once(store: MemoryStore,
     assert [m.text for m in await store.load_messages(sid)] == ["before", "only once"]
 
 
-async def test_a_turn_with_its_decision_takes_few_statements(open_store, sid: str) -> None:
-    """The append budget of issue 3 rests on this count; each extra round trip costs it."""
+async def test_a_turn_with_its_decision_takes_few_statements(open_store, databases,
+                                                             sid: str) -> None:
+    """The append budget of issue 3 rests on this count; each extra round trip costs it. On
+    SQLite the whole transaction runs on the writer thread: the event loop hands it over once
+    instead of waiting on a worker thread for every cursor call."""
     store = await open_store()
     store.index_in_background = False  # only the write path's statements are counted
     await store.record_turn(sid, "t0", msgs("first"), None)
     statements: list[str] = []
+    threads: set[int] = set()
 
     def count(_conn, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
         statements.append(statement.split()[0].upper())
+        threads.add(threading.get_ident())
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(store._transactions.engine, "before_cursor_execute", count)
     try:
         await store.record_turn(sid, "t1", msgs("second"), {"model": "m", "route": None})
     finally:
-        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+        event.remove(store._transactions.engine, "before_cursor_execute", count)
     writes = [s for s in statements if s != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
     assert writes == ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"], statements
+    assert len(threads) == 1
+    on_loop = threads == {threading.get_ident()}
+    assert on_loop == (databases.backend == "postgresql")  # SQLite: on the writer thread
+
+
+async def test_recorded_messages_are_embedded_in_the_background(store: MemoryStore,
+                                                                sid: str) -> None:
+    """The write hands its new messages to the indexer: each gets the vector of its own text
+    with no recall asking, and a retried turn adds none."""
+    turn = msgs("the deploy failed on the migration step",
+                {"role": "assistant", "content": "roll back migration 0042 first"})
+    await store.record_turn(sid, "t1", turn, None)
+    await store.record_turn(sid, "t1", turn, None)
+    while store._tasks:
+        await asyncio.gather(*store._tasks.values())
+    async with store._read() as db:
+        rows = (await db.execute(select(MessageRow.text, EmbeddingRow.vector)
+                                 .join(EmbeddingRow, EmbeddingRow.message_id == MessageRow.id)
+                                 .where(MessageRow.session_id == sid)
+                                 .order_by(MessageRow.seq))).all()
+    texts = [text for text, _ in rows]
+    assert texts == ["the deploy failed on the migration step", "roll back migration 0042 first"]
+    expected = await store.text.encode(texts)
+    for (_, blob), vector in zip(rows, expected, strict=True):
+        assert np.allclose(np.frombuffer(blob, dtype=np.float32), vector, atol=1e-6)
+
+
+def test_in_memory_sqlite_is_refused_with_the_fix() -> None:
+    """Each connection would see its own empty database, the writer thread's included."""
+    for url in ("sqlite+aiosqlite://", "sqlite:///:memory:"):
+        with pytest.raises(ValueError, match=r"memory\.url: SQLite memory needs a file"):
+            create_engine(url)
 
 
 async def test_tool_calls_selections_verdicts_and_user_texts(store: MemoryStore,
