@@ -1,7 +1,10 @@
 """Replay throughput offline (text turns) and the HTML report of 1,000 turns.
 
 Turns are recorded by routing distinct dev-set texts with one App, which is then closed; a
-fresh App replays them, so the encoder's cache holds nothing from the recording."""
+fresh App replays them, so the encoder's cache holds nothing from the recording. The recording
+routes all turns at once (the micro-batcher's mixed batches) while the replay encodes ahead in
+batches of similar length: "reproduced exactly" checks that no decision moves with the batching.
+A second replay on the same App, every text now cached, shows what is left without the encoder."""
 
 from __future__ import annotations
 
@@ -42,15 +45,17 @@ async def record(texts: list[str]) -> list[str]:
     return lines
 
 
-async def replay(lines: list[str]) -> tuple[float, int, int, float, int]:
+async def replay(lines: list[str]) -> tuple[float, float, int, int, float, int]:
     app = build_app()
     try:
         policy = await build_policy("new", app.config, app.encoders, app.config, app.router,
                                     None, app.safety)
-        loaded = read_lines(lines)
         started = time.perf_counter()
-        run = await replay_all(loaded, policy)
+        run = await replay_all(read_lines(lines), policy)
         elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        await replay_all(read_lines(lines), policy)
+        cached = time.perf_counter() - started
         await policy.aclose()
     finally:
         app.close()
@@ -61,16 +66,17 @@ async def replay(lines: list[str]) -> tuple[float, int, int, float, int]:
         path = Path(folder) / "report.html"
         path.write_text(page, encoding="utf-8")
         size = path.stat().st_size
-    return elapsed, run.summary.turns_replayed, run.summary.exact, html_s, size
+    return elapsed, cached, run.summary.turns_replayed, run.summary.exact, html_s, size
 
 
 def main() -> None:
     lines = asyncio.run(record(distinct_texts(TURNS)))
-    elapsed, turns, exact, html_s, size = asyncio.run(replay(lines))
+    elapsed, cached, turns, exact, html_s, size = asyncio.run(replay(lines))
     print("| measure | value |")
     print("|---|---|")
     print(f"| text turns replayed offline (fresh encoder cache) | {turns} |")
     print(f"| replay throughput | {turns / elapsed:.0f} turns/s (target >= 200) |")
+    print(f"| replay throughput, every text already encoded | {turns / cached:.0f} turns/s |")
     print(f"| decisions reproduced exactly | {exact} of {turns} |")
     print(f"| HTML report of {turns} turns: render time | {html_s * 1000:.0f} ms |")
     print(f"| HTML report of {turns} turns: size | {size / 1024:.0f} KiB |")

@@ -1,7 +1,12 @@
-"""Record the example sessions in examples/sessions/ by driving the real MCP tools in process
-under the built-in config (routing and safety; it names no downstream tool servers, so
-select_tools and call_tool are not exercised here), with memory in a temporary SQLite file,
-then exporting each session in the memory JSON Lines format that `agent-router replay` reads.
+"""Record the example sessions in examples/sessions/ by driving the real MCP tools in process,
+with memory in a temporary SQLite file, then export each session in the memory JSON Lines format
+that `agent-router replay` reads.
+
+They are recorded under examples/sessions/config.yaml, which this script writes first: the
+built-in config plus tools, namely the research catalog in examples/sessions/research-tools.json
+(declared: selectable, not callable) and mcp-server-time (a downstream server that needs no
+network, called by the research agent). Paths in it are relative to the repository root, where
+the README's replay commands run.
 
     .venv/bin/python scripts/record_example_sessions.py [OUT_DIR]"""
 
@@ -10,18 +15,43 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mcp import Client
 from PIL import Image, ImageDraw, ImageFont
 
 from agent_router.app import App, build_app
-from agent_router.config import default_config
+from agent_router.config import RouterConfig, default_config, load_config
+from agent_router.config.tools import StdioServerSpec, ToolsSpec
 from agent_router.memory.transcript import export_lines
 from agent_router.server import build_server
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOG = Path("examples/sessions/research-tools.json")
+SESSIONS = ("coding-agent", "computer-use", "research-agent")
+
+
+def examples_config() -> RouterConfig:
+    """The built-in config with the research agent's tools. The time server is told its zone,
+    so that its tool descriptions (and their vectors) are the same on every machine."""
+    tools = ToolsSpec(servers=[StdioServerSpec(name="time", command="mcp-server-time",
+                                               args=["--local-timezone", "UTC"])],
+                      files=[CATALOG])
+    return default_config().model_copy(update={"tools": tools})
+
+
+def write_config(config: RouterConfig, path: Path) -> None:
+    data = config.model_dump(mode="json", exclude_defaults=True)
+    path.write_text("# Written by scripts/record_example_sessions.py: the built-in config plus the "
+                    "tools of the\n# research agent. The example sessions were recorded under it; "
+                    "its paths are relative\n# to the repository root.\n"
+                    + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
 
 
 def screenshot(lines: list[str]) -> str:
@@ -105,22 +135,36 @@ async def computer_use_agent(client: Client) -> None:
 
 
 async def research_agent(client: Client) -> None:
+    """Selects tools every turn out of the catalog and the time server, and calls the latter."""
     r = Recorder(client, "research-agent", "researcher")
-    await r.turn("r1", user("I'm comparing release cadences of open-source projects. What time "
-                            "is it now in Tokyo and in San Francisco?"), "Checking the clocks.")
+
+    async def step(turn_id: str, ask: str, answer: str, k: int = 5) -> None:
+        await r.turn(turn_id, user(ask), answer)
+        await r.call("select_tools", query=ask, k=k, agent_id=r.agent_id)
+
+    await step("r1", "I'm comparing release cadences of open-source projects. What time is it now "
+               "in Tokyo and in San Francisco?", "Checking the clocks.")
+    for zone in ("Asia/Tokyo", "America/Los_Angeles"):
+        await r.call("call_tool", server="time", name="get_current_time",
+                     arguments={"timezone": zone}, agent_id=r.agent_id)
+    await step("r2", "Find the release history of httpx and pydantic: the versions on PyPI and "
+               "the GitHub releases, with their dates.", "Fetching the release lists.")
     await r.call("check_observation", content="Release notes: version 2.3 adds streaming "
-                 "HTTP transport and drops Python 3.9.", turn_id="r1")
-    await r.turn("r2", user("Summarise the release cadence you found as a table with columns "
-                            "project, releases per year, last release."), "| project | ... |")
-    await r.turn("r3", user("Write a short report of the findings for my manager, two "
-                            "paragraphs, neutral tone."), "Report: ...")
+                 "HTTP transport and drops Python 3.9.", turn_id="r2")
+    await step("r3", "Summarise the release cadence you found as a table with columns project, "
+               "releases per year, last release, and plot it as a bar chart.", "| project | ... |")
+    await step("r4", "My manager is in San Francisco: what is 17:00 there in Tokyo time? Then "
+               "write a short report of the findings for her, two paragraphs, neutral tone, and "
+               "share it with her.", "17:00 in San Francisco is 09:00 in Tokyo. Report: ...", k=4)
+    await r.call("call_tool", server="time", name="convert_time", agent_id=r.agent_id,
+                 arguments={"source_timezone": "America/Los_Angeles", "time": "17:00",
+                            "target_timezone": "Asia/Tokyo"})
 
 
 async def record(out: Path) -> list[Path]:
-    folder = tempfile.mkdtemp(prefix="example-sessions-")
-    config = default_config()
-    config = config.model_copy(update={"memory": config.memory.model_copy(
-        update={"url": f"sqlite+aiosqlite:///{folder}/memory.db"})})
+    out.mkdir(parents=True, exist_ok=True)
+    write_config(examples_config(), out / "config.yaml")
+    config = load_config(out / "config.yaml")  # exactly what the replay commands load
     app: App = build_app(config)
     await app.start()
     try:
@@ -129,8 +173,7 @@ async def record(out: Path) -> list[Path]:
                 await agent(client)
         assert app.memory is not None, app.memory_down
         written = []
-        out.mkdir(parents=True, exist_ok=True)
-        for sid in ("coding-agent", "computer-use", "research-agent"):
+        for sid in SESSIONS:
             path = out / f"{sid}.jsonl"
             lines = [line async for line in export_lines(app.memory, [sid])]
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -141,6 +184,12 @@ async def record(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/sessions")
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/sessions").resolve()
+    os.chdir(REPO)  # the config's paths are relative to the repository root
+    # Memory goes to a temporary file by the environment, so the written config names none.
+    os.environ["AGENT_ROUTER_MEMORY_URL"] = \
+        f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='example-sessions-')}/memory.db"
+    # mcp-server-time is installed beside this interpreter, whether or not the venv is active.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     for written in asyncio.run(record(target)):
         print(f"{written}: {written.stat().st_size // 1024} KiB")

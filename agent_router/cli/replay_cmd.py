@@ -77,6 +77,10 @@ async def _replay(app: App, baseline_config: RouterConfig | None,
         print("error: no recorded session could be read from "
               f"{', '.join(args.sessions)}", file=sys.stderr)
         return 2
+    if args.dispatch and (app.pools is None or not app.pools.serving):
+        print("error: --dispatch sends the turns to the model pools, and this config has none: "
+              "give it pools (or models[].endpoint)", file=sys.stderr)
+        return 2
     new = await build_policy("new", app.config, app.encoders, app.config, app.router, None,
                              app.safety)
     old = (await build_policy("baseline", baseline_config, app.encoders, app.config, app.router,

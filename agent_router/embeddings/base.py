@@ -58,11 +58,13 @@ class AsyncEncoder(Generic[T, R]):
     def encode_sync(self, items: list[T]) -> list[R]:
         """For start-up work outside an event loop (exemplars, config checks); uses the cache."""
         keys = [self._key(item) for item in items]
-        todo = {k: item for k, item in zip(keys, items, strict=True) if self.cache.get(k) is None}
+        found = {k: hit for k in keys if (hit := self.cache.get(k)) is not None}
+        todo = {k: item for k, item in zip(keys, items, strict=True) if k not in found}
         if todo:
             for key, value in zip(todo, self.encoder.encode(list(todo.values())), strict=True):
                 self.cache.put(key, value)
-        return [self.cache.get(k) for k in keys]  # type: ignore[misc]
+                found[key] = value  # also when the cache keeps nothing (cache_size: 0)
+        return [found[k] for k in keys]
 
     def close(self) -> None:
         self.batcher.close()

@@ -5,6 +5,7 @@ The ONNX models ship inside the rapidocr wheel, so this works offline.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,13 +58,20 @@ class ScreenReader:
         self.name = "ocr:rapidocr"
         self.max_side = max_side
         self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+        # rapidocr keeps the use_det/use_cls/use_rec of a call for the calls after it, and one
+        # engine is not safe to share between threads: each call names its passes, under a lock.
+        self._lock = threading.Lock()
+
+    def _run(self, pixels: np.ndarray, detect: bool):  # noqa: ANN202 - rapidocr's own result types
+        with self._lock:
+            return self._engine(pixels, use_det=detect, use_cls=False, use_rec=True)
 
     def read(self, image: Image.Image) -> ScreenText:
         scale = min(1.0, self.max_side / max(image.width, image.height))
         small = image if scale == 1.0 else image.resize(
             (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         )
-        result = self._engine(np.asarray(small.convert("RGB")))
+        result = self._run(np.asarray(small.convert("RGB")), detect=True)
         boxes = []
         # A picture rapidocr takes for one text line comes back as TextRecOutput, without boxes.
         found = getattr(result, "boxes", None)
@@ -78,8 +86,7 @@ class ScreenReader:
     def read_line(self, image: Image.Image) -> tuple[str, float]:
         """Recognition only, for an image that already holds one line of text: no detection
         pass, so a click target reads in tens of milliseconds instead of a full-screen OCR."""
-        result = self._engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False,
-                              use_rec=True)
+        result = self._run(np.asarray(image.convert("RGB")), detect=False)
         texts, scores = result.txts or (), result.scores or ()
         return (str(texts[0]), float(scores[0])) if texts else ("", 0.0)
 

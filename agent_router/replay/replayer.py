@@ -18,14 +18,16 @@ from ..images import turn_images
 from ..routing import Constraints, RoutingDecision
 from ..tools.gateway import Gateway
 from ..tools.index import ToolIndex
+from ..tools.query import request_texts
 from ..trust import Integrity
 from ..turns import ChatMessage, latest_user_text
+from . import ahead
 from .diff import ReplayItem, Side, changes, priced
 from .policy import Policy
 from .rebuild import routed_messages
-from .sessions import RecordedSession, RecordedVerdict
+from .sessions import Problem, RecordedSession, RecordedVerdict
 
-CONCURRENT_TURNS = 64  # routed together, so the text encoder sees full batches
+CONCURRENT_TURNS = 64  # routed (and dispatched) at once
 TEXT_SHOWN = 160
 RECENT_CALLS = 20  # what select_tools reads of the session's tool calls
 
@@ -36,17 +38,26 @@ class ReplayOptions:
     dispatcher: Any = None  # a started pools Dispatcher: re-send turns and keep the answers
 
 
-async def replay_session(session: RecordedSession, new: Policy, baseline: Policy | None = None,
-                         options: ReplayOptions | None = None) -> list[ReplayItem]:
-    """Items in order: the routed turns, then tool selections, then verdicts. Problems of the
+async def replay_sessions(sessions: list[RecordedSession], new: Policy,
+                          baseline: Policy | None = None,
+                          options: ReplayOptions | None = None) -> list[list[ReplayItem]]:
+    """Per session, items in order: the routed turns, then tool selections, then verdicts.
+    The routed turns of all sessions go through the router together (their texts encoded
+    ahead in batches); selections and verdicts then follow session by session. Problems of a
     session as a whole (lines skipped, an older schema) stay on `session.problems`."""
     options = options or ReplayOptions()
-    items = await _routes(session, new, baseline, options)
-    attach_answers(items, session)
-    items += await _selections(session, new, baseline)
-    items += [await _verdict(session, v, i, new, baseline)
-              for i, v in enumerate(session.verdicts, 1)]
-    return items
+    prepared = [_prepare(session, baseline) for session in sessions]
+    await _route_all([t for turns in prepared for t in turns if t.messages is not None], new,
+                     baseline, options)
+    results = []
+    for session, turns in zip(sessions, prepared, strict=True):
+        items = [t.item for t in turns]
+        attach_answers(items, session)
+        items += await _selections(session, new, baseline)
+        items += [await _verdict(session, v, i, new, baseline)
+                  for i, v in enumerate(session.verdicts, 1)]
+        results.append(items)
+    return results
 
 
 # ---- routed turns ------------------------------------------------------------------------
@@ -58,12 +69,22 @@ class _Turn:
     recorded: dict[str, Any] | None
 
 
-async def _routes(session: RecordedSession, new: Policy, baseline: Policy | None,
-                  options: ReplayOptions) -> list[ReplayItem]:
+def _routed(decision: dict[str, Any] | None) -> bool:
+    """Whether a recorded turn went through the router. dispatch_turn also stores turns that
+    did not: the model's answer (the model and the endpoint that answered it) and a turn whose
+    model the caller forced. Those are history for the turns after them, not decisions."""
+    if not isinstance(decision, dict):
+        return True  # a turn recorded without its decision is reported as such
+    return not decision.get("forced") and not ("endpoint" in decision and "route" not in decision)
+
+
+def _prepare(session: RecordedSession, baseline: Policy | None) -> list[_Turn]:
+    """The routed turns with the messages the router saw, rebuilt from the stored rows."""
     history: list[ChatMessage] = []
     turns: list[_Turn] = []
-    for i, turn in enumerate(session.turns, 1):
-        item = ReplayItem(session_id=session.id, kind="route", index=i, turn_id=turn.turn_id,
+    for turn in session.turns:
+        item = ReplayItem(session_id=session.id, kind="route", index=len(turns) + 1,
+                          turn_id=turn.turn_id,
                           before_label="baseline" if baseline else "recorded")
         try:
             seen, own = routed_messages(history, turn.messages, turn.decision, session.blobs,
@@ -73,15 +94,32 @@ async def _routes(session: RecordedSession, new: Policy, baseline: Policy | None
         except InputError as exc:
             item.problems.append(f"cannot rebuild the turn: {exc}; skipped")
             seen = None
-        turns.append(_Turn(item, seen, turn.decision))
+        if _routed(turn.decision):
+            turns.append(_Turn(item, seen, turn.decision))
+        elif item.problems:  # not a decision, but the turns after it miss its messages
+            session.problems += [Problem(turn.where, p) for p in item.problems]
+    return turns
+
+
+async def _route_all(turns: list[_Turn], new: Policy, baseline: Policy | None,
+                     options: ReplayOptions) -> None:
+    """A window of turns at a time: their texts encoded ahead, then the turns routed (and
+    dispatched) concurrently, every vector found in the cache."""
+    encoder = new.router.encoders.text
+    encodes = any(len(p.router.index.matrix) for p in (new, baseline) if p is not None)
+    size = ahead.window(encoder) if encodes else 0
     gate = asyncio.Semaphore(CONCURRENT_TURNS)
 
     async def one(t: _Turn) -> None:
         async with gate:
             await _route_turn(t, new, baseline, options)
 
-    await asyncio.gather(*(one(t) for t in turns if t.messages is not None))
-    return [t.item for t in turns]
+    step = size or max(1, len(turns))
+    for start in range(0, len(turns), step):
+        chunk = turns[start:start + step]
+        if size:
+            await ahead.encode_ahead(encoder, [latest_user_text(t.messages or []) for t in chunk])
+        await asyncio.gather(*(one(t) for t in chunk))
 
 
 async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None,
@@ -174,11 +212,11 @@ async def _dispatch(dispatcher: Any, messages: list[ChatMessage], decision: Rout
     from ..pools import DispatchFailed, NoEndpoint
 
     payload = [m.model_dump(mode="json", exclude_none=True) for m in messages]
+    models = [decision.model, *decision.fallbacks]
     try:
-        outcome = await dispatcher.dispatch(payload, [decision.model, *decision.fallbacks],
-                                            route=decision.route)
+        outcome = await dispatcher.dispatch(payload, models, route=decision.route)
     except (NoEndpoint, DispatchFailed) as exc:
-        item.problems.append(f"dispatch failed: {exc}")
+        item.problems.append(f"dispatch to {', '.join(models)} failed: {exc}")
         return
     assert item.after is not None
     item.after.answer = outcome.answer
@@ -223,7 +261,7 @@ class _SelectionState:
         picked = self.gateway.select(query, vector, k, spec.max_tokens, None, boost, None,
                                      blocked_servers=self.blocked)
         keys = [r.tool.key for r in picked.tools]
-        self.last = (vector, set(keys))
+        self.last = (np.atleast_2d(vector)[0], set(keys))  # the whole request's row
         return keys
 
 
@@ -240,7 +278,11 @@ async def _selections(session: RecordedSession, new: Policy,
         for item in items:
             item.problems.append(f"tool selection is not set up in the {missing[0]} config")
         return items
-    vectors = await new.router.encoders.text.encode([s.query for s in session.selections])
+    # As select_tools embeds them: each request, then its sentences (tools/query.py).
+    texts = [request_texts(s.query) for s in session.selections]
+    flat = await new.router.encoders.text.encode([t for group in texts for t in group])
+    ends = np.cumsum([len(group) for group in texts])
+    vectors = [np.stack(flat[end - len(group):end]) for group, end in zip(texts, ends, strict=True)]
     states = {p.label: _SelectionState(p, session.agent_id) for p in policies}
     calls = sorted(session.calls, key=lambda c: c.created_at)
     applied = 0

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from .diff import ReplayItem, ReplaySummary, summarize
 from .policy import Policy
-from .replayer import ReplayOptions, replay_session
-from .sessions import Loaded, RecordedSession
-
-CONCURRENT_SESSIONS = 8
+from .replayer import ReplayOptions, replay_sessions
+from .sessions import Loaded
 
 
 @dataclass
@@ -21,13 +18,7 @@ class ReplayRun:
 
 async def replay_all(loaded: Loaded, new: Policy, baseline: Policy | None = None,
                      options: ReplayOptions | None = None) -> ReplayRun:
-    gate = asyncio.Semaphore(CONCURRENT_SESSIONS)
-
-    async def one(session: RecordedSession) -> list[ReplayItem]:
-        async with gate:
-            return await replay_session(session, new, baseline, options)
-
-    per_session = await asyncio.gather(*(one(s) for s in loaded.sessions))
+    per_session = await replay_sessions(loaded.sessions, new, baseline, options)
     items = [item for session_items in per_session for item in session_items]
     problems = [str(p) for p in loaded.problems]
     problems += [str(p) for s in loaded.sessions for p in s.problems]

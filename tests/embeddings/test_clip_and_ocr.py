@@ -66,6 +66,17 @@ def test_screen_reader_finds_text_and_where_it_is():
     assert 0 < screen.coverage < 0.5
 
 
+def test_reading_one_line_leaves_full_screen_reads_unchanged():
+    """rapidocr remembers a call's passes: a line read (no detection) must not turn the next
+    full-screen read into recognition only."""
+    reader = ScreenReader()
+    screen = render_text_image(["Invoice 2041", "", "Total due: 120.00 EUR"], size=(800, 300))
+    before = reader.read(screen).text
+    text, score = reader.read_line(render_text_image(["Cancel"], size=(160, 80)))
+    assert "Cancel" in text and score > 0.5
+    assert reader.read(screen).text == before and "Total due" in before
+
+
 def test_screen_reader_on_a_photo_reads_little():
     screen = ScreenReader().read(noise_photo())
     assert len(screen.text) < 20

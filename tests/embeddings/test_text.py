@@ -58,6 +58,13 @@ async def test_repeated_inputs_come_from_the_cache(app):
     fresh.close()
 
 
+def test_start_up_encoding_works_without_a_cache(app):
+    uncached = AsyncEncoder(app.encoders.text.encoder, key=str, max_batch=8, cache_size=0)
+    a, b, again = uncached.encode_sync(["route me", "something else", "route me"])
+    assert a.shape == (384,) and np.array_equal(a, again) and not np.array_equal(a, b)
+    uncached.close()
+
+
 async def test_an_encoder_failure_reaches_every_caller_and_the_next_call_works(app):
     class Flaky:
         name = "flaky"
