@@ -86,13 +86,13 @@ async def over_stdio(texts: list[str]) -> list[float]:
 
 
 async def measure(app: App) -> str:
-    texts = distinct_texts(1400)
+    texts = distinct_texts(1600)
     await sequential(app, texts[:20])  # warm-up
     local = await sequential(app, texts[20:420])
     stdio = await over_stdio(texts[420:820])
     local2 = await sequential(app, texts[820:1220])  # again, to bracket the stdio run
     short = await sequential(app, short_requests(300))
-    text_tps = await concurrent(app, [turn(t) for t in texts[1220:1400] + texts[:200]])
+    text_tps = await concurrent(app, [turn(t) for t in texts[1220:1600]])  # none seen before
     shots = screenshot_paths()[:CALLERS]
     shot_tps = await concurrent(app, [turn("What should I do next?", s) for s in shots])
     p50, p99 = summary_ms(local + local2)

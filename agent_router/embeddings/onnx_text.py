@@ -19,6 +19,9 @@ from .text import MeanPooled, load_tokenizer, load_transformer
 
 # Bumped when the exported graph changes shape or meaning, so old cache files are not reused.
 EXPORT_FORMAT = "mean-pooled-v1"
+# On a few CPU cores a batch costs more per text than single passes once it pads short texts to
+# long ones, so a batch runs as length-sorted passes of this many (docs/benchmark-notes.md).
+PASS_SIZE = 4
 
 
 def default_cache_dir() -> Path:
@@ -77,6 +80,7 @@ class OnnxMiniLMEncoder:
     def __init__(self, folder: Path, max_tokens: int = 256, cache_dir: Path | None = None):
         self.name = f"text:{folder.name}"  # the same vector space as the torch runtime
         self.tokenizer = load_tokenizer(folder, max_tokens)
+        self.tokenizer.no_padding()  # each pass pads to its own longest text
         self.graph = (cache_dir or default_cache_dir()).expanduser() / f"minilm-{weights_key(folder)}.onnx"
         if not self.graph.exists():
             export_graph(folder, self.graph)
@@ -87,10 +91,18 @@ class OnnxMiniLMEncoder:
             self.session = _session(self.graph)
 
     def encode(self, items: list[str]) -> list[np.ndarray]:
-        if not items:
-            return []
         encodings = self.tokenizer.encode_batch(items)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (vectors,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return list(vectors)
+        order = sorted(range(len(items)), key=lambda k: len(encodings[k].ids))
+        vectors: list[np.ndarray] = [np.empty(0, np.float32)] * len(items)
+        for start in range(0, len(order), PASS_SIZE):
+            chosen = order[start:start + PASS_SIZE]
+            width = max(len(encodings[k].ids) for k in chosen)
+            ids = np.zeros((len(chosen), width), np.int64)
+            mask = np.zeros((len(chosen), width), np.int64)
+            for row, k in enumerate(chosen):
+                ids[row, :len(encodings[k].ids)] = encodings[k].ids
+                mask[row, :len(encodings[k].ids)] = 1
+            (batch,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            for row, k in enumerate(chosen):
+                vectors[k] = batch[row]
+        return vectors
