@@ -530,12 +530,14 @@ class MemoryStore:
         return len(doomed)
 
     async def _retention_loop(self) -> None:
+        """A pass every interval, the first one interval after start: a start-up burst of passes
+        from restarting replicas would compete with the first turns for the write lock."""
         while True:
+            await asyncio.sleep(self.spec.retention_interval_s)
             try:
                 await self.enforce_retention()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("retention pass failed, retrying next interval: %s", exc)
-            await asyncio.sleep(self.spec.retention_interval_s)
 
 
 def _reason(exc: BaseException) -> str:

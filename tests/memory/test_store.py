@@ -347,6 +347,17 @@ async def test_retention_ttl_and_size(open_store, sid: str) -> None:
         await store.get_context("old-session", "small-chat")
 
 
+async def test_retention_runs_in_the_background(open_store, sid: str) -> None:
+    store = await open_store(max_turns_per_session=2, retention_interval_s=0.05)
+    for n in range(4):
+        await store.record_turn(sid, f"t{n}", msgs(f"turn {n}"), None)
+    for _ in range(100):  # a pass every 50 ms; no pass ran before the first interval
+        if len(await seqs_and_keys(store, sid)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [key for _, key in await seqs_and_keys(store, sid)] == ["t2", "t3"]
+
+
 async def test_forget_session_removes_everything(store: MemoryStore, sid: str) -> None:
     await store.record_turn(sid, "t1", msgs("remember me"), {"model": "m"})
     await store.record_feedback(sid, "t1", 1.0)
