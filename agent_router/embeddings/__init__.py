@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ from .device import Placement, resolve_placement
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
 from .text import BUNDLED, MiniLMEncoder, model_folder
+
+log = logging.getLogger("agent_router.embeddings")
 
 __all__ = [
     "BUNDLED",
@@ -57,15 +60,20 @@ def _by_hash(image: LoadedImage) -> str:
 def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[str, np.ndarray]:
     """ONNX Runtime on the CPU unless the config asks for torch; torch on the GPU."""
     folder = model_folder(spec.model)
-    runtime = spec.runtime
-    if runtime == "auto":
-        runtime = "torch" if placement.is_cuda else "onnx"
-    if runtime == "torch":
+    if spec.runtime == "torch" or (spec.runtime == "auto" and placement.is_cuda):
         return MiniLMEncoder(folder, placement, spec.max_tokens)
     if placement.is_cuda:
         raise ValueError("encoders.text.runtime: onnx runs on the CPU only; use 'auto' or 'torch' "
                          "with encoders.device cuda")
-    return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache)
+    try:
+        return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache)
+    except OSError as exc:
+        if spec.runtime == "onnx":
+            raise
+        # Same vectors, only slower: a read-only cache folder must not stop the router.
+        log.warning("encoders.text: no ONNX graph (%s); using PyTorch. Point encoders.text."
+                    "onnx_cache at a writable folder for the faster runtime", exc)
+        return MiniLMEncoder(folder, placement, spec.max_tokens)
 
 
 def build_encoders(spec: EncodersSpec) -> Encoders:

@@ -122,6 +122,13 @@ def test_the_runtime_follows_the_device(onnx_cache):
     assert isinstance(load_text_encoder(spec, resolve_placement("cpu")), OnnxMiniLMEncoder)
     assert isinstance(load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")),
                       MiniLMEncoder)
+    blocked = onnx_cache / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    cpu = resolve_placement("cpu")
+    assert isinstance(load_text_encoder(TextEncoderSpec(onnx_cache=blocked), cpu), MiniLMEncoder)
+    with pytest.raises(OSError):
+        load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=blocked), cpu)
+    blocked.unlink()
     gpu = Placement(torch.device("cuda"), torch.float16)
     with pytest.raises(ValueError, match="encoders.text.runtime: onnx runs on the CPU only"):
         load_text_encoder(TextEncoderSpec(runtime="onnx"), gpu)
