@@ -32,7 +32,7 @@ class BatchStats:
 class MicroBatcher(Generic[T, R]):
     def __init__(self, encode: Callable[[list[T]], Sequence[R]], max_batch: int, wait_s: float = 0.0):
         self._encode = encode
-        self._max_batch = max_batch
+        self.max_batch = max_batch
         self._wait_s = wait_s
         self._pending: list[_Request[T, R]] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -72,7 +72,7 @@ class MicroBatcher(Generic[T, R]):
 
     def _take(self) -> list[_Request[T, R]]:
         batch, size = [], 0
-        while self._pending and (not batch or size + len(self._pending[0].items) <= self._max_batch):
+        while self._pending and (not batch or size + len(self._pending[0].items) <= self.max_batch):
             request = self._pending.pop(0)
             batch.append(request)
             size += len(request.items)

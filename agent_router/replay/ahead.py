@@ -2,9 +2,10 @@
 
 Routing turns concurrently lets the micro-batcher gather whatever arrives together: texts of
 every length in one pass, each padded to the longest. Encoded ahead, the texts go in batches of
-similar length instead (sorted by size): about half the encoder time on 2 CPU cores. Vectors from a batch can
-differ from a single pass in the 7th decimal; routing rounds similarities to 4 places, so the
-decisions do not move (tests/replay/test_determinism.py replays recorded sessions exactly)."""
+similar length instead (sorted by size, as large as encoders.batch_size; the CPU encoder splits
+each into its own passes). Vectors from a batch can differ from a single pass in the 7th decimal;
+routing rounds similarities to 4 places, so the decisions do not move
+(tests/replay/test_determinism.py replays recorded sessions exactly)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..embeddings import AsyncEncoder
-
-AHEAD_BATCH = 8  # per text, 8 cost least on 2 CPU cores with ONNX Runtime and PyTorch alike
 
 
 def window(encoder: AsyncEncoder[str, np.ndarray]) -> int:
@@ -27,5 +26,6 @@ async def encode_ahead(encoder: AsyncEncoder[str, np.ndarray], texts: Iterable[s
     """Fill the encoder's cache with these texts' vectors, shortest first, one batch at a time
     (awaited in turn, so the batcher cannot merge batches of different lengths again)."""
     unique = sorted({t for t in texts if t}, key=len)
-    for start in range(0, len(unique), AHEAD_BATCH):
-        await encoder.encode(unique[start:start + AHEAD_BATCH])
+    size = encoder.batcher.max_batch
+    for start in range(0, len(unique), size):
+        await encoder.encode(unique[start:start + size])
