@@ -63,19 +63,21 @@ def encoder_rows(short_texts: list[str], shot_paths: list[str]) -> list[str]:
     placement = resolve_placement("auto")
     device = placement.device.type
     rows = []
-    if device == "cpu":
-        onnx = load_text_encoder(TextEncoderSpec(runtime="onnx"), placement)
-        torch_runtime = MiniLMEncoder(model_folder(BUNDLED), placement)
-        rows += [
-            f"| text encoder, one short text, PyTorch runtime (CPU): p50 | "
-            f"{single_text_p50(torch_runtime.encode, short_texts):.2f} ms |",
-            f"| text encoder, one short text, ONNX Runtime (CPU, the default): p50 | "
-            f"{single_text_p50(onnx.encode, short_texts):.2f} ms |",
-        ]
-    text = load_text_encoder(TextEncoderSpec(), placement)
     many = [f"{t} ({k})" for k, t in enumerate(short_texts * 8)][:2048 if device == "cuda" else 512]
-    rows.append(f"| text encoder, batches of 64 short texts ({device}): throughput | "
-                f"{per_second(text.encode, many, 64):.0f} texts/s |")
+    if device == "cpu":
+        runtimes = [("PyTorch", MiniLMEncoder(model_folder(BUNDLED), placement)),
+                    ("ONNX Runtime fp32", load_text_encoder(TextEncoderSpec(runtime="onnx"), placement)),
+                    ("ONNX Runtime int8 (the default)",
+                     load_text_encoder(TextEncoderSpec(runtime="onnx-int8"), placement))]
+        for name, encoder in runtimes:
+            rows += [f"| text encoder, {name} (CPU): one short text, p50 | "
+                     f"{single_text_p50(encoder.encode, short_texts):.2f} ms |",
+                     f"| text encoder, {name} (CPU): batches of 64 short texts, throughput | "
+                     f"{per_second(encoder.encode, many, 64):.0f} texts/s |"]
+    else:
+        text = load_text_encoder(TextEncoderSpec(), placement)
+        rows.append(f"| text encoder, batches of 64 short texts ({device}): throughput | "
+                    f"{per_second(text.encode, many, 64):.0f} texts/s |")
     with tempfile.TemporaryDirectory() as folder:
         clip = random_clip(placement, Path(folder))
         shots = screenshots(shot_paths, 2048 if device == "cuda" else 128)

@@ -84,8 +84,9 @@ class RouteSpec(Strict):
 class TextEncoderSpec(Strict):
     model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
     max_tokens: int = Field(256, gt=0)
-    runtime: Literal["auto", "torch", "onnx"] = Field(
-        "auto", description="auto: ONNX Runtime on the CPU, PyTorch on the GPU")
+    runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto", description="auto: ONNX Runtime with int8 weights on the CPU, PyTorch (fp16) on "
+                            "the GPU; onnx gives PyTorch's fp32 vectors")
     onnx_cache: Path | None = Field(
         None, description="where the ONNX graph exported from the weights is kept; "
                           "default ~/.cache/agent-router/onnx")

@@ -58,19 +58,20 @@ def _by_hash(image: LoadedImage) -> str:
 
 
 def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[str, np.ndarray]:
-    """ONNX Runtime on the CPU unless the config asks for torch; torch on the GPU."""
+    """ONNX Runtime (int8 unless the config asks for fp32) on the CPU; torch on the GPU."""
     folder = model_folder(spec.model)
     if spec.runtime == "torch" or (spec.runtime == "auto" and placement.is_cuda):
         return MiniLMEncoder(folder, placement, spec.max_tokens)
     if placement.is_cuda:
-        raise ValueError("encoders.text.runtime: onnx runs on the CPU only; use 'auto' or 'torch' "
-                         "with encoders.device cuda")
+        raise ValueError(f"encoders.text.runtime: {spec.runtime} runs on the CPU only; use 'auto' "
+                         "or 'torch' with encoders.device cuda")
     try:
-        return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache)
+        return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache,
+                                 int8=spec.runtime != "onnx")
     except OSError as exc:
-        if spec.runtime == "onnx":
+        if spec.runtime != "auto":
             raise
-        # Same vectors, only slower: a read-only cache folder must not stop the router.
+        # Nearly the same vectors, only slower: a read-only cache folder must not stop the router.
         log.warning("encoders.text: no ONNX graph (%s); using PyTorch. Point encoders.text."
                     "onnx_cache at a writable folder for the faster runtime", exc)
         return MiniLMEncoder(folder, placement, spec.max_tokens)

@@ -117,18 +117,42 @@ def test_the_exported_graph_is_reused_and_a_damaged_one_replaced(onnx_cache):
     assert [p.name for p in onnx_cache.iterdir()] == [first.graph.name]  # no partial files left
 
 
+def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache):
+    folder = model_folder(BUNDLED)
+    texts = ["short", "Reverse a Python list in place", "def f(x):\n    return sorted(x)[::-1]",
+             "Book a table for two at eight tonight"]
+    fp32 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache)
+    int8 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
+    assert int8.graph != fp32.graph and int8.graph.stat().st_size < fp32.graph.stat().st_size / 3
+    assert int8.name == fp32.name + ":int8"  # persisted vectors of one are never read as the other's
+    exact, quantized = fp32.encode(texts), int8.encode(texts)
+    for x, y in zip(exact, quantized, strict=True):
+        assert y.dtype == np.float32 and np.linalg.norm(y) == pytest.approx(1, abs=1e-5)
+        assert 0.97 < x @ y < 0.99999  # close, and really quantized
+    assert quantized[1] @ quantized[2] > quantized[1] @ quantized[3]  # meaning survives
+    for text, vector in zip(texts, quantized, strict=True):  # its pass-mates change nothing
+        assert np.array_equal(int8.encode([text])[0], vector)
+    int8.graph.write_bytes(b"damaged")
+    again = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
+    assert np.allclose(again.encode(texts)[1], quantized[1], atol=1e-6)
+
+
 def test_the_runtime_follows_the_device(onnx_cache):
-    spec = TextEncoderSpec(onnx_cache=onnx_cache)
-    assert isinstance(load_text_encoder(spec, resolve_placement("cpu")), OnnxMiniLMEncoder)
+    default = load_text_encoder(TextEncoderSpec(onnx_cache=onnx_cache), resolve_placement("cpu"))
+    assert isinstance(default, OnnxMiniLMEncoder) and default.name.endswith(":int8")
+    fp32 = load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=onnx_cache),
+                             resolve_placement("cpu"))
+    assert isinstance(fp32, OnnxMiniLMEncoder) and not fp32.name.endswith(":int8")
     assert isinstance(load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")),
                       MiniLMEncoder)
     blocked = onnx_cache / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")
     cpu = resolve_placement("cpu")
     assert isinstance(load_text_encoder(TextEncoderSpec(onnx_cache=blocked), cpu), MiniLMEncoder)
-    with pytest.raises(OSError):
-        load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=blocked), cpu)
+    for runtime in ("onnx", "onnx-int8"):  # asked for by name: no silent fallback
+        with pytest.raises(OSError):
+            load_text_encoder(TextEncoderSpec(runtime=runtime, onnx_cache=blocked), cpu)
     blocked.unlink()
     gpu = Placement(torch.device("cuda"), torch.float16)
-    with pytest.raises(ValueError, match="encoders.text.runtime: onnx runs on the CPU only"):
-        load_text_encoder(TextEncoderSpec(runtime="onnx"), gpu)
+    with pytest.raises(ValueError, match="encoders.text.runtime: onnx-int8 runs on the CPU only"):
+        load_text_encoder(TextEncoderSpec(runtime="onnx-int8"), gpu)

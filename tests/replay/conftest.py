@@ -25,7 +25,11 @@ from agent_router.tools.gateway import Gateway
 
 @pytest.fixture(scope="session")
 def replay_config(config: RouterConfig, tmp_path_factory: pytest.TempPathFactory) -> RouterConfig:
-    return tools_config(config, tmp_path_factory.mktemp("tool-vectors"))
+    # Gibberish such as "asdf" scores about 0.15 against every route, right at the default
+    # threshold; well above it, the recorded "asdf" turn takes the default model under any encoder.
+    defaults = config.defaults.model_copy(update={"threshold": 0.25})
+    return tools_config(config.model_copy(update={"defaults": defaults}),
+                        tmp_path_factory.mktemp("tool-vectors"))
 
 
 @pytest.fixture(scope="session")
