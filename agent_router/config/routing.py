@@ -87,6 +87,9 @@ class TextEncoderSpec(Strict):
     runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
         "auto", description="auto: ONNX Runtime with int8 weights on the CPU, PyTorch (fp16) on "
                             "the GPU; onnx gives PyTorch's fp32 vectors")
+    threads: int | None = Field(
+        None, gt=0, description="ONNX Runtime: passes of one batch run side by side on this many "
+                                "cores; default all this process may use")
     onnx_cache: Path | None = Field(
         None, description="where the ONNX graph exported from the weights is kept; "
                           "default ~/.cache/agent-router/onnx")

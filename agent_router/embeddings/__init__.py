@@ -67,7 +67,7 @@ def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[st
                          "or 'torch' with encoders.device cuda")
     try:
         return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache,
-                                 int8=spec.runtime != "onnx")
+                                 int8=spec.runtime != "onnx", threads=spec.threads)
     except OSError as exc:
         if spec.runtime != "auto":
             raise

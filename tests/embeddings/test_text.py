@@ -132,6 +132,11 @@ def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache)
     assert quantized[1] @ quantized[2] > quantized[1] @ quantized[3]  # meaning survives
     for text, vector in zip(texts, quantized, strict=True):  # its pass-mates change nothing
         assert np.array_equal(int8.encode([text])[0], vector)
+    side_by_side = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True, threads=3)
+    many = [f"{text} ({k})" for k in range(4) for text in texts]
+    singles = [int8.encode([t])[0] for t in many]
+    assert all(np.array_equal(x, y)
+               for x, y in zip(side_by_side.encode(many), singles, strict=True))
     int8.graph.write_bytes(b"damaged")
     again = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
     assert np.allclose(again.encode(texts)[1], quantized[1], atol=1e-6)
