@@ -9,7 +9,8 @@ is left out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -24,7 +25,9 @@ RETRIEVAL_RECENT = 2
 
 
 # Plain dataclasses, not frozen ones: a 500-turn context builds a thousand of each, and a frozen
-# dataclass takes three times as long to build.
+# dataclass takes three times as long to build. A StoredMessage is never changed once loaded (a
+# demoted or deleted turn gets its session read again, see memory/views.py), so it keeps what it
+# costs to work out: a cached session is not rendered or counted again on every call.
 @dataclass
 class StoredPart:
     kind: str
@@ -47,15 +50,31 @@ class StoredMessage:
     text: str
     tokens: int
     parts: list[StoredPart]
+    sizes: dict[str, int] = field(default_factory=dict)  # tokens by counter, if `plain` is set
 
     @cached_property
     def trusted(self) -> bool:  # asked several times per message while fitting a context
         return self.integrity.at_least(Integrity.owner)
 
+    @cached_property
+    def plain(self) -> dict[str, Any] | None:
+        """The rendering of a message without images, which depends on nothing else; None for
+        one with images, whose rendering depends on the model and on the screen text read."""
+        return None if any(p.kind == "image" for p in self.parts) else render(self, {}, {})
+
+    @cached_property
+    def summary_line(self) -> str | None:
+        """The message's line in a summary of older turns, if it gets one."""
+        if self.role not in ("user", "assistant") or not self.text.strip():
+            return None
+        tag = self.role if self.trusted else f"{self.role}, external"
+        return f"- #{self.seq} {tag}: {' '.join(self.text.split())[:SUMMARY_LINE_CHARS]}"
+
 
 def render(m: StoredMessage, screen: dict[str, str], urls: dict[str, str]) -> dict[str, Any]:
     """A stored message as an OpenAI chat message. Images go as data URLs when the model takes
-    images (urls given), otherwise as the text read off them."""
+    images (urls given), otherwise as the text read off them. The result may be shared with a
+    cached view (StoredMessage.plain): callers copy it rather than change it."""
     role = m.role if m.trusted or m.role not in ("system", "developer") else "user"
     content: list[dict[str, Any]] = []
     if not m.trusted:
@@ -110,20 +129,49 @@ def budget_for(model: ModelSpec, spec: MemorySpec) -> int:
     return max(budget, 0)
 
 
-def assemble(session_id: str, stored: list[StoredMessage], model: ModelSpec, spec: MemorySpec,
-             relevance: dict[int, float], screen: dict[str, str], urls: dict[str, str],
-             ) -> ContextResult:
+@dataclass
+class Fitting:
+    """A session's visible messages as they would be sent, with their sizes in tokens."""
+
+    stored: int  # messages stored, hostile ones included
+    visible: list[StoredMessage]
+    rendered: list[dict[str, Any]]
+    sizes: list[int]
+    budget: int
+    count: Callable[[list[str]], list[int]]
+    counted_with: str
+
+    @property
+    def full(self) -> int:
+        return sum(self.sizes)
+
+
+def measure(stored: list[StoredMessage], model: ModelSpec, spec: MemorySpec,
+            screen: dict[str, str], urls: dict[str, str]) -> Fitting:
+    """Renders and counts what a context could send. Only a history over the budget needs
+    relevance scores, so the caller asks for them only then."""
     count, counted_with = counter_for(model)
-    notes = []
-    hostile = [m for m in stored if m.integrity == Integrity.hostile]
-    if hostile:
-        notes.append(f"{len(hostile)} message(s) flagged hostile were left out")
     visible = [m for m in stored if m.integrity != Integrity.hostile]
-    rendered = [render(m, screen, urls) for m in visible]
-    sizes = [n + MESSAGE_OVERHEAD + IMAGE_TOKENS * _images_of(r)
-             for n, r in zip(count([_text_of(r) for r in rendered]), rendered, strict=True)]
-    full = sum(sizes)
-    budget = budget_for(model, spec)
+    rendered = [m.plain or render(m, screen, urls) for m in visible]
+    sizes = [m.sizes.get(counted_with, -1) for m in visible]
+    todo = [i for i, size in enumerate(sizes) if size < 0]
+    for i, n in zip(todo, count([_text_of(rendered[i]) for i in todo]), strict=True):
+        sizes[i] = n + MESSAGE_OVERHEAD + IMAGE_TOKENS * _images_of(rendered[i])
+        if visible[i].plain is not None:
+            visible[i].sizes[counted_with] = sizes[i]
+    return Fitting(len(stored), visible, rendered, sizes, budget_for(model, spec), count,
+                   counted_with)
+
+
+def assemble(session_id: str, fitting: Fitting, model: ModelSpec, spec: MemorySpec,
+             relevance: dict[int, float]) -> ContextResult:
+    """`relevance` (message id to similarity with the current turn) matters only when the full
+    history is over the budget."""
+    visible, rendered, sizes, count = fitting.visible, fitting.rendered, fitting.sizes, fitting.count
+    budget, full = fitting.budget, fitting.full
+    notes = []
+    if hidden := fitting.stored - len(visible):
+        notes.append(f"{hidden} message(s) flagged hostile were left out")
 
     def result(tier: MemoryTier, keep: list[int], marker: str | None) -> ContextResult:
         messages = [rendered[i] for i in keep]
@@ -137,7 +185,7 @@ def assemble(session_id: str, stored: list[StoredMessage], model: ModelSpec, spe
         return ContextResult(
             session_id=session_id, model=model.name, tier=tier, messages=messages, tokens=tokens,
             full_tokens=full, tokens_saved=max(full - tokens, 0), budget=budget,
-            dropped=len(stored) - len(keep), counted_with=counted_with, notes=notes)
+            dropped=fitting.stored - len(keep), counted_with=fitting.counted_with, notes=notes)
 
     every = list(range(len(visible)))
     if full <= budget:
@@ -181,13 +229,7 @@ def _is_head(m: StoredMessage) -> bool:
 def _summary(older: list[StoredMessage], relevance: dict[int, float], max_chars: int) -> str:
     """An extractive summary: one line per older user or assistant message, the most relevant
     lines first when they do not all fit, printed in session order."""
-    lines = {}
-    for m in older:
-        if m.role not in ("user", "assistant") or not m.text.strip():
-            continue
-        first = " ".join(m.text.split())[:SUMMARY_LINE_CHARS]
-        tag = m.role if m.trusted else f"{m.role}, external"
-        lines[m.seq] = (relevance.get(m.id, 0.0), f"- #{m.seq} {tag}: {first}")
+    lines = {m.seq: (relevance.get(m.id, 0.0), m.summary_line) for m in older if m.summary_line}
     kept, used = [], 0
     for seq, (_, line) in sorted(lines.items(), key=lambda kv: -kv[1][0]):
         if used + len(line) + 1 > max_chars:

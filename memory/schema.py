@@ -3,6 +3,7 @@ rewritten, so retries, replicas and lower-trust writers cannot change what an ow
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def new_generation() -> str:
+    return uuid.uuid4().hex
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -42,6 +47,10 @@ class SessionRow(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     external_chars: Mapped[int] = mapped_column(Integer, default=0)
     history_digest: Mapped[str] = mapped_column(String(64), default="")  # see prepare.py
+    # New whenever stored content changes other than by a turn appended (a demotion, a trim) and
+    # for every new row, so a cached view of the session is checked with one read (views.py).
+    generation: Mapped[str] = mapped_column(String(32), default=new_generation,
+                                            server_default="")
 
 
 class TurnRow(Base):

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import Connection, case, delete, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -26,8 +26,9 @@ from ..errors import InputError
 from ..images import LoadedImage, decode_image, load_images
 from ..trust import Integrity
 from ..turns import ChatMessage
-from .context import StoredMessage, StoredPart, assemble
+from .context import StoredMessage, assemble, measure
 from .engine import create_engine
+from .group_commit import GroupCommit
 from .migrate import upgrade
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
 from .schema import (
@@ -42,10 +43,12 @@ from .schema import (
     ToolSelectionRow,
     TurnRow,
     VerdictRow,
+    new_generation,
     utcnow,
 )
 from .transactions import write_transactions
-from .writes import TurnWriter, Unembedded, dialect_insert
+from .views import SessionView, SessionViews, read_messages, read_vectors
+from .writes import TurnRequest, TurnWriter, Unembedded, dialect_insert
 
 if TYPE_CHECKING:  # the encoders pull in torch; the CLI's export and import need none of it
     from ..embeddings import AsyncEncoder, ScreenText
@@ -56,7 +59,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{1,200}$")
 EMBED_BATCH = 64
 EMBED_CHARS = 2000
 IMAGE_LIMITS = (20_000_000, 40_000_000)
-WRITE_ATTEMPTS = 3
+PG_WRITERS = 4  # batches of turns written at once on PostgreSQL (see GroupCommit)
 INDEX_DELAY_S = 0.1  # background embedding waits this long after a write: see _schedule_index
 
 
@@ -80,9 +83,12 @@ class MemoryStore:
 
     def __post_init__(self) -> None:
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._views = SessionViews(self.engine)  # what get_context read last, per session
         # Turns, session events and embeddings: the writes every routed turn makes.
         self._transactions = write_transactions(self.engine)
         self._writes = TurnWriter.for_dialect(self.engine.dialect.name)
+        self._turns = GroupCommit(self._transactions, self._writes,
+                                  writers=1 if self.engine.dialect.name == "sqlite" else PG_WRITERS)
         # The rare ones (forget, retention, import, demotion, screen text) keep async sessions.
         self._write = async_sessionmaker(self.engine.execution_options(immediate=True),
                                          expire_on_commit=False)
@@ -113,6 +119,7 @@ class MemoryStore:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._turns.aclose()
         await self._transactions.aclose()
         await self.engine.dispose()
 
@@ -126,7 +133,8 @@ class MemoryStore:
         decision: BaseModel | dict[str, Any] | None, agent_id: str | None = None,
         integrity: Integrity = Integrity.owner, images: list[LoadedImage] | None = None,
     ) -> TurnRecord:
-        """Store a turn and its decision in one transaction; a known turn_id stores nothing."""
+        """Store a turn and its decision in one transaction, maybe shared with turns of other
+        sessions (memory/group_commit.py); a known turn_id stores nothing."""
         check_id(session_id, "session_id")
         check_id(turn_id, "turn_id")
         check_id(agent_id, "agent_id")
@@ -136,19 +144,12 @@ class MemoryStore:
             images = load_images(messages, *IMAGE_LIMITS)
         decision_json = decision.model_dump(mode="json") if isinstance(decision, BaseModel) \
             else decision
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                record, unembedded = await self._transactions.run(lambda conn: self._writes.write(
-                    conn, session_id, turn_id, messages, images or [], decision_json, agent_id,
-                    integrity, self.spec.external_cap_chars))
-                break
-            except IntegrityError as exc:
-                # PostgreSQL: a concurrent retry of this turn id committed after our statement's
-                # snapshot; the next attempt sees it and answers as a duplicate.
-                if attempt + 1 == WRITE_ATTEMPTS:
-                    raise MemoryUnavailable(_reason(exc)) from exc
-            except (DBAPIError, SQLAlchemyError, OSError) as exc:
-                raise MemoryUnavailable(_reason(exc)) from exc
+        request = TurnRequest(session_id, turn_id, messages, images or [], decision_json,
+                              agent_id, integrity, self.spec.external_cap_chars)
+        try:
+            record, unembedded = await self._turns.write(request)
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            raise MemoryUnavailable(_reason(exc)) from exc
         if self.index_in_background and unembedded:
             self._schedule_index(session_id, unembedded)
         return record
@@ -189,10 +190,17 @@ class MemoryStore:
                              .values(integrity=Integrity.hostile.value))
             await db.execute(update(MessageRow).where(MessageRow.turn_id == turn_pk)
                              .values(integrity=Integrity.hostile.value))
+            await self._changed(db, session_id)
 
     async def forget_session(self, session_id: str) -> dict[str, int]:
         """Delete a session and everything of it; returns rows deleted per table."""
         await self._require_session(session_id)
+        self._views.drop(session_id)  # a view would still hold it, though never be shown
+        # Pending vectors would point at deleted messages, or at their ids reused by a later
+        # import: drop them, and let an embedding write already under way land first.
+        self._unembedded.pop(session_id, None)
+        if (indexer := self._tasks.get(session_id)) is not None:
+            await asyncio.gather(indexer, return_exceptions=True)
         async with self._write() as db, db.begin():
             counts = await self._delete_turns(db, select(TurnRow.id).where(
                 TurnRow.session_id == session_id).scalar_subquery())
@@ -202,6 +210,12 @@ class MemoryStore:
             await db.execute(delete(SessionRow).where(SessionRow.id == session_id))
             counts["sessions"] = 1
         return counts
+
+    @staticmethod
+    async def _changed(db: AsyncSession, session_id: str) -> None:
+        """Stored turns changed (not just appended to): views of the session are read again."""
+        await db.execute(update(SessionRow).where(SessionRow.id == session_id)
+                         .values(generation=new_generation()))
 
     async def _delete_turns(self, db: AsyncSession, turn_ids: Any) -> dict[str, int]:
         messages = select(MessageRow.id).where(MessageRow.turn_id.in_(turn_ids)).scalar_subquery()
@@ -221,8 +235,7 @@ class MemoryStore:
         async with self._read() as db:
             row = await db.get(SessionRow, session_id)
         if row is None:
-            raise InputError.single("session_id", f"no session {session_id!r}; sessions are "
-                                    "created by route_turn with a session_id (see sessions://recent)")
+            raise _no_session(session_id)
         return row
 
     async def _require_turn(self, session_id: str, turn_id: str) -> int:
@@ -291,27 +304,8 @@ class MemoryStore:
                                messages=r.message_count) for r in rows]
 
     async def load_messages(self, session_id: str) -> list[StoredMessage]:
-        """One query of plain columns on a bare connection, parts joined in order: ORM entities,
-        sessions and a second round trip cost more than the rows themselves. Only tool calls
-        read `data`, so other parts skip decoding it."""
-        m, p = MessageRow, PartRow
-        data = case((p.kind == "tool_call", p.data))
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(
-                select(m.id, m.seq, TurnRow.turn_key, m.role, m.name, m.tool_call_id,
-                       m.integrity, m.author, m.pinned, m.text, m.tokens,
-                       p.kind, p.text, p.image_sha256, data)
-                .join(TurnRow, TurnRow.id == m.turn_id).outerjoin(p, p.message_id == m.id)
-                .where(m.session_id == session_id).order_by(m.seq, p.position))).all()
-        messages: list[StoredMessage] = []
-        for row in rows:
-            if not messages or messages[-1].id != row[0]:
-                mid, seq, key, role, name, call, level, author, pinned, text, tokens = row[:11]
-                messages.append(StoredMessage(mid, seq, key, role, name, call, Integrity(level),
-                                              author, pinned, text, tokens, []))
-            if row[11] is not None:
-                messages[-1].parts.append(StoredPart(*row[11:]))
-        return messages
+            return await read_messages(conn, session_id)
 
     async def transcript(self, session_id: str) -> dict[str, Any]:
         """The session as JSON: its turns in order with messages and decisions."""
@@ -377,45 +371,39 @@ class MemoryStore:
 
         await self._transactions.run(work)
 
-    async def _vectors(self, session_ids: list[str]) -> tuple[list[int], np.ndarray]:
-        """Message ids and their vectors as one matrix, a row per id."""
-        async with self._read() as db:
-            rows = (await db.execute(select(EmbeddingRow.message_id, EmbeddingRow.vector)
-                                     .where(EmbeddingRow.session_id.in_(session_ids)))).all()
-        if not rows:
-            return [], np.empty((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
-        return [mid for mid, _ in rows], matrix.reshape(len(rows), -1)
-
     async def get_context(self, session_id: str, model: str | ModelSpec,
                           query: str | None = None) -> ContextResult:
-        """The session's messages fitted to the model's window (see memory/context.py)."""
+        """The session's messages fitted to the model's window (see memory/context.py), from
+        a view kept between calls (memory/views.py)."""
         spec = model if isinstance(model, ModelSpec) else self.models.get(model)
         if spec is None:
             raise InputError.single("model", f"unknown model {model!r}; known models: "
                                     f"{', '.join(sorted(self.models))}")
-        messages = await self.load_messages(session_id)
-        if not messages:
-            await self._require_session(session_id)
-        relevance = await self._relevance(session_id, messages, query)
+        check_id(session_id, "session_id")
+        view = await self._views.view(session_id)
+        if view is None:
+            raise _no_session(session_id)
+        messages = view.messages
         screen = {} if Modality.image in spec.modalities else await self._screen_texts(messages)
         blobs = await self._blob_urls(messages) if Modality.image in spec.modalities else {}
-        return assemble(session_id, messages, spec, self.spec, relevance, screen, blobs)
+        fitting = measure(messages, spec, self.spec, screen, blobs)
+        relevance = await self._relevance(session_id, view, query) \
+            if fitting.full > fitting.budget else {}
+        return assemble(session_id, fitting, spec, self.spec, relevance)
 
-    async def _relevance(self, session_id: str, messages: list[StoredMessage],
+    async def _relevance(self, session_id: str, view: SessionView,
                          query: str | None) -> dict[int, float]:
-        if query is None:
-            trusted = [m for m in messages if m.role == "user" and m.integrity.at_least(
-                Integrity.owner)]
-            query = trusted[-1].text if trusted else ""
+        if query is None:  # the last user message at owner trust or above
+            query = next((m.text for m in reversed(view.messages)
+                          if m.role == "user" and m.trusted), "")
         if not query.strip():
             return {}
         if session_id in self._tasks or session_id in self._unembedded:
             await self.index_session(session_id)  # vectors still pending: fill them now
-        ids, vectors = await self._vectors([session_id])
-        if len(ids) < len([m for m in messages if m.text]):
+        ids, vectors = await self._views.vectors(session_id, view)
+        if len(ids) < len([m for m in view.messages if m.text]):
             await self.index_session(session_id)
-            ids, vectors = await self._vectors([session_id])
+            ids, vectors = await self._views.vectors(session_id, view, whole=True)
         if not ids:
             return {}
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
@@ -467,7 +455,8 @@ class MemoryStore:
                     SessionRow.agent_id == agent_id))).all())
         for sid in sessions:
             await self.index_session(sid)
-        ids, vectors = await self._vectors(sessions)
+        async with self.engine.connect() as conn:
+            ids, vectors = await read_vectors(conn, sessions)
         if not ids:
             return []
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
@@ -527,6 +516,7 @@ class MemoryStore:
                 TurnRow.id.not_in(pinned)))).all()
             if doomed:
                 await self._delete_turns(db, list(doomed))
+                await self._changed(db, session_id)
         return len(doomed)
 
     async def _retention_loop(self) -> None:
@@ -538,6 +528,11 @@ class MemoryStore:
                 await self.enforce_retention()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("retention pass failed, retrying next interval: %s", exc)
+
+
+def _no_session(session_id: str) -> InputError:
+    return InputError.single("session_id", f"no session {session_id!r}; sessions are created "
+                             "by route_turn with a session_id (see sessions://recent)")
 
 
 def _reason(exc: BaseException) -> str:

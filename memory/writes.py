@@ -1,30 +1,32 @@
-"""The write path of a turn as Core statements built once per store: a one-message turn with
-its decision costs six statements and no ORM unit of work, which is what keeps an append within
-issue 3's budget (see docs/memory.md, "Write path and durability").
+"""The write path of turns as Core statements built once per store: every turn of a batch
+(memory/group_commit.py) goes through the same six statements, so a batch of one costs what
+one turn did and a batch of fifty not much more (see docs/memory.md, "Write path and
+durability").
 
-The first statement creates the session or takes its row lock and, in the same round trip,
-returns its counters and the seq of a turn already stored under the turn id; so concurrent
-writers to one session get consecutive sequence numbers and a retried turn id is seen before
-anything is written twice. (On PostgreSQL a retry racing the original may miss it in the
-statement's snapshot; the unique key on (session_id, turn_key) refuses it and
-MemoryStore.record_turn runs the write again.)"""
+The first statement creates the sessions or takes their row locks and returns their counters,
+so concurrent writers to one session get consecutive sequence numbers. Turns are then inserted
+with ON CONFLICT DO NOTHING on (session_id, turn_key): a turn id stored already, by this
+process or another, inserts nothing and is answered as a duplicate, before anything else is
+written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.sql import Executable
 
 from ..images import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage
-from .prepare import already_stored, history_digests, images_in, prepare_turn
+from .prepare import PreparedTurn, already_stored, history_digests, images_in, prepare_turn
 from .records import TurnRecord
 from .schema import BlobRow, DecisionRow, MessageRow, PartRow, SessionRow, TurnRow, utcnow
 
 Unembedded = tuple[int, str]  # a stored message's id and text, still without a vector
+Written = tuple[TurnRecord, list[Unembedded]]
 
 
 def dialect_insert(dialect: str, table: type) -> Any:
@@ -36,108 +38,166 @@ def dialect_insert(dialect: str, table: type) -> Any:
     return upsert(table)
 
 
-def _new_session(dialect: str) -> Any:
-    now = bindparam("now", type_=DateTime)
-    return dialect_insert(dialect, SessionRow).values(
-        id=bindparam("sid"), agent_id=bindparam("agent"), created_at=now, updated_at=now,
-        meta={}, turn_count=0, message_count=0, external_chars=0, history_digest="")
+@dataclass(frozen=True)
+class TurnRequest:
+    """A turn to record, as MemoryStore.record_turn was given it."""
+
+    session_id: str
+    turn_id: str | None
+    messages: list[ChatMessage]
+    images: list[LoadedImage]
+    decision: dict[str, Any] | None
+    agent_id: str | None
+    integrity: Integrity
+    external_cap: int
+
+
+@dataclass
+class _Turn:
+    """A request and what its write learns, statement by statement."""
+
+    request: TurnRequest
+    turns: int  # the session's counters, read under its lock
+    messages: int
+    external: int
+    digest: str
+    resent: int = 0  # leading messages that repeat the stored history
+    prepared: PreparedTurn | None = None  # None: there is nothing new to store
+    pk: int | None = None  # None: no turn row was inserted
+    unembedded: list[Unembedded] = field(default_factory=list)
+
+    @property
+    def sid(self) -> str:
+        return self.request.session_id
+
+    @property
+    def new(self) -> list[ChatMessage]:
+        return self.request.messages[self.resent:]
+
+    def written(self, known: Row[Any] | None, now: datetime) -> Written:
+        if self.pk is not None and self.prepared is not None:
+            return TurnRecord(self.sid, self.request.turn_id, self.turns + 1,
+                              len(self.prepared.messages), now, capped=self.prepared.capped,
+                              resent=self.resent), self.unembedded
+        if known is not None:  # the turn id is stored already, whatever its messages
+            _, seq, created, count = known
+            return TurnRecord(self.sid, self.request.turn_id, seq, count, created,
+                              duplicate=True), []
+        # every message repeats the stored history
+        return TurnRecord(self.sid, self.request.turn_id, self.turns, 0, now, duplicate=True,
+                          resent=self.resent), []
 
 
 @dataclass(frozen=True)
 class TurnWriter:
     lock: Executable
-    bump: Executable
     ensure_session: Executable
-    add_turn: Executable
+    add_turns: Executable
+    known: Executable
+    bump: Executable
     add_blobs: Executable
     add_messages: Executable
     add_parts: Executable
-    add_decision: Executable
+    add_decisions: Executable
 
     @classmethod
     def for_dialect(cls, dialect: str) -> TurnWriter:
-        session = _new_session(dialect)
-        known = select(TurnRow.seq).where(TurnRow.session_id == bindparam("sid"),
-                                          TurnRow.turn_key == bindparam("key")).scalar_subquery()
+        session = dialect_insert(dialect, SessionRow)
         lock = session.on_conflict_do_update(
             index_elements=["id"], set_={"updated_at": session.excluded.updated_at},
-        ).returning(SessionRow.turn_count, SessionRow.message_count, SessionRow.external_chars,
-                    SessionRow.history_digest, known)
+        ).returning(SessionRow.id, SessionRow.turn_count, SessionRow.message_count,
+                    SessionRow.external_chars, SessionRow.history_digest)
+        add_turns = dialect_insert(dialect, TurnRow).on_conflict_do_nothing(
+            index_elements=["session_id", "turn_key"]).returning(TurnRow.session_id, TurnRow.id)
+        known = (select(TurnRow.session_id, TurnRow.seq, TurnRow.created_at,
+                        func.count(MessageRow.id))
+                 .outerjoin(MessageRow, MessageRow.turn_id == TurnRow.id)
+                 .where(tuple_(TurnRow.session_id, TurnRow.turn_key).in_(bindparam("pairs")))
+                 .group_by(TurnRow.id))
         bump = update(SessionRow).where(SessionRow.id == bindparam("sid")).values(
             turn_count=bindparam("turns"), message_count=bindparam("messages"),
             external_chars=bindparam("external"), history_digest=bindparam("digest"))
         return cls(
-            lock=lock, bump=bump,
-            ensure_session=session.on_conflict_do_nothing(index_elements=["id"]),
-            add_turn=insert(TurnRow).returning(TurnRow.id),
+            lock=lock, ensure_session=session.on_conflict_do_nothing(index_elements=["id"]),
+            add_turns=add_turns, known=known, bump=bump,
             add_blobs=dialect_insert(dialect, BlobRow).on_conflict_do_nothing(
                 index_elements=["sha256"]),
             add_messages=insert(MessageRow).returning(MessageRow.id,
                                                       sort_by_parameter_order=True),
-            add_parts=insert(PartRow), add_decision=insert(DecisionRow))
+            add_parts=insert(PartRow), add_decisions=insert(DecisionRow))
 
-    def write(self, conn: Connection, session_id: str, turn_id: str | None,
-              messages: list[ChatMessage], images: list[LoadedImage],
-              decision: dict[str, Any] | None, agent_id: str | None,
-              integrity: Integrity, external_cap: int) -> tuple[TurnRecord, list[Unembedded]]:
-        """A turn in the caller's transaction, and the (id, text) of its new messages for the
+    def write_many(self, conn: Connection, requests: list[TurnRequest]) -> list[Written]:
+        """Turns of distinct sessions in the caller's transaction, each statement run once for
+        all of them. For each turn, its record and the (id, text) of its new messages for the
         background indexer, which then reads nothing back. A turn id stored already, or
         messages that only repeat the stored history, write nothing and come back as
-        duplicates."""
+        duplicates. Sessions are locked in id order, so batches never wait on each other in a
+        cycle."""
+        if len({r.session_id for r in requests}) < len(requests):
+            raise ValueError("a batch takes one turn per session")
         now = utcnow()
-        turns, count, external, history, seq = conn.execute(self.lock, {
-            "sid": session_id, "agent": agent_id, "now": now, "key": turn_id}).one()
-        if seq is not None:
-            return self._known_turn(conn, session_id, turn_id, seq), []
-        resent = already_stored(messages, history)
-        if resent == len(messages):
-            return TurnRecord(session_id, turn_id, turns, 0, now, duplicate=True,
-                              resent=resent), []
-        new = messages[resent:]
-        prepared = prepare_turn(new, images[images_in(messages[:resent]):], integrity,
-                                external_cap - external)
-        conn.execute(self.bump, {
-            "sid": session_id, "turns": turns + 1, "messages": count + len(prepared.messages),
-            "external": external + prepared.external_chars,
-            "digest": history_digests(new, history)[-1]})
-        turn_pk = conn.execute(self.add_turn, {
-            "session_id": session_id, "seq": turns + 1, "turn_key": turn_id,
-            "agent_id": agent_id, "integrity": integrity.value, "created_at": now}).scalar_one()
-        if prepared.images:
+        heads = {row[0]: row[1:] for row in conn.execute(self.lock, [
+            {"id": r.session_id, "agent_id": r.agent_id, "created_at": now, "updated_at": now}
+            for r in sorted(requests, key=lambda r: r.session_id)])}
+        turns = [_Turn(r, *heads[r.session_id]) for r in requests]
+        for t in turns:
+            t.resent = already_stored(t.request.messages, t.digest)
+            if t.new:
+                t.prepared = prepare_turn(
+                    t.new, t.request.images[images_in(t.request.messages[:t.resent]):],
+                    t.request.integrity, t.request.external_cap - t.external)
+        if candidates := [t for t in turns if t.prepared is not None]:
+            pks = dict(conn.execute(self.add_turns, [
+                {"session_id": t.sid, "seq": t.turns + 1, "turn_key": t.request.turn_id,
+                 "agent_id": t.request.agent_id, "integrity": t.request.integrity.value,
+                 "created_at": now} for t in candidates]).all())
+            for t in candidates:
+                t.pk = pks.get(t.sid)
+        pairs = [(t.sid, t.request.turn_id) for t in turns
+                 if t.pk is None and t.request.turn_id is not None]
+        known = {row[0]: row for row in conn.execute(self.known, {"pairs": pairs})} \
+            if pairs else {}
+        if inserted := [t for t in turns if t.pk is not None]:
+            self._rows(conn, inserted)
+        return [t.written(known.get(t.sid), now) for t in turns]
+
+    def _rows(self, conn: Connection, turns: list[_Turn]) -> None:
+        """Counters, images, messages, parts and decisions of the turns just inserted."""
+        prepared = [(t, t.prepared) for t in turns if t.prepared is not None]
+        conn.execute(self.bump, [
+            {"sid": t.sid, "turns": t.turns + 1, "messages": t.messages + len(p.messages),
+             "external": t.external + p.external_chars,
+             "digest": history_digests(t.new, t.digest)[-1]} for t, p in prepared])
+        images = {sha: image for _, p in prepared for sha, image in p.images.items()}
+        if images:
             conn.execute(self.add_blobs, [
-                {"sha256": i.sha256, "mime": f"image/{i.format.lower()}", "data": i.data}
-                for i in prepared.images.values()])
+                {"sha256": sha, "mime": f"image/{i.format.lower()}", "data": i.data}
+                for sha, i in images.items()])
+        messages = [(t, seq, m) for t, p in prepared
+                    for seq, m in enumerate(p.messages, t.messages + 1)]
         ids = conn.execute(self.add_messages, [
-            {"turn_id": turn_pk, "session_id": session_id, "seq": count + i + 1, "role": m.role,
-             "name": m.name, "tool_call_id": m.tool_call_id, "integrity": m.integrity.value,
-             "author": agent_id, "pinned": m.pinned, "text": m.text, "tokens": m.tokens}
-            for i, m in enumerate(prepared.messages)]).scalars().all()
+            {"turn_id": t.pk, "session_id": t.sid, "seq": seq, "role": m.role, "name": m.name,
+             "tool_call_id": m.tool_call_id, "integrity": m.integrity.value,
+             "author": t.request.agent_id, "pinned": m.pinned, "text": m.text,
+             "tokens": m.tokens} for t, seq, m in messages]).scalars().all()
         parts = [{"message_id": mid, "position": j, "kind": p.kind, "text": p.text,
                   "image_sha256": p.image_sha256, "data": p.data}
-                 for mid, m in zip(ids, prepared.messages, strict=True)
+                 for mid, (_, _, m) in zip(ids, messages, strict=True)
                  for j, p in enumerate(m.parts)]
         if parts:
             conn.execute(self.add_parts, parts)
-        if decision is not None:
-            conn.execute(self.add_decision, {
-                "turn_id": turn_pk, "model": decision.get("model"), "route": decision.get("route"),
-                "decision": decision})
-        record = TurnRecord(session_id, turn_id, turns + 1, len(prepared.messages), now,
-                            capped=prepared.capped, resent=resent)
-        return record, [(mid, m.text) for mid, m in zip(ids, prepared.messages, strict=True)
-                        if m.text]
-
-    @staticmethod
-    def _known_turn(conn: Connection, session_id: str, turn_id: str | None,
-                    seq: int) -> TurnRecord:
-        turn_pk, created = conn.execute(select(TurnRow.id, TurnRow.created_at).where(
-            TurnRow.session_id == session_id, TurnRow.seq == seq)).one()
-        n = conn.scalar(select(func.count()).where(MessageRow.turn_id == turn_pk))
-        return TurnRecord(session_id, turn_id, seq, n or 0, created, duplicate=True)
+        decisions = [{"turn_id": t.pk, "model": d.get("model"), "route": d.get("route"),
+                      "decision": d} for t in turns if (d := t.request.decision) is not None]
+        if decisions:
+            conn.execute(self.add_decisions, decisions)
+        for mid, (t, _, m) in zip(ids, messages, strict=True):
+            if m.text:
+                t.unembedded.append((mid, m.text))
 
     def append(self, conn: Connection, table: type, session_id: str,
                values: dict[str, Any]) -> None:
         """A session event (tool call, selection, verdict, feedback), creating the session."""
         now = utcnow()
-        conn.execute(self.ensure_session, {"sid": session_id, "agent": None, "now": now})
+        conn.execute(self.ensure_session, {"id": session_id, "created_at": now,
+                                           "updated_at": now})
         conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})

@@ -82,6 +82,32 @@ async def test_connection_killed_mid_transaction(open_store, databases, sid: str
     assert await stored_keys(store, sid) == [(1, "t0"), (2, "t1")]
 
 
+async def test_connections_the_server_closed_are_replaced(open_store, databases,
+                                                           sid: str) -> None:
+    """A restart or an administrator closes the pool's idle connections: the next write and
+    read open new ones instead of failing on the dead ones."""
+    if databases.backend != "postgresql":
+        pytest.skip("SQLite has no server to close connections")
+    store = await open_store()
+    store.index_in_background = False
+    await asyncio.gather(*(store.record_turn(f"{sid}-{n}", "t0", turn("warm the pool"), None)
+                           for n in range(8)))
+    url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(url)
+    try:
+        closed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await admin.close()
+    assert closed > 0
+    await asyncio.sleep(0.2)  # the event loop hears of the closed sockets
+    again = await store.record_turn(sid, "t1", turn("after the restart"), None)
+    assert (again.seq, again.duplicate) == (1, False)
+    assert [m["content"] for m in (await store.get_context(sid, "small-chat")).messages] == [
+        "after the restart"]
+
+
 async def hold_session_lock(store: MemoryStore, databases, sid: str):  # noqa: ANN001, ANN201
     """Another client holding the lock a write of `sid` needs; returns its release."""
     url = store.engine.url

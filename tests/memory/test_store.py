@@ -42,7 +42,7 @@ async def seqs_and_keys(store: MemoryStore, sid: str) -> list[tuple[int, str | N
 
 
 async def test_migrations_reach_head(store: MemoryStore) -> None:
-    assert await current_revision(store.engine) == head_revision() == "0001"
+    assert await current_revision(store.engine) == head_revision() == "0002"
 
 
 async def test_turn_is_recorded_once_per_turn_id(store: MemoryStore, sid: str) -> None:
@@ -130,7 +130,8 @@ async def test_a_turn_with_its_decision_takes_few_statements(open_store, databas
     finally:
         event.remove(store._transactions.engine, "before_cursor_execute", count)
     writes = [s for s in statements if s != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
-    assert writes == ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"], statements
+    # session lock, turn, counters, messages, parts, decision
+    assert writes == ["INSERT", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
     assert len(threads) == 1
     on_loop = threads == {threading.get_ident()}
     assert on_loop == (databases.backend == "postgresql")  # SQLite: on the writer thread
@@ -370,6 +371,23 @@ async def test_forget_session_removes_everything(store: MemoryStore, sid: str) -
             == []
     with pytest.raises(InputError, match="session_id: no session"):
         await store.forget_session(sid)
+
+
+async def test_a_session_forgotten_at_once_leaves_no_vector_to_its_successor(
+        store: MemoryStore, sid: str) -> None:
+    """The background indexer still held the forgotten message when SQLite gave its id to the
+    next session's message: that message must get its own text's vector, not the old one's."""
+    await store.record_turn(sid, "t1", msgs("the lighthouse keeper counts seabirds"), None)
+    await store.forget_session(sid)
+    await store.record_turn(sid, "t1", msgs("quarterly tax forms are due in April"), None)
+    await asyncio.sleep(0.3)  # past INDEX_DELAY_S: the background indexer has run
+    await store.index_session(sid)
+    async with store._read() as db:
+        (text,) = (await db.scalars(select(MessageRow.text).where(MessageRow.session_id == sid))).all()
+        (stored,) = (await db.scalars(select(EmbeddingRow.vector)
+                                      .where(EmbeddingRow.session_id == sid))).all()
+    (expected,) = await store._encoder().encode([text])
+    assert np.allclose(np.frombuffer(stored, np.float32), expected, atol=1e-5)
 
 
 async def test_bad_input_names_the_field(store: MemoryStore, sid: str) -> None:
