@@ -31,8 +31,11 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(async_url(url))
     url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_async_engine(url, pool_size=10, max_overflow=20)
-        _replace_closed_connections(engine.sync_engine)
+        # asyncpg can tell a closed connection without a round trip; other drivers get pinged.
+        asyncpg = parsed.get_driver_name() == "asyncpg"
+        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=not asyncpg)
+        if asyncpg:
+            _replace_closed_connections(engine.sync_engine)
         return engine
     if not parsed.database or parsed.database == ":memory:":
         raise ValueError("memory.url: SQLite memory needs a file (sqlite:///path/memory.db); "
