@@ -8,6 +8,12 @@ its own tool. The index takes the whole request's vector plus one per part (see 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # the encoders pull in torch; the index and its callers need none of it
+    from ..embeddings import AsyncEncoder
 
 MAX_PARTS = 8
 # A sentence ends at . ? ! ; or a line break, and the next one starts with a capital, a digit or
@@ -28,3 +34,8 @@ def query_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
 def request_texts(text: str) -> list[str]:
     """What to embed for a search: the whole request first, then each part."""
     return [text, *query_parts(text)]
+
+
+async def embed_request(encoder: AsyncEncoder[str, np.ndarray], text: str) -> np.ndarray:
+    """The rows ToolIndex.search takes for a request: request_texts(text), embedded."""
+    return np.stack(await encoder.encode(request_texts(text)))

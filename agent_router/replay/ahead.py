@@ -3,9 +3,9 @@
 Routing turns concurrently lets the micro-batcher gather whatever arrives together: texts of
 every length in one pass, each padded to the longest. Encoded ahead, the texts go in batches of
 similar length instead (sorted by size, as large as encoders.batch_size; the CPU encoder splits
-each into its own passes). Vectors from a batch can differ from a single pass in the 7th decimal;
-routing rounds similarities to 4 places, so the decisions do not move
-(tests/replay/test_determinism.py replays recorded sessions exactly)."""
+each into its own passes). The int8 encoder gives a batch exactly its single-pass vectors; the
+fp32 one can differ in the 7th decimal, and routing rounds similarities to 4 places, so the
+decisions do not move (tests/replay/test_determinism.py replays recorded sessions exactly)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from ..images import turn_images
 from ..routing import Constraints, RoutingDecision
 from ..tools.gateway import Gateway
 from ..tools.index import ToolIndex
-from ..tools.query import request_texts
+from ..tools.query import embed_request
 from ..trust import Integrity
 from ..turns import ChatMessage, latest_user_text
 from . import ahead
@@ -278,11 +278,9 @@ async def _selections(session: RecordedSession, new: Policy,
         for item in items:
             item.problems.append(f"tool selection is not set up in the {missing[0]} config")
         return items
-    # As select_tools embeds them: each request, then its sentences (tools/query.py).
-    texts = [request_texts(s.query) for s in session.selections]
-    flat = await new.router.encoders.text.encode([t for group in texts for t in group])
-    ends = np.cumsum([len(group) for group in texts])
-    vectors = [np.stack(flat[end - len(group):end]) for group, end in zip(texts, ends, strict=True)]
+    # As select_tools embeds them; embedded together, the encoder batches them.
+    encoder = new.router.encoders.text
+    vectors = await asyncio.gather(*(embed_request(encoder, s.query) for s in session.selections))
     states = {p.label: _SelectionState(p, session.agent_id) for p in policies}
     calls = sorted(session.calls, key=lambda c: c.created_at)
     applied = 0

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import anyio
 import mcp_types as types
-import numpy as np
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -25,7 +24,7 @@ from ..tools.catalog import ToolEntry
 from ..tools.downstream import DownstreamError
 from ..tools.exposure import ExposedView, expose
 from ..tools.gateway import Gateway
-from ..tools.query import request_texts
+from ..tools.query import embed_request
 from ..turns import ChatMessage, latest_user_text, parse_messages
 from .context import app_of, reports_input_errors
 from .safety import _remember, _user_texts
@@ -173,7 +172,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         gateway = gateway_of(app)
         text = await query_text(app, query, messages)
         # The request and each of its sentences: a request for several tools finds each one.
-        vectors = np.stack(await app.encoders.text.encode(request_texts(text)))
+        vectors = await embed_request(app.encoders.text, text)
         boost: dict[str, float] = {}
         memory = app.memory
         if session_id is not None and memory is not None:
