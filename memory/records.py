@@ -29,6 +29,7 @@ class ToolCallRecord:
     arguments: dict[str, Any]
     error: str | None
     created_at: datetime
+    turn_id: str | None = None  # the turn the call belongs to (None: none, or an older row)
 
 
 class MemoryTier(StrEnum):

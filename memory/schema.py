@@ -136,6 +136,9 @@ class ToolCallRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
                                             index=True)
+    # The turn the call belongs to (call_tool's turn_id, by default the session's latest turn);
+    # None for calls recorded before migration 0003 or while the session had no turn.
+    turn_key: Mapped[str | None] = mapped_column(String(200))
     server: Mapped[str] = mapped_column(String(200))
     tool: Mapped[str] = mapped_column(String(200))
     arguments: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -9,7 +9,7 @@ import asyncio
 import base64
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ from .schema import (
 )
 from .transactions import write_transactions
 from .views import SessionView, SessionViews, read_messages, read_vectors
-from .writes import TurnRequest, TurnWriter, Unembedded, dialect_insert
+from .writes import TurnRequest, TurnWriter, Unembedded, dialect_insert, turn_pk, unknown_turn
 
 if TYPE_CHECKING:  # the encoders pull in torch; the CLI's export and import need none of it
     from ..embeddings import AsyncEncoder, ScreenText
@@ -154,24 +154,39 @@ class MemoryStore:
             self._schedule_index(session_id, unembedded)
         return record
 
-    async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
+    async def _event(self, session_id: str, work: Callable[[Connection], None]) -> None:
+        """A session event in a write transaction of its own."""
         check_id(session_id, "session_id")
         try:
-            await self._transactions.run(
-                lambda conn: self._writes.append(conn, table, session_id, values))
+            await self._transactions.run(work)
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
             raise MemoryUnavailable(_reason(exc)) from exc
 
+    async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
+        await self._event(session_id,
+                          lambda conn: self._writes.append(conn, table, session_id, values))
+
+    async def _append_to_turn(self, table: type, session_id: str, turn_id: str | None,
+                              values: dict[str, Any]) -> None:
+        """turn_id must be a turn of the session (an InputError naming it, nothing stored);
+        None stands for the session's latest turn at the time of the write."""
+        check_id(turn_id, "turn_id")
+        await self._event(session_id, lambda conn: self._writes.append_to_turn(
+            conn, table, session_id, turn_id, values))
+
     async def record_tool_selection(self, session_id: str, turn_id: str | None, query: str,
                                     selected: list[dict]) -> None:
-        await self._append(ToolSelectionRow, session_id,
-                           {"turn_key": turn_id, "query": query, "selected": selected})
+        """turn_id None: the session's latest turn."""
+        await self._append_to_turn(ToolSelectionRow, session_id, turn_id,
+                                   {"query": query, "selected": selected})
 
     async def record_tool_call(self, session_id: str, server: str, tool: str,
-                               arguments: dict, result: dict | None, error: str | None) -> None:
-        await self._append(ToolCallRow, session_id, {"server": server, "tool": tool,
-                                                      "arguments": arguments, "result": result,
-                                                      "error": error})
+                               arguments: dict, result: dict | None, error: str | None,
+                               turn_id: str | None = None) -> None:
+        """turn_id None: the session's latest turn."""
+        await self._append_to_turn(ToolCallRow, session_id, turn_id,
+                                   {"server": server, "tool": tool, "arguments": arguments,
+                                    "result": result, "error": error})
 
     async def record_verdict(self, session_id: str, turn_id: str | None, verdict: dict) -> None:
         await self._append(VerdictRow, session_id, {"turn_key": turn_id, "verdict": verdict})
@@ -242,19 +257,30 @@ class MemoryStore:
         await self._require_session(session_id)
         check_id(turn_id, "turn_id")
         async with self._read() as db:
-            pk = await db.scalar(select(TurnRow.id).where(TurnRow.session_id == session_id,
-                                                          TurnRow.turn_key == turn_id))
+            pk = await db.scalar(turn_pk(session_id, turn_id))
         if pk is None:
-            raise InputError.single("turn_id", f"session {session_id!r} has no turn {turn_id!r}; "
-                                    "give the turn_id passed to route_turn")
+            raise unknown_turn(session_id, turn_id)
         return pk
+
+    async def check_turn(self, session_id: str, turn_id: str) -> None:
+        """An InputError naming turn_id unless the session has this turn: asked before an
+        action whose record will name the turn (call_tool), so a bad id stops it up front."""
+        check_id(session_id, "session_id")
+        check_id(turn_id, "turn_id")
+        try:
+            async with self._read() as db:
+                pk = await db.scalar(turn_pk(session_id, turn_id))
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            raise MemoryUnavailable(_reason(exc)) from exc
+        if pk is None:
+            raise unknown_turn(session_id, turn_id)
 
     async def recent_tool_calls(self, session_id: str, limit: int = 20) -> list[ToolCallRecord]:
         """The session's last `limit` tool calls, oldest first."""
         async with self._read() as db:
             rows = (await db.scalars(select(ToolCallRow).where(ToolCallRow.session_id == session_id)
                                      .order_by(ToolCallRow.id.desc()).limit(limit))).all()
-        return [ToolCallRecord(r.server, r.tool, r.arguments, r.error, r.created_at)
+        return [ToolCallRecord(r.server, r.tool, r.arguments, r.error, r.created_at, r.turn_key)
                 for r in reversed(rows)]
 
     async def user_texts(self, session_id: str, limit: int = 20) -> list[str]:
@@ -269,23 +295,26 @@ class MemoryStore:
 
     async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
         """(query, server, tool) for the last `limit` calls that succeeded, each with the latest
-        earlier select_tools query of its session that offered the tool, oldest first: what
-        outcome-aware tool selection relearns after a restart."""
+        earlier select_tools query of its session that offered the tool (of the call's own turn
+        when both name one), oldest first: what outcome-aware tool selection relearns after a
+        restart."""
         async with self._read() as db:
             calls = (await db.execute(
-                select(ToolCallRow.session_id, ToolCallRow.server, ToolCallRow.tool,
-                       ToolCallRow.created_at).where(ToolCallRow.error.is_(None))
+                select(ToolCallRow.session_id, ToolCallRow.turn_key, ToolCallRow.server,
+                       ToolCallRow.tool, ToolCallRow.created_at).where(ToolCallRow.error.is_(None))
                 .order_by(ToolCallRow.id.desc()).limit(limit))).all()
             sessions = {c.session_id for c in calls}
             picks = (await db.execute(
-                select(ToolSelectionRow.session_id, ToolSelectionRow.query,
-                       ToolSelectionRow.selected, ToolSelectionRow.created_at)
+                select(ToolSelectionRow.session_id, ToolSelectionRow.turn_key,
+                       ToolSelectionRow.query, ToolSelectionRow.selected,
+                       ToolSelectionRow.created_at)
                 .where(ToolSelectionRow.session_id.in_(sessions))
                 .order_by(ToolSelectionRow.id.desc()))).all() if sessions else []
         uses = []
         for call in reversed(calls):
             for pick in picks:  # newest first
                 if pick.session_id == call.session_id and pick.created_at <= call.created_at \
+                        and _same_turn(pick.turn_key, call.turn_key) \
                         and any(isinstance(s, dict) and s.get("server") == call.server
                                 and s.get("name") == call.tool for s in pick.selected):
                     uses.append((pick.query, call.server, call.tool))
@@ -528,6 +557,12 @@ class MemoryStore:
                 await self.enforce_retention()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("retention pass failed, retrying next interval: %s", exc)
+
+
+def _same_turn(one: str | None, other: str | None) -> bool:
+    """Rows that both name a turn go together only when it is the same turn; rows recorded
+    before calls named theirs (migration 0003) go by time alone."""
+    return one is None or other is None or one == other
 
 
 def _no_session(session_id: str) -> InputError:

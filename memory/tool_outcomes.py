@@ -4,6 +4,12 @@ A successful call pulls its tool toward the query that offered it (weight 1). Fe
 routed turn (record_feedback, score -1..1) applies its score to the tools that turn called, or,
 when it called none, to the tools its selections offered: praise pulls them toward the turn's
 query, blame pushes them away and cancels what their successful calls taught.
+
+A selection or call belongs to the turn it was recorded for (select_tools' and call_tool's
+turn_id, by default the session's latest turn then), not to whatever turn its time falls in:
+clocks tick coarsely, turns of a session can overlap and an agent may act on an earlier turn.
+Rows that name no turn, recorded before these tools named one, fall back to time: from the
+turn until the session's next turn.
 """
 
 from __future__ import annotations
@@ -43,8 +49,7 @@ async def feedback_outcomes(
     turn_id: str | None = None,
     limit: int = 1000,
 ) -> list[ToolOutcome]:
-    """Uses from feedback rows, newest `limit` (or those of one session's turn). A turn's tool
-    activity is what its session recorded from the turn until the session's next turn."""
+    """Uses from feedback rows, newest `limit` (or those of one session's turn)."""
     query = select(FeedbackRow.session_id, FeedbackRow.turn_key, FeedbackRow.score)
     if session_id is not None:
         query = query.where(FeedbackRow.session_id == session_id)
@@ -79,10 +84,12 @@ class _SessionHistory:
             select(TurnRow.id, TurnRow.turn_key, TurnRow.created_at)
             .where(TurnRow.session_id == session_id).order_by(TurnRow.seq))).all()
         picks = (await db.execute(
-            select(ToolSelectionRow.query, ToolSelectionRow.selected, ToolSelectionRow.created_at)
+            select(ToolSelectionRow.turn_key, ToolSelectionRow.query, ToolSelectionRow.selected,
+                   ToolSelectionRow.created_at)
             .where(ToolSelectionRow.session_id == session_id).order_by(ToolSelectionRow.id))).all()
         calls = (await db.execute(
-            select(ToolCallRow.server, ToolCallRow.tool, ToolCallRow.created_at)
+            select(ToolCallRow.turn_key, ToolCallRow.server, ToolCallRow.tool,
+                   ToolCallRow.created_at)
             .where(ToolCallRow.session_id == session_id, ToolCallRow.error.is_(None))
             .order_by(ToolCallRow.id))).all()
         texts = (await db.execute(
@@ -97,8 +104,8 @@ class _SessionHistory:
             return []
         start = self.turns[at].created_at
         end = self.turns[at + 1].created_at if at + 1 < len(self.turns) else None
-        picks = [p for p in self.picks if _within(p.created_at, start, end)]
-        called = {(c.server, c.tool) for c in self.calls if _within(c.created_at, start, end)}
+        picks = [p for p in self.picks if _of_turn(p, turn_key, start, end)]
+        called = {(c.server, c.tool) for c in self.calls if _of_turn(c, turn_key, start, end)}
         tools = called or {(s["server"], s["name"]) for p in picks for s in _offered(p.selected)}
         fallback = self.user_texts.get(self.turns[at].id)
         uses = []
@@ -110,8 +117,12 @@ class _SessionHistory:
         return uses
 
 
-def _within(moment: datetime, start: datetime, end: datetime | None) -> bool:
-    return moment >= start and (end is None or moment < end)
+def _of_turn(row: Any, turn_key: str, start: datetime, end: datetime | None) -> bool:
+    """The row names its turn; an older row that names none is the turn's if recorded between
+    the turn's start and the session's next turn."""
+    if row.turn_key is not None:
+        return row.turn_key == turn_key
+    return row.created_at >= start and (end is None or row.created_at < end)
 
 
 def _offered(selected: Any) -> list[dict[str, Any]]:

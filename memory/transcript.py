@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 SIDE_EVENTS: dict[str, tuple[type, tuple[str, ...]]] = {
     "tool_selection": (ToolSelectionRow, ("turn_key", "query", "selected")),
-    "tool_call": (ToolCallRow, ("server", "tool", "arguments", "result", "error")),
+    "tool_call": (ToolCallRow, ("turn_key", "server", "tool", "arguments", "result", "error")),
     "verdict": (VerdictRow, ("turn_key", "verdict")),
     "feedback": (FeedbackRow, ("turn_key", "score", "comment")),
 }
+# Fields that exports of the same format written before them lack: imported as None.
+LATER_FIELDS = {("tool_call", "turn_key")}
 
 
 def _time(value: datetime) -> str:
@@ -201,8 +203,10 @@ async def _import_event(store: MemoryStore, db: Any, sid: str, e: dict[str, Any]
                                decision=d))
     elif kind in SIDE_EVENTS:
         table, fields = SIDE_EVENTS[kind]
+        names = {f: "turn_id" if f == "turn_key" else f for f in fields}
         db.add(table(session_id=sid, created_at=datetime.fromisoformat(e["created_at"]),
-                     **{f: e["turn_id" if f == "turn_key" else f] for f in fields}))
+                     **{f: e.get(name) if (kind, f) in LATER_FIELDS else e[name]
+                        for f, name in names.items()}))
     else:
         raise InputError.single(f"line {e['_line']}.event", f"unknown event {kind!r}; expected "
                                 f"session, blob, turn or {', '.join(SIDE_EVENTS)}")

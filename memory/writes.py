@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.sql import Executable
 
+from ..errors import InputError
 from ..images import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage
@@ -27,6 +28,17 @@ from .schema import BlobRow, DecisionRow, MessageRow, PartRow, SessionRow, TurnR
 
 Unembedded = tuple[int, str]  # a stored message's id and text, still without a vector
 Written = tuple[TurnRecord, list[Unembedded]]
+
+
+def unknown_turn(session_id: str, turn_id: str) -> InputError:
+    return InputError.single("turn_id", f"session {session_id!r} has no turn {turn_id!r}; "
+                             "give the turn_id passed to route_turn")
+
+
+def turn_pk(session_id: Any, turn_id: Any) -> Any:
+    """The id of the session's turn with this key (None when it has none)."""
+    return select(TurnRow.id).where(TurnRow.session_id == session_id,
+                                    TurnRow.turn_key == turn_id)
 
 
 def dialect_insert(dialect: str, table: type) -> Any:
@@ -99,6 +111,8 @@ class TurnWriter:
     add_messages: Executable
     add_parts: Executable
     add_decisions: Executable
+    latest_turn: Executable
+    has_turn: Executable
 
     @classmethod
     def for_dialect(cls, dialect: str) -> TurnWriter:
@@ -124,7 +138,10 @@ class TurnWriter:
                 index_elements=["sha256"]),
             add_messages=insert(MessageRow).returning(MessageRow.id,
                                                       sort_by_parameter_order=True),
-            add_parts=insert(PartRow), add_decisions=insert(DecisionRow))
+            add_parts=insert(PartRow), add_decisions=insert(DecisionRow),
+            latest_turn=select(TurnRow.turn_key).where(TurnRow.session_id == bindparam("sid"))
+            .order_by(TurnRow.seq.desc()).limit(1),
+            has_turn=turn_pk(bindparam("sid"), bindparam("key")))
 
     def write_many(self, conn: Connection, requests: list[TurnRequest]) -> list[Written]:
         """Turns of distinct sessions in the caller's transaction, each statement run once for
@@ -201,3 +218,14 @@ class TurnWriter:
         conn.execute(self.ensure_session, {"id": session_id, "created_at": now,
                                            "updated_at": now})
         conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})
+
+    def append_to_turn(self, conn: Connection, table: type, session_id: str,
+                       turn_id: str | None, values: dict[str, Any]) -> None:
+        """A session event that belongs to a turn (tool selection, tool call): turn_id, which
+        the session must have, or when None the session's latest turn (None while it has
+        none), read in the event's transaction, so a reader never has to guess it by time."""
+        if turn_id is None:
+            turn_id = conn.execute(self.latest_turn, {"sid": session_id}).scalar()
+        elif conn.execute(self.has_turn, {"sid": session_id, "key": turn_id}).first() is None:
+            raise unknown_turn(session_id, turn_id)
+        self.append(conn, table, session_id, {**values, "turn_key": turn_id})

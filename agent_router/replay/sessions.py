@@ -53,6 +53,7 @@ class RecordedCall:
     result: dict[str, Any] | None
     error: str | None
     created_at: str
+    turn_id: str | None = None  # the turn it belongs to; exports before calls named one lack it
 
 
 @dataclass
@@ -159,7 +160,8 @@ def _add(session: RecordedSession, kind: str, e: dict[str, Any], where: str) -> 
     elif kind == "tool_call":
         session.calls.append(RecordedCall(str(e["server"]), str(e["tool"]),
                                           dict(e.get("arguments") or {}), e.get("result"),
-                                          e.get("error"), str(e.get("created_at") or "")))
+                                          e.get("error"), str(e.get("created_at") or ""),
+                                          e.get("turn_id")))
     elif kind == "verdict":
         session.verdicts.append(RecordedVerdict(
             e.get("turn_id"), dict(e["verdict"]), str(e.get("created_at") or ""),

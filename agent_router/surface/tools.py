@@ -19,6 +19,7 @@ from ..app import App
 from ..config.safety import same_name
 from ..errors import InputError
 from ..images import load_images
+from ..memory import MemoryUnavailable
 from ..safety.findings import Outcome
 from ..tools.catalog import ToolEntry
 from ..tools.downstream import DownstreamError
@@ -27,6 +28,7 @@ from ..tools.gateway import Gateway
 from ..tools.query import embed_request
 from ..turns import ChatMessage, latest_user_text, parse_messages
 from .context import app_of, reports_input_errors
+from .memory import check_memory_ids
 from .safety import _remember, _user_texts
 
 log = logging.getLogger("agent_router.tools")
@@ -77,6 +79,19 @@ async def query_text(app: App, query: str | None, messages: list[ChatMessage] | 
     if not text:
         raise InputError.single("messages", "the turn has no text to match tools against")
     return text
+
+
+async def check_turn(app: App, session_id: str | None, turn_id: str | None) -> None:
+    """A turn_id needs its session and must be one of its turns. Checked before anything is
+    selected or forwarded, so a bad one fails fast and nothing half-happens; memory that is
+    down cannot tell, so the work goes on and its record is tried (and logged) as ever."""
+    check_memory_ids(session_id, turn_id, None)
+    if session_id is None or turn_id is None or app.memory is None:
+        return
+    try:
+        await app.memory.check_turn(session_id, turn_id)
+    except MemoryUnavailable as exc:
+        log.warning("could not check turn %s of session %s: %s", turn_id, session_id, exc)
 
 
 def blocked_servers(app: App, agent_id: str | None) -> list[str]:
@@ -152,6 +167,13 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         session_id: Annotated[
             str | None, Field(description="the session: its recent tool use lifts those tools")
         ] = None,
+        turn_id: Annotated[
+            str | None,
+            Field(
+                description="the turn the selection is for: the turn_id given to route_turn; "
+                "when omitted, the session's latest turn",
+            ),
+        ] = None,
         servers: Annotated[
             list[str] | None, Field(description="only tools of these servers")
         ] = None,
@@ -170,6 +192,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         complete definitions ready to hand to a model."""
         app = app_of(ctx)
         gateway = gateway_of(app)
+        await check_turn(app, session_id, turn_id)
         text = await query_text(app, query, messages)
         # The request and each of its sentences: a request for several tools finds each one.
         vectors = await embed_request(app.encoders.text, text)
@@ -204,7 +227,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         if session_id is not None and memory is not None:
             await memory.record_tool_selection(
                 session_id,
-                None,
+                turn_id,
                 text,
                 [{"server": t.server, "name": t.name, "score": t.score} for t in result.tools],
             )
@@ -232,6 +255,13 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         session_id: Annotated[
             str | None, Field(description="record the call in this session")
         ] = None,
+        turn_id: Annotated[
+            str | None,
+            Field(
+                description="the turn the call is for: the turn_id given to route_turn; "
+                "when omitted, the session's latest turn",
+            ),
+        ] = None,
         confirm: Annotated[
             bool, Field(description="true once the user agreed to a destructive tool's call")
         ] = False,
@@ -242,13 +272,14 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         confirm verdict needs the user's yes and confirm: true, a deny refuses."""
         app = app_of(ctx)
         gateway = gateway_of(app)
+        await check_turn(app, session_id, turn_id)  # the call cannot be taken back once made
         arguments = arguments or {}
         try:
             tool = gateway.prepare(server, name, arguments)
             await approve(app, gateway, tool, arguments, confirm, session_id, agent_id)
             result = await gateway.forward(tool, arguments, session_id)
         except (InputError, DownstreamError, ToolError) as exc:
-            await _record(app, session_id, server, name, arguments, None, str(exc))
+            await _record(app, session_id, turn_id, server, name, arguments, None, str(exc))
             if isinstance(exc, DownstreamError):
                 raise ToolError(str(exc)) from exc
             raise
@@ -256,6 +287,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         await _record(
             app,
             session_id,
+            turn_id,
             server,
             name,
             arguments,
@@ -270,7 +302,8 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
 class ExposedTools:
     """tools.expose on the wire. tools/list gains the exposed downstream tools; a call of one
     becomes a call_tool call, so it takes call_tool's one path (schema, safety, session record,
-    result unchanged); a re-index that changes the exposed tools is announced to subscribers
+    result unchanged; a tool's own arguments leave no place for a turn id, so the call belongs
+    to the session's latest turn); a re-index that changes the exposed tools is announced to subscribers
     (subscriptions/listen) as tools/list_changed."""
 
     _METHODS = frozenset({"tools/list", "tools/call", "subscriptions/listen"})
@@ -365,6 +398,7 @@ class ExposedTools:
 async def _record(
     app: App,
     session_id: str | None,
+    turn_id: str | None,
     server: str,
     name: str,
     arguments: dict[str, Any],
@@ -375,7 +409,7 @@ async def _record(
     if session_id is None or memory is None:
         return
     try:
-        await memory.record_tool_call(session_id, server, name, arguments, result, error)
+        await memory.record_tool_call(session_id, server, name, arguments, result, error, turn_id)
     except Exception:  # noqa: BLE001 - memory down must not fail a call that already happened
         log.exception("could not record the call of %s/%s in session %s", server, name, session_id)
 
