@@ -109,9 +109,9 @@ def row(name: str, queries: str, m: dict[str, float]) -> str:
     return f"| {name} | {queries} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['nDCG@5']:.3f} |"
 
 
-def quality(dev: DevSet, build: Callable[..., ToolIndex]) -> tuple[list[str], float]:
+def quality(dev: DevSet, build: Callable[[ToolsSpec], ToolIndex]) -> tuple[list[str], float]:
     """Retrieval table; the lexical weight is the best on the tune half by recall@5 + nDCG@5."""
-    tune_scores = {w: dev.score(build(w), dev.tune) for w in WEIGHTS}
+    tune_scores = {w: dev.score(build(ToolsSpec(lexical_weight=w)), dev.tune) for w in WEIGHTS}
     for w, m in tune_scores.items():
         log(f"tune half, lexical weight {w}: {m}")
     best = max(WEIGHTS, key=lambda w: tune_scores[w]["recall@5"] + tune_scores[w]["nDCG@5"])
@@ -123,7 +123,7 @@ def quality(dev: DevSet, build: Callable[..., ToolIndex]) -> tuple[list[str], fl
         (f"fusion (w={best})", best, True),
         (f"fusion (w={best}), whole request only", best, False),
     ):
-        index = build(weight)
+        index = build(ToolsSpec(lexical_weight=weight))
         lines.append(row(name, everyone, dev.score(index, list(range(len(dev.queries))), parts)))
         lines.append(row(name, held, dev.score(index, dev.held, parts)))
     return lines, best
@@ -145,12 +145,13 @@ async def record_tune_half(memory: MemoryStore, dev: DevSet, index: ToolIndex) -
         await memory.record_feedback(sid, "t1", 1.0 if right else -1.0)
 
 
-async def outcome_rows(dev: DevSet, build: Callable[..., ToolIndex], embed: Embed) -> list[str]:
-    """The held-out half before and after relearning the tune half from memory, as at start-up."""
+async def outcome_rows(dev: DevSet, build: Callable[[ToolsSpec], ToolIndex], embed: Embed) -> list[str]:
+    """The held-out half before and after relearning the tune half from memory, as at start-up:
+    with the config's defaults, and with each of the two mechanisms alone."""
     spec = ToolsSpec()
     seen = {t for i in dev.tune for t in dev.queries[i]["expected"]}
     overlap = [i for i in dev.held if set(dev.queries[i]["expected"]) & seen]
-    before = build(spec.lexical_weight)
+    before = build(spec)
     with tempfile.TemporaryDirectory() as folder:
         memory = await MemoryStore.open(MemorySpec(), url=f"sqlite+aiosqlite:///{folder}/memory.db")
         try:
@@ -159,10 +160,16 @@ async def outcome_rows(dev: DevSet, build: Callable[..., ToolIndex], embed: Embe
             everything = await recorded_outcomes(memory, limit=100_000)
         finally:
             await memory.aclose()
+    variants = {
+        "calls alone": (calls, spec),
+        "calls and feedback": (everything, spec),
+        "calls and feedback, moving tools only": (everything, spec.model_copy(update={"repeat_weight": 0.0})),
+        "calls and feedback, repeats only": (everything, spec.model_copy(update={"outcome_rate": 0.0})),
+    }
     learned = {}
-    for name, uses in (("calls alone", calls), ("calls and feedback", everything)):
-        gateway = Gateway(spec, embed, "bench")
-        gateway.index = build(spec.lexical_weight)
+    for name, (uses, variant) in variants.items():
+        gateway = Gateway(variant, embed, "bench")
+        gateway.index = build(variant)
         await gateway.learn(uses)
         learned[name] = gateway.index
     lines = [HEADER]
@@ -274,22 +281,39 @@ def scale(encoder_embed: Embed, encoder_name: str, n: int) -> list[str]:
     requests = [np.stack(encoder_embed(request_texts(q))) for q in queries]
     for v, q in zip(requests[:20], queries[:20], strict=True):  # warm-up
         index.search(v, q, 5)
-    times = []
-    for v, q in zip(requests, queries, strict=True):
-        start = time.perf_counter()
-        index.search(v, q, 5)
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
+    times = sorted(_search_times(index, requests, queries))
+    remember(index, requests[0].shape[-1])
+    remembered = _search_times(index, requests, queries)
     return [
         f"| select_tools search over {n:,} tools after the request is embedded ({len(times)} "
         f"requests, a fifth of several sentences) | p50 {statistics.median(times):.2f} ms, p95 "
         f"{times[int(len(times) * 0.95)]:.2f} ms | p50 <= 5 ms |",
+        f"| same, with {len(index.past):,} past requests remembered (outcome-aware, full ring) | "
+        f"p50 {statistics.median(remembered):.2f} ms | p50 <= 5 ms |",
         f"| index build, {n:,} synthetic tools (median description {chars:.0f} chars, embedded "
         f"text {view:.0f} chars), one text per tool | {build_s:.1f} s wall, {build_cpu:.1f} s CPU "
         f"| <= 90 s |",
         f"| re-sync after one server of {size} tools changed | {resync_s:.2f} s, {resynced} texts "
         f"re-embedded, none of the other {n - size} | incremental |",
     ]
+
+
+def _search_times(index: ToolIndex, requests: list[np.ndarray], queries: list[str]) -> list[float]:
+    times = []
+    for v, q in zip(requests, queries, strict=True):
+        start = time.perf_counter()
+        index.search(v, q, 5)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def remember(index: ToolIndex, dimension: int) -> None:
+    """Fill the index's memory of past requests (random unit vectors, each served by a random
+    tool): what outcome learning can add to a selection at most."""
+    rng = np.random.default_rng(2)
+    for _ in range(index.past.capacity):
+        vector = rng.standard_normal(dimension).astype(np.float32)
+        index.reinforce(index.tools[rng.integers(len(index))].key, vector)
 
 
 async def gateway_overhead(calls: int = 300) -> str:
@@ -346,8 +370,8 @@ def main() -> None:
         lookup = cached(store, encoder.encode)
         dev = DevSet.load(lookup)
 
-        def build(weight: float) -> ToolIndex:
-            index = ToolIndex(lexical_weight=weight)
+        def build(tools: ToolsSpec) -> ToolIndex:
+            index = ToolIndex.configured(tools)
             index.rebuild(dev.tools, store, encoder.encode)
             return index
 

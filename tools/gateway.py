@@ -40,7 +40,7 @@ class Gateway:
         self.spec = spec
         self.embed = embed
         self.store = VectorStore(spec.cache_dir, model_name)
-        self.index = ToolIndex(spec.lexical_weight, spec.outcome_rate)
+        self.index = ToolIndex.configured(spec)
         self.static: list[ToolEntry] = []
         self.listed: dict[str, list[ToolEntry]] = {}
         self.downstream = {
@@ -85,9 +85,7 @@ class Gateway:
     async def _reindex(self) -> None:
         async with self._sync_lock:
             tools = self.static + [t for ts in self.listed.values() for t in ts]
-            fresh = ToolIndex(
-                self.spec.lexical_weight, self.spec.outcome_rate, outcomes=self.index.outcomes
-            )
+            fresh = ToolIndex.configured(self.spec, learned=self.index)
             await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed)
             self.index = fresh  # searches see the old index or the new one, never half of each
         for listener in self._on_reindex:

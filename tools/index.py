@@ -3,7 +3,8 @@
 Each tool is embedded once (tools/texts.py) and read by BM25 in full. A request of several
 sentences is matched as a whole and sentence by sentence, and the top k are picked so that each
 sentence gets its tools (tools/query.py). Tools that served earlier queries well are moved toward
-those queries (outcome-aware, after OATS) by rewriting their rows: selection cost is unchanged.
+those queries (outcome-aware, after OATS) by rewriting their rows, and a request that repeats one
+of those queries favours the tool that served it (tools/past_queries.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config.tools import ToolsSpec
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text
+from .past_queries import PastQueries
 from .query import query_parts
 from .texts import boilerplate, embed_text
 from .vectors import Embed, VectorStore
@@ -50,7 +53,7 @@ class Outcome:
 @dataclass
 class ToolIndex:
     lexical_weight: float = 0.4
-    outcome_rate: float = 0.2
+    outcome_rate: float = 0.1
     tools: list[ToolEntry] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict)
     _base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
@@ -58,6 +61,17 @@ class ToolIndex:
     _bm25: BM25 = field(default_factory=BM25)
     _servers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    past: PastQueries = field(default_factory=PastQueries)
+
+    @classmethod
+    def configured(cls, spec: ToolsSpec, learned: ToolIndex | None = None) -> ToolIndex:
+        """An empty index set up by the config; it keeps what `learned` learned, if given."""
+        index = cls(spec.lexical_weight, spec.outcome_rate)
+        if learned is not None:
+            index.outcomes, index.past = learned.outcomes, learned.past
+        else:
+            index.past = PastQueries(spec.repeat_threshold, spec.repeat_weight)
+        return index
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -110,6 +124,7 @@ class ToolIndex:
         outcome = self.outcomes.setdefault(key, Outcome(np.zeros_like(vector)))
         outcome.total = outcome.total + weight * vector
         outcome.count += 1
+        self.past.add(key, vector, weight)
         row = self._rows.get(key)
         if row is None:
             return False
@@ -146,6 +161,7 @@ class ToolIndex:
         lexical /= np.maximum(lexical.max(axis=0), 1e-9)
         w = self.lexical_weight
         fused = (1 - w) * semantic + w * lexical
+        boost = _summed(boost, self.past.bonus(vectors[0]))
         adjust = self._adjustment(servers, deny, boost, blocked_servers)
         if adjust is not None:
             fused += adjust[:, None]
@@ -220,6 +236,14 @@ def _diversified(fused: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
         scores.append(float(score[best]))
         served = np.maximum(served, served_by[best])
     return pool[picked], scores
+
+
+def _summed(*bonuses: dict[str, float] | None) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for bonus in bonuses:
+        for key, value in (bonus or {}).items():
+            total[key] = total.get(key, 0.0) + value
+    return total
 
 
 def denied(key: str, patterns: Iterable[str]) -> bool:

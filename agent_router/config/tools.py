@@ -96,7 +96,19 @@ class ToolsSpec(Strict):
         0.05, ge=0, le=1, description="score added to tools the session used recently"
     )
     outcome_rate: float = Field(
-        0.2, ge=0, le=1, description="how far a successful call moves a tool toward its query"
+        0.1, ge=0, le=1, description="how far a successful call moves a tool toward its query"
+    )
+    repeat_threshold: float = Field(
+        0.9,
+        ge=0,
+        lt=1,
+        description="cosine above which a request counts as a repeat of one a tool served before",
+    )
+    repeat_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="score a repeated request adds to the tool that served it (takes, after blame)",
     )
     deny: list[str] = Field(
         default_factory=list, description="'server/tool' glob patterns never selected nor called"

@@ -251,7 +251,7 @@ class _SelectionState:
         if not self.private:
             gateway = self.gateway
             twin = copy.copy(gateway)
-            twin.index = ToolIndex(gateway.spec.lexical_weight, gateway.spec.outcome_rate)
+            twin.index = ToolIndex.configured(gateway.spec)
             twin.index.rebuild(gateway.index.tools, gateway.store, gateway.embed)
             self.gateway, self.private = twin, True
         self.gateway.index.reinforce(key, self.last[0])
