@@ -93,7 +93,9 @@ def build_app(config: RouterConfig | None = None) -> App:
     log.info("router ready: %d models, %d routes, encoders on %s",
              len(config.models), len(config.routes), encoders.placement.device)
     text = encoders.text.encoder
-    tools = Gateway(config.tools, text.encode, text.name)
+    clip = encoders.clip_model
+    tools = Gateway(config.tools, text.encode, text.name,
+                    clip=None if clip is None else (clip.name, clip.encode_text))
     strongest = max(config.models, key=lambda m: m.quality).name
     safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
     return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))

@@ -317,7 +317,8 @@ class MemoryStore:
                         and _same_turn(pick.turn_key, call.turn_key) \
                         and any(isinstance(s, dict) and s.get("server") == call.server
                                 and s.get("name") == call.tool for s in pick.selected):
-                    uses.append((pick.query, call.server, call.tool))
+                    if pick.query.strip():  # an offer for images alone has no text to learn
+                        uses.append((pick.query, call.server, call.tool))
                     break
         return uses
 

@@ -36,10 +36,19 @@ class Selection:
 
 
 class Gateway:
-    def __init__(self, spec: ToolsSpec, embed: Embed, model_name: str):
+    def __init__(
+        self,
+        spec: ToolsSpec,
+        embed: Embed,
+        model_name: str,
+        clip: tuple[str, Embed] | None = None,
+    ):
+        """embed and model_name: the shared text encoder; clip: the name and the text tower of
+        the configured CLIP model, so that images in a turn are matched against tools too."""
         self.spec = spec
         self.embed = embed
         self.store = VectorStore(spec.cache_dir, model_name)
+        self.clip = None if clip is None else (VectorStore(spec.cache_dir, clip[0]), clip[1])
         self.index = ToolIndex.configured(spec)
         self.static: list[ToolEntry] = []
         self.listed: dict[str, list[ToolEntry]] = {}
@@ -86,7 +95,7 @@ class Gateway:
         async with self._sync_lock:
             tools = self.static + [t for ts in self.listed.values() for t in ts]
             fresh = ToolIndex.configured(self.spec, learned=self.index)
-            await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed)
+            await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed, self.clip)
             self.index = fresh  # searches see the old index or the new one, never half of each
         for listener in self._on_reindex:
             await listener()
@@ -110,9 +119,11 @@ class Gateway:
         boost: dict[str, float] | None = None,
         session_id: str | None = None,
         blocked_servers: list[str] | None = None,
+        images: np.ndarray | None = None,
     ) -> Selection:
         """The top k allowed tools whose definitions fit in max_tokens, best first; tools of
-        blocked_servers (a safety policy's, compared case-blind) are never among them."""
+        blocked_servers (a safety policy's, compared case-blind) are never among them. images:
+        CLIP vectors of the turn's images, when CLIP is configured."""
         if servers is not None:
             known = set(self.downstream) | {t.server for t in self.static}
             for i, name in enumerate(servers):
@@ -120,7 +131,7 @@ class Gateway:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
         # Over-fetch so that tools dropped for the budget can be replaced by smaller ones.
         ranked = self.index.search(
-            vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or ()
+            vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or (), images
         )
         chosen, skipped, used = [], [], 0
         for item in ranked:
@@ -132,12 +143,19 @@ class Gateway:
             chosen.append(item)
             used += item.tool.tokens
         if session_id is not None:
-            whole = np.atleast_2d(vector)[0]  # the request's row; the others are its parts
-            self._last[session_id] = (whole, {r.tool.key for r in chosen})
-            self._last.move_to_end(session_id)
-            while len(self._last) > _SESSIONS_KEPT:
-                self._last.popitem(last=False)
+            self._remember(session_id, query, vector, chosen)
         return Selection(query, chosen, skipped, used)
+
+    def _remember(self, session_id: str, query: str, vector: np.ndarray, chosen: list[Ranked]) -> None:
+        """The session's last offer: a successful call of one of its tools is an outcome. An
+        offer for images alone has no text to learn toward, and replaces the older offer."""
+        self._last.pop(session_id, None)
+        if not query.strip():
+            return
+        whole = np.atleast_2d(vector)[0]  # the request's row; the others are its parts
+        self._last[session_id] = (whole, {r.tool.key for r in chosen})
+        while len(self._last) > _SESSIONS_KEPT:
+            self._last.popitem(last=False)
 
     def resolve(self, server: str, name: str) -> ToolEntry:
         tool = self.index.get(f"{server}/{name}")

@@ -40,6 +40,7 @@ class Ranked:
     score: float
     semantic: float
     lexical: float
+    image: float | None = None  # CLIP cosine of the turn's closest image and the tool, if any
 
 
 @dataclass
@@ -54,19 +55,21 @@ class Outcome:
 class ToolIndex:
     lexical_weight: float = 0.4
     outcome_rate: float = 0.1
+    image_weight: float = 0.2
     tools: list[ToolEntry] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict)
     _base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _bm25: BM25 = field(default_factory=BM25)
     _servers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    _pictured: np.ndarray | None = None  # the embedded texts through CLIP's text tower
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     past: PastQueries = field(default_factory=PastQueries)
 
     @classmethod
     def configured(cls, spec: ToolsSpec, learned: ToolIndex | None = None) -> ToolIndex:
         """An empty index set up by the config; it keeps what `learned` learned, if given."""
-        index = cls(spec.lexical_weight, spec.outcome_rate)
+        index = cls(spec.lexical_weight, spec.outcome_rate, spec.image_weight)
         if learned is not None:
             index.outcomes, index.past = learned.outcomes, learned.past
         else:
@@ -80,24 +83,22 @@ class ToolIndex:
         row = self._rows.get(key)
         return None if row is None else self.tools[row]
 
-    def rebuild(self, tools: Iterable[ToolEntry], store: VectorStore, embed: Embed) -> None:
-        """Index these tools; only texts the store has never seen go through the encoder."""
+    def rebuild(
+        self,
+        tools: Iterable[ToolEntry],
+        store: VectorStore,
+        embed: Embed,
+        clip: tuple[VectorStore, Embed] | None = None,
+    ) -> None:
+        """Index these tools; only texts the store has never seen go through the encoder. With
+        clip (CLIP's text tower and its store), images in a request are matched too."""
         tools = list({t.key: t for t in tools}.values())  # a re-listed tool replaces the old one
         common = boilerplate(tools)
-        hashes = []
-        by_hash: dict[str, str] = {}
-        for tool in tools:
-            text = embed_text(tool, common)
-            hashes.append(_text_hash(text))
-            by_hash[hashes[-1]] = text
-        vectors = store.get_many(by_hash, embed)
+        texts = [embed_text(tool, common) for tool in tools]
         self.tools = tools
         self._rows = {t.key: i for i, t in enumerate(tools)}
-        self._base = (
-            np.stack([vectors[h] for h in hashes]).astype(np.float32)
-            if tools
-            else np.zeros((0, 0), np.float32)
-        )
+        self._base = _embedded(texts, store, embed)
+        self._pictured = None if clip is None else _normalized(_embedded(texts, *clip))
         self._servers = np.array([t.server for t in tools], dtype=object)
         self._bm25 = BM25.build([tokenize(f"{t.name} {index_text(t)}") for t in tools])
         self._apply_outcomes()
@@ -140,8 +141,11 @@ class ToolIndex:
         deny: Iterable[str] = (),
         boost: dict[str, float] | None = None,
         blocked_servers: Iterable[str] = (),
+        images: np.ndarray | None = None,
     ) -> list[Ranked]:
-        """Top k by fused score: cosine plus BM25 scaled to [0, 1] by its best hit.
+        """Top k by fused score: cosine plus BM25 scaled to [0, 1] by its best hit, plus, for
+        the CLIP vectors of the request's images (rows of `images`), how well the closest image
+        matches each tool. A blank query_text leaves the ranking to the images.
 
         query_vector is the request's vector, or a matrix whose rows embed request_texts(
         query_text) (the request, then each of its parts): then the parts are matched too."""
@@ -161,6 +165,11 @@ class ToolIndex:
         lexical /= np.maximum(lexical.max(axis=0), 1e-9)
         w = self.lexical_weight
         fused = (1 - w) * semantic + w * lexical
+        if not query_text.strip():
+            fused[:] = 0
+        pictured = self._image_match(images)
+        if pictured is not None:
+            fused += self.image_weight * _spread(pictured)[:, None]
         boost = _summed(boost, self.past.bonus(vectors[0]))
         adjust = self._adjustment(servers, deny, boost, blocked_servers)
         if adjust is not None:
@@ -179,9 +188,22 @@ class ToolIndex:
                 float(fused[row, 0] if scores is None else scores[n]),
                 float(semantic[row, best[n]]),
                 float(lexical[row, best[n]]),
+                None if pictured is None else float(pictured[row]),
             )
             for n, row in enumerate(rows)
         ]
+
+    def _image_match(self, images: np.ndarray | None) -> np.ndarray | None:
+        """Per tool, the CLIP cosine of the closest image; None without images or CLIP."""
+        if images is None or self._pictured is None or not len(images):
+            return None
+        images = _normalized(np.atleast_2d(np.asarray(images, np.float32)))
+        if images.shape[1] != self._pictured.shape[1]:
+            raise ValueError(
+                f"images: {images.shape[1]}-d vectors for a {self._pictured.shape[1]}-d CLIP "
+                "index; embed them with the CLIP model the index was built with"
+            )
+        return np.vecdot(self._pictured[:, None, :], images[None, :, :]).max(axis=1)
 
     def _adjustment(
         self,
@@ -236,6 +258,21 @@ def _diversified(fused: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
         scores.append(float(score[best]))
         served = np.maximum(served, served_by[best])
     return pool[picked], scores
+
+
+def _embedded(texts: list[str], store: VectorStore, embed: Embed) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 0), np.float32)
+    hashes = [_text_hash(text) for text in texts]
+    vectors = store.get_many(dict(zip(hashes, texts, strict=True)), embed)
+    return np.stack([vectors[h] for h in hashes]).astype(np.float32)
+
+
+def _spread(scores: np.ndarray) -> np.ndarray:
+    """CLIP cosines sit in a narrow band (about 0.15-0.35 for real weights): the best tool gets
+    1, the median tool and those below it 0."""
+    floor = float(np.median(scores))
+    return np.clip((scores - floor) / max(float(scores.max()) - floor, 1e-9), 0, 1)
 
 
 def _summed(*bonuses: dict[str, float] | None) -> dict[str, float]:

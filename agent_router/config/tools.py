@@ -98,6 +98,13 @@ class ToolsSpec(Strict):
     outcome_rate: float = Field(
         0.1, ge=0, le=1, description="how far a successful call moves a tool toward its query"
     )
+    image_weight: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="share of CLIP's image-to-tool match in the score, when encoders.clip is set "
+        "and the turn has images",
+    )
     repeat_threshold: float = Field(
         0.9,
         ge=0,

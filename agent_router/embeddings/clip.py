@@ -6,6 +6,8 @@ when its weights are already in the local cache.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import open_clip
 import torch
@@ -27,7 +29,7 @@ class ClipEncoder:
         model, _, preprocess = open_clip.create_model_and_transforms(
             spec.model, pretrained=pretrained, device=placement.device
         )
-        self.name = f"clip:{spec.model}"
+        self.name = f"clip:{spec.model}:{_weights_id(spec)}"
         self.model = model.to(placement.dtype).eval()
         self.preprocess = preprocess
         self.pixel_cfg = open_clip.get_model_preprocess_cfg(model)
@@ -54,6 +56,16 @@ class ClipEncoder:
         with torch.inference_mode():
             vectors = self.model.encode_text(tokens)
         return _normalized(vectors)
+
+
+def _weights_id(spec: ClipSpec) -> str:
+    """Names the weights, not just the architecture: vectors cached under this name (the tool
+    index's) must not outlive a change of checkpoint."""
+    if spec.checkpoint is None:
+        return str(spec.hub)
+    stat = spec.checkpoint.stat()
+    where = f"{spec.checkpoint.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{spec.checkpoint.stem}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
 
 def pixels_on_device(images: list[Image.Image], cfg: dict, device: torch.device) -> torch.Tensor:

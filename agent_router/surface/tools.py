@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
 import mcp_types as types
+import numpy as np
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -42,6 +44,11 @@ class SelectedTool(BaseModel):
     score: float = Field(description="fused score the ranking used")
     semantic: float = Field(description="cosine similarity of the query and the tool")
     lexical: float = Field(description="BM25 score scaled so the best tool has 1")
+    image: float | None = Field(
+        None,
+        description="CLIP cosine of the turn's closest image and the tool; null unless "
+        "encoders.clip is set and the turn has images",
+    )
     tokens: int = Field(description="estimated tokens of the definition")
     definition: dict[str, Any] = Field(description="the complete MCP tool definition")
 
@@ -59,14 +66,23 @@ def gateway_of(app: App) -> Gateway:
     return app.tools
 
 
-async def query_text(app: App, query: str | None, messages: list[ChatMessage] | None) -> str:
-    """The query itself, or the turn's newest user text plus what its images show on screen."""
+@dataclass(frozen=True)
+class ToolRequest:
+    text: str  # blank when the turn is only images that CLIP matches
+    images: np.ndarray | None  # CLIP vectors of the turn's images, with encoders.clip set
+
+
+async def read_request(
+    app: App, query: str | None, messages: list[ChatMessage] | None
+) -> ToolRequest:
+    """The query itself, or the turn's newest user text plus what its images show on screen,
+    and the images themselves through CLIP where it is configured."""
     if query is not None and messages is not None:
         raise InputError.single("query", "give query or messages, not both")
     if query is not None:
         if not query.strip():
             raise InputError.single("query", "the query is blank; describe what the agent needs")
-        return query
+        return ToolRequest(query, None)
     if messages is None:
         raise InputError.single("query", "give query (text) or messages (the turn)")
     parsed = parse_messages(messages)
@@ -76,9 +92,15 @@ async def query_text(app: App, query: str | None, messages: list[ChatMessage] | 
     if images and app.encoders.ocr is not None:
         screens = await app.encoders.ocr.encode(images)
         text = "\n".join([text, *(s.text for s in screens if s.text)]).strip()
-    if not text:
-        raise InputError.single("messages", "the turn has no text to match tools against")
-    return text
+    clip = app.encoders.clip
+    pictures = np.stack(await clip.encode(images)) if images and clip is not None else None
+    if not text and pictures is None:
+        raise InputError.single(
+            "messages",
+            "the turn has no text to match tools against"
+            + (" (its images show none, and encoders.clip is not set)" if images else ""),
+        )
+    return ToolRequest(text, pictures)
 
 
 async def check_turn(app: App, session_id: str | None, turn_id: str | None) -> None:
@@ -160,7 +182,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
             list[ChatMessage] | None,
             Field(
                 description="the turn as chat messages, instead of query; images add their "
-                "screen text",
+                "screen text, and with CLIP configured their CLIP match to each tool",
             ),
         ] = None,
         k: Annotated[int, Field(ge=1, le=100, description="how many tools")] = 5,
@@ -193,7 +215,8 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         app = app_of(ctx)
         gateway = gateway_of(app)
         await check_turn(app, session_id, turn_id)
-        text = await query_text(app, query, messages)
+        request = await read_request(app, query, messages)
+        text = request.text
         # The request and each of its sentences: a request for several tools finds each one.
         vectors = await embed_request(app.encoders.text, text)
         boost: dict[str, float] = {}
@@ -204,7 +227,15 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
                     boost[f"{call.server}/{call.tool}"] = gateway.spec.session_boost
         budget = max_tokens or gateway.spec.max_tokens
         picked = gateway.select(
-            text, vectors, k, budget, servers, boost, session_id, blocked_servers(app, agent_id)
+            text,
+            vectors,
+            k,
+            budget,
+            servers,
+            boost,
+            session_id,
+            blocked_servers(app, agent_id),
+            request.images,
         )
         result = ToolSelection(
             query=text,
@@ -216,6 +247,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
                     score=r.score,
                     semantic=r.semantic,
                     lexical=r.lexical,
+                    image=r.image,
                     tokens=r.tool.tokens,
                     definition=r.tool.definition(),
                 )

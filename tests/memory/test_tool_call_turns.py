@@ -144,3 +144,18 @@ async def test_a_database_at_0002_upgrades_in_place_keeping_its_calls(databases,
     assert (kept.server, kept.tool, kept.arguments, kept.created_at, kept.turn_id) == (
         "time", "now", {"tz": "UTC"}, created, None)
 
+
+
+async def test_an_offer_for_images_alone_teaches_no_query(store: MemoryStore, sid: str) -> None:
+    """select_tools on a turn of images alone (CLIP) records a blank query: a call of its tool
+    must not be learned as a success for the blank text, nor for an older offer's text."""
+    tool = f"now-{sid}"  # the store is shared: this session's tool alone
+    await turn(store, sid, "t1")
+    offered = [{"server": "time", "name": tool}]
+    await store.record_tool_selection(sid, None, "what time is it", offered)
+    await store.record_tool_call(sid, "time", tool, {}, {"t": 1}, None)
+    await turn(store, sid, "t2")
+    await store.record_tool_selection(sid, None, "", offered)
+    await store.record_tool_call(sid, "time", tool, {}, {"t": 2}, None)
+    uses = [use for use in await store.successful_tool_uses() if use[1:] == ("time", tool)]
+    assert [use[0] for use in uses] == ["what time is it"]
