@@ -41,6 +41,7 @@ class Ranked:
     semantic: float
     lexical: float
     image: float | None = None  # CLIP cosine of the turn's closest image and the tool, if any
+    boost: float = 0.0  # in score: the session's use of the tool, past outcomes on repeats
 
 
 @dataclass
@@ -170,8 +171,8 @@ class ToolIndex:
         pictured = self._image_match(images)
         if pictured is not None:
             fused += self.image_weight * _spread(pictured)[:, None]
-        boost = _summed(boost, self.past.bonus(vectors[0]))
-        adjust = self._adjustment(servers, deny, boost, blocked_servers)
+        added = _summed(boost, self.past.bonus(vectors[0]))
+        adjust = self._adjustment(servers, deny, added, blocked_servers)
         if adjust is not None:
             fused += adjust[:, None]
         k = min(k, int(np.isfinite(fused[:, 0]).sum()))
@@ -189,6 +190,7 @@ class ToolIndex:
                 float(semantic[row, best[n]]),
                 float(lexical[row, best[n]]),
                 None if pictured is None else float(pictured[row]),
+                added.get(self.tools[row].key, 0.0),
             )
             for n, row in enumerate(rows)
         ]

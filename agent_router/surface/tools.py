@@ -49,6 +49,11 @@ class SelectedTool(BaseModel):
         description="CLIP cosine of the turn's closest image and the tool; null unless "
         "encoders.clip is set and the turn has images",
     )
+    boost: float = Field(
+        0.0,
+        description="part of score from the session's recent use of the tool and from requests "
+        "like this one that the tool served (+) or failed (-) before",
+    )
     tokens: int = Field(description="estimated tokens of the definition")
     definition: dict[str, Any] = Field(description="the complete MCP tool definition")
 
@@ -248,6 +253,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
                     semantic=r.semantic,
                     lexical=r.lexical,
                     image=r.image,
+                    boost=r.boost,
                     tokens=r.tool.tokens,
                     definition=r.tool.definition(),
                 )

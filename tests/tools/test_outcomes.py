@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pytest
 from mcp import Client
 
 from agent_router.app import App
@@ -145,3 +146,27 @@ def time_tools() -> list[ToolEntry]:
 
 def semantic(gateway: Gateway, vector: np.ndarray, query: str) -> dict[str, float]:
     return {r.tool.name: r.semantic for r in gateway.index.search(vector, query, 10)}
+
+
+async def test_a_repeated_request_shows_what_learning_added(client: Client, gateway_app: App) -> None:
+    """After a successful call, the same request in another session lifts the tool by the
+    repeat weight, and in its own session by the session's recent use as well; the selection
+    says so in each tool's boost."""
+    spec = gateway_app.config.tools
+    query = "what is the local time in Nairobi"
+
+    async def boosts(session: str) -> dict[str, float]:
+        picked = await client.call_tool("select_tools", {"query": query, "session_id": session})
+        return {t["name"]: t["boost"] for t in picked.structured_content["tools"]}
+
+    first = f"s-{uuid.uuid4().hex[:10]}"
+    assert all(b == 0 for b in (await boosts(first)).values())
+    called = await client.call_tool("call_tool", {"server": "time", "name": "get_current_time",
+                                                  "arguments": {"timezone": "Africa/Nairobi"},
+                                                  "session_id": first})
+    assert not called.is_error
+    again = await boosts(first)
+    assert again["get_current_time"] == pytest.approx(spec.session_boost + spec.repeat_weight,
+                                                      abs=1e-3)
+    elsewhere = await boosts(f"s-{uuid.uuid4().hex[:10]}")
+    assert elsewhere["get_current_time"] == pytest.approx(spec.repeat_weight, abs=1e-3)

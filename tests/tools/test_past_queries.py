@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from agent_router.app import App
 from agent_router.config.tools import ToolsSpec
@@ -47,6 +48,8 @@ def test_a_repeated_request_goes_to_the_tool_that_served_it(app: App, tmp_path: 
     (vector,) = app.encoders.text.encoder.encode([REPEATED])
     index.reinforce(f"money/{served}", vector)
     assert ranked(REPEATED)[0] == served
+    (top,) = index.search(vector, REPEATED, 1)
+    assert top.boost == pytest.approx(0.3, abs=1e-3)  # the whole weight: the very same request
     # Blame on the very same request cancels the success: the cold order comes back.
     index.reinforce(f"money/{served}", vector, -1.0)
     assert ranked(REPEATED) == cold
