@@ -341,8 +341,8 @@ class ExposedTools:
     """tools.expose on the wire. tools/list gains the exposed downstream tools; a call of one
     becomes a call_tool call, so it takes call_tool's one path (schema, safety, session record,
     result unchanged; a tool's own arguments leave no place for a turn id, so the call belongs
-    to the session's latest turn); a re-index that changes the exposed tools is announced to subscribers
-    (subscriptions/listen) as tools/list_changed."""
+    to the session's latest turn); a re-index that changes the exposed tools is announced to
+    subscribers (subscriptions/listen) as tools/list_changed."""
 
     _METHODS = frozenset({"tools/list", "tools/call", "subscriptions/listen"})
 
