@@ -282,7 +282,7 @@ def scale(encoder_embed: Embed, encoder_name: str, n: int) -> list[str]:
     for v, q in zip(requests[:20], queries[:20], strict=True):  # warm-up
         index.search(v, q, 5)
     times = sorted(_search_times(index, requests, queries))
-    remember(index, requests[0].shape[-1])
+    _remember(index, requests[0].shape[-1])
     remembered = _search_times(index, requests, queries)
     return [
         f"| select_tools search over {n:,} tools after the request is embedded ({len(times)} "
@@ -307,7 +307,7 @@ def _search_times(index: ToolIndex, requests: list[np.ndarray], queries: list[st
     return times
 
 
-def remember(index: ToolIndex, dimension: int) -> None:
+def _remember(index: ToolIndex, dimension: int) -> None:
     """Fill the index's memory of past requests (random unit vectors, each served by a random
     tool): what outcome learning can add to a selection at most."""
     rng = np.random.default_rng(2)

@@ -35,8 +35,7 @@ class PastQueries:
     def add(self, key: str, vector: np.ndarray, weight: float) -> None:
         """The tool `key` served this request (weight > 0) or was blamed for it (< 0); the same
         request again sums the weights, so blame cancels a success on the very same request."""
-        vector = np.asarray(vector, np.float32)
-        vector = vector / max(float(np.linalg.norm(vector)), 1e-9)
+        vector = _unit(vector)
         if not self._keys:
             self._vectors = np.zeros((self.capacity, len(vector)), np.float32)
             self._weights = np.zeros(self.capacity, np.float32)
@@ -58,9 +57,7 @@ class PastQueries:
         """tool key -> score to add, from each tool's past request nearest to this one."""
         if not self._slots or self.weight == 0:
             return {}
-        request = np.asarray(request, np.float32)
-        unit = request / max(float(np.linalg.norm(request)), 1e-9)
-        close = np.vecdot(self._vectors[: self._filled], unit)
+        close = np.vecdot(self._vectors[: self._filled], _unit(request))
         nearest: dict[str, tuple[float, float]] = {}
         for slot in np.flatnonzero(close > self.threshold):
             key, cosine = self._keys[slot], float(close[slot])
@@ -71,3 +68,8 @@ class PastQueries:
             key: scale * (cosine - self.threshold) * float(np.clip(w, -1, 1))
             for key, (cosine, w) in nearest.items()
         }
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    vector = np.asarray(vector, np.float32)
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
