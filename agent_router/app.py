@@ -44,8 +44,9 @@ class App:
         """A database that cannot be opened leaves routing up, with memory off and the reason
         kept for every decision that asked for it."""
         try:
-            self.memory = await MemoryStore.open(self.config.memory, self.config.models,
-                                                 self.encoders.text, self.encoders.ocr)
+            self.memory = await MemoryStore.open(
+                self.config.memory, self.config.models, self.encoders.text, self.encoders.ocr
+            )
             self.memory_down = None
         except Exception as exc:  # noqa: BLE001 - any driver error means the same: no memory
             self.memory_down = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
@@ -90,12 +91,17 @@ def build_app(config: RouterConfig | None = None) -> App:
     setup_tracing(config.observability)
     encoders = build_encoders(config.encoders)
     router = Router(config, encoders)
-    log.info("router ready: %d models, %d routes, encoders on %s",
-             len(config.models), len(config.routes), encoders.placement.device)
+    log.info(
+        "router ready: %d models, %d routes, encoders on %s",
+        len(config.models),
+        len(config.routes),
+        encoders.placement.device,
+    )
     text = encoders.text.encoder
     clip = encoders.clip_model
-    tools = Gateway(config.tools, text.encode, text.name,
-                    clip=None if clip is None else (clip.name, clip.encode_text))
+    tools = Gateway(
+        config.tools, text.encode, text.name, clip=None if clip is None else (clip.name, clip.encode_text)
+    )
     strongest = max(config.models, key=lambda m: m.quality).name
     safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
     return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))

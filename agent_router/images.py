@@ -38,8 +38,11 @@ class LoadedImage:
 
 def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> LoadedImage:
     if len(data) > max_bytes:
-        raise InputError.single(where, f"image is {len(data)} bytes; the limit is {max_bytes} bytes "
-                                "(scale it down, or raise defaults.max_image_bytes)")
+        raise InputError.single(
+            where,
+            f"image is {len(data)} bytes; the limit is {max_bytes} bytes "
+            "(scale it down, or raise defaults.max_image_bytes)",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -49,11 +52,19 @@ def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> Lo
                 raise InputError.single(where, f"unsupported image format {fmt or 'unknown'}; {_FIX}")
             if img.width * img.height > max_pixels:
                 raise InputError.single(
-                    where, f"image is {img.width}x{img.height}; the limit is {max_pixels} pixels "
-                    "(scale it down, or raise defaults.max_image_pixels)")
+                    where,
+                    f"image is {img.width}x{img.height}; the limit is {max_pixels} pixels "
+                    "(scale it down, or raise defaults.max_image_pixels)",
+                )
             img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError.single(where, f"not a readable image ({exc.__class__.__name__}); {_FIX}") from None

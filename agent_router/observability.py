@@ -40,27 +40,49 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.routes = Counter("agent_router_routes", "Routed turns by the route that fired "
-                              "('default' when none did)", ["route"], registry=r)
-        self.models = Counter("agent_router_models_chosen", "Routed turns by chosen model",
-                              ["model"], registry=r)
-        self.selections = Counter("agent_router_tool_selections", "select_tools calls",
-                                  registry=r)
-        self.tools = Counter("agent_router_tools_selected", "Tools returned by select_tools",
-                             ["tool"], registry=r)
-        self.verdicts = Counter("agent_router_verdicts", "Safety verdicts by what was judged "
-                                "and the outcome", ["kind", "outcome"], registry=r)
-        self.dispatch = Histogram("agent_router_dispatch_seconds", "Time to the whole answer "
-                                  "of a dispatched turn", ["model"], buckets=LATENCY_BUCKETS,
-                                  registry=r)
-        self.ttft = Histogram("agent_router_dispatch_ttft_seconds", "Time to the first token "
-                              "of a dispatched turn", ["model"], buckets=LATENCY_BUCKETS,
-                              registry=r)
-        self.endpoints = Gauge("agent_router_endpoint_state", "1 for the state each model "
-                               "endpoint is in now", ["endpoint", "pool", "state"], registry=r)
+        self.routes = Counter(
+            "agent_router_routes",
+            "Routed turns by the route that fired ('default' when none did)",
+            ["route"],
+            registry=r,
+        )
+        self.models = Counter(
+            "agent_router_models_chosen", "Routed turns by chosen model", ["model"], registry=r
+        )
+        self.selections = Counter("agent_router_tool_selections", "select_tools calls", registry=r)
+        self.tools = Counter(
+            "agent_router_tools_selected", "Tools returned by select_tools", ["tool"], registry=r
+        )
+        self.verdicts = Counter(
+            "agent_router_verdicts",
+            "Safety verdicts by what was judged and the outcome",
+            ["kind", "outcome"],
+            registry=r,
+        )
+        self.dispatch = Histogram(
+            "agent_router_dispatch_seconds",
+            "Time to the whole answer of a dispatched turn",
+            ["model"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "agent_router_dispatch_ttft_seconds",
+            "Time to the first token of a dispatched turn",
+            ["model"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.endpoints = Gauge(
+            "agent_router_endpoint_state",
+            "1 for the state each model endpoint is in now",
+            ["endpoint", "pool", "state"],
+            registry=r,
+        )
         self.errors = Counter("agent_router_errors", "Errors by kind", ["kind"], registry=r)
-        self.calls = Histogram("agent_router_tool_call_seconds", "MCP tool calls served",
-                               ["tool", "outcome"], registry=r)
+        self.calls = Histogram(
+            "agent_router_tool_call_seconds", "MCP tool calls served", ["tool", "outcome"], registry=r
+        )
 
     def routed(self, route: str | None, model: str) -> None:
         self.routes.labels(route or "default").inc()
@@ -94,8 +116,11 @@ class Metrics:
 def tool_call(name: str, session_id: str | None, turn_id: str | None) -> Iterator[Any]:
     """Everything logged inside names the session and turn; the span wraps the call."""
     tokens = (session_var.set(session_id), turn_var.set(turn_id), tool_var.set(name))
-    attributes = {k: v for k, v in (("agent_router.session_id", session_id),
-                                    ("agent_router.turn_id", turn_id)) if v is not None}
+    attributes = {
+        k: v
+        for k, v in (("agent_router.session_id", session_id), ("agent_router.turn_id", turn_id))
+        if v is not None
+    }
     try:
         with tracer.start_as_current_span(f"tool {name}", attributes=attributes) as span:
             yield span
@@ -159,8 +184,10 @@ def setup_tracing(spec: ObservabilitySpec) -> str | None:
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
     except ImportError:
-        log.warning("traces are not exported to %s: install the 'otel' extra "
-                    "(pip install 'agent-router[otel]')", endpoint)
+        log.warning(
+            "traces are not exported to %s: install the 'otel' extra (pip install 'agent-router[otel]')",
+            endpoint,
+        )
         return None
     provider = TracerProvider(resource=Resource.create({"service.name": spec.service_name}))
     url = endpoint.rstrip("/")

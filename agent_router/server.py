@@ -46,8 +46,13 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
     # WARNING: where nothing configured logging (the server embedded in a process), the SDK's
     # rich handler would otherwise render an INFO line per tool call, about 1 ms each;
     # `agent-router serve` configures its own handlers and level first.
-    server = MCPServer("agent-router", instructions=INSTRUCTIONS, lifespan=lifespan,
-                       subscriptions=subscriptions, log_level="WARNING")
+    server = MCPServer(
+        "agent-router",
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        subscriptions=subscriptions,
+        log_level="WARNING",
+    )
     routing.register(server)
     tools.register(server, subscriptions)
     for module in (safety, memory, pools, replay):

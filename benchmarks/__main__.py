@@ -18,9 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 ORDER = ["routing", "memory", "tools", "safety", "pools", "replay"]
-TITLES = {"routing": "Routing (issue 2)", "memory": "Session memory (issue 3)",
-          "tools": "Tool selection (issue 4)", "safety": "Computer-use safety (issue 5)",
-          "pools": "Model pools (issue 6)", "replay": "Replay (issue 7)"}
+TITLES = {
+    "routing": "Routing (issue 2)",
+    "memory": "Session memory (issue 3)",
+    "tools": "Tool selection (issue 4)",
+    "safety": "Computer-use safety (issue 5)",
+    "pools": "Model pools (issue 6)",
+    "replay": "Replay (issue 7)",
+}
 MARK = "<!-- section: {} -->"
 
 
@@ -32,8 +37,10 @@ def machine() -> str:
     import torch
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {gpu}, "
-            f"Python {platform.python_version()}, torch {torch.__version__}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {gpu}, "
+        f"Python {platform.python_version()}, torch {torch.__version__}"
+    )
 
 
 def run(name: str) -> str:
@@ -59,13 +66,17 @@ def main(names: list[str]) -> None:
     today = dt.date.today().isoformat()
     for name in chosen:
         body = run(name)
-        kept[name] = (f"## {TITLES[name]}\n\n_Measured {today} on {machine()} with "
-                      f"`python -m benchmarks {name}`._\n\n{body}")
-    header = ("# Benchmarks\n\nWritten by `make bench` (all) or `.venv/bin/python -m benchmarks NAME` "
-              "(one section). Figures are medians unless a row says otherwise; these machines are "
-              "shared and noisy, so compare ratios within one run rather than across runs. How the "
-              "evaluation sets were built and what was tuned on them: "
-              "[benchmark-notes.md](benchmark-notes.md).\n")
+        kept[name] = (
+            f"## {TITLES[name]}\n\n_Measured {today} on {machine()} with "
+            f"`python -m benchmarks {name}`._\n\n{body}"
+        )
+    header = (
+        "# Benchmarks\n\nWritten by `make bench` (all) or `.venv/bin/python -m benchmarks NAME` "
+        "(one section). Figures are medians unless a row says otherwise; these machines are "
+        "shared and noisy, so compare ratios within one run rather than across runs. How the "
+        "evaluation sets were built and what was tuned on them: "
+        "[benchmark-notes.md](benchmark-notes.md).\n"
+    )
     body = "\n\n".join(MARK.format(n) + "\n" + kept[n] for n in ORDER if n in kept)
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(f"{header}\n{body}\n")

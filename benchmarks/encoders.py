@@ -39,7 +39,7 @@ def per_second(encode, items: list, batch: int) -> float:
     encode(items[:batch])  # warm-up: kernels, allocator, graph optimisation
     start = time.perf_counter()
     for k in range(0, len(items), batch):
-        encode(items[k:k + batch])
+        encode(items[k : k + batch])
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     return len(items) / (time.perf_counter() - start)
@@ -63,25 +63,35 @@ def encoder_rows(short_texts: list[str], shot_paths: list[str]) -> list[str]:
     placement = resolve_placement("auto")
     device = placement.device.type
     rows = []
-    many = [f"{t} ({k})" for k, t in enumerate(short_texts * 8)][:2048 if device == "cuda" else 512]
+    many = [f"{t} ({k})" for k, t in enumerate(short_texts * 8)][: 2048 if device == "cuda" else 512]
     if device == "cpu":
-        runtimes = [("PyTorch", MiniLMEncoder(model_folder(BUNDLED), placement)),
-                    ("ONNX Runtime fp32", load_text_encoder(TextEncoderSpec(runtime="onnx"), placement)),
-                    ("ONNX Runtime int8 (the default)",
-                     load_text_encoder(TextEncoderSpec(runtime="onnx-int8"), placement))]
+        runtimes = [
+            ("PyTorch", MiniLMEncoder(model_folder(BUNDLED), placement)),
+            ("ONNX Runtime fp32", load_text_encoder(TextEncoderSpec(runtime="onnx"), placement)),
+            (
+                "ONNX Runtime int8 (the default)",
+                load_text_encoder(TextEncoderSpec(runtime="onnx-int8"), placement),
+            ),
+        ]
         for name, encoder in runtimes:
-            rows += [f"| text encoder, {name} (CPU): one short text, p50 | "
-                     f"{single_text_p50(encoder.encode, short_texts):.2f} ms |",
-                     f"| text encoder, {name} (CPU): batches of 64 short texts, throughput | "
-                     f"{per_second(encoder.encode, many, 64):.0f} texts/s |"]
+            rows += [
+                f"| text encoder, {name} (CPU): one short text, p50 | "
+                f"{single_text_p50(encoder.encode, short_texts):.2f} ms |",
+                f"| text encoder, {name} (CPU): batches of 64 short texts, throughput | "
+                f"{per_second(encoder.encode, many, 64):.0f} texts/s |",
+            ]
     else:
         text = load_text_encoder(TextEncoderSpec(), placement)
-        rows.append(f"| text encoder, batches of 64 short texts ({device}): throughput | "
-                    f"{per_second(text.encode, many, 64):.0f} texts/s |")
+        rows.append(
+            f"| text encoder, batches of 64 short texts ({device}): throughput | "
+            f"{per_second(text.encode, many, 64):.0f} texts/s |"
+        )
     with tempfile.TemporaryDirectory() as folder:
         clip = random_clip(placement, Path(folder))
         shots = screenshots(shot_paths, 2048 if device == "cuda" else 128)
-        rows.append(f"| CLIP {CLIP_ARCH} image tower, batches of 64 screenshots ({device}, "
-                    f"{'fp16, resized on the device' if device == 'cuda' else 'fp32'}): throughput | "
-                    f"{per_second(clip.encode, shots, 64):.0f} images/s |")
+        rows.append(
+            f"| CLIP {CLIP_ARCH} image tower, batches of 64 screenshots ({device}, "
+            f"{'fp16, resized on the device' if device == 'cuda' else 'fp32'}): throughput | "
+            f"{per_second(clip.encode, shots, 64):.0f} images/s |"
+        )
     return rows

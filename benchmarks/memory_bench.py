@@ -42,8 +42,10 @@ ROUTED_TURNS = 150
 
 
 def user_text(n: int) -> str:
-    return (f"step {n}: please look at the failing test in module_{n % 37}.py, the traceback "
-            f"mentions a KeyError on 'user_{n}' after the cache refresh; what changed?")
+    return (
+        f"step {n}: please look at the failing test in module_{n % 37}.py, the traceback "
+        f"mentions a KeyError on 'user_{n}' after the cache refresh; what changed?"
+    )
 
 
 async def decision_for(app: App) -> RoutingDecision:
@@ -51,8 +53,9 @@ async def decision_for(app: App) -> RoutingDecision:
 
 
 async def open_store(app: App, url: str) -> MemoryStore:
-    store = await MemoryStore.open(MemorySpec(), app.config.models, app.encoders.text,
-                                   app.encoders.ocr, url=url)
+    store = await MemoryStore.open(
+        MemorySpec(), app.config.models, app.encoders.text, app.encoders.ocr, url=url
+    )
     store.index_in_background = False  # embeddings are filled off the write path
     return store
 
@@ -90,14 +93,24 @@ async def route_turn_p50(app: App, store: MemoryStore) -> tuple[float, float]:
     return summary_ms(times[False][10:])[0], summary_ms(times[True][10:])[0]
 
 
-async def context_p50(store: MemoryStore, decision: RoutingDecision, model: str
-                      ) -> tuple[float, float, str]:
+async def context_p50(store: MemoryStore, decision: RoutingDecision, model: str) -> tuple[float, float, str]:
     sid = f"ctx-{uuid.uuid4().hex[:8]}"
     for n in range(CONTEXT_TURNS):
-        await store.record_turn(sid, f"t{n}", parse_messages([
-            {"role": "user", "content": user_text(n)},
-            {"role": "assistant", "content": f"the cache key for user_{n} is built before the "
-             "refresh finishes; move the lookup after the await"}]), decision)
+        await store.record_turn(
+            sid,
+            f"t{n}",
+            parse_messages(
+                [
+                    {"role": "user", "content": user_text(n)},
+                    {
+                        "role": "assistant",
+                        "content": f"the cache key for user_{n} is built before the "
+                        "refresh finishes; move the lookup after the await",
+                    },
+                ]
+            ),
+            decision,
+        )
     await store.index_session(sid)
     times, tier = [], ""
     for _ in range(CONTEXT_CALLS):
@@ -114,17 +127,25 @@ async def throughput(store: MemoryStore, decision: RoutingDecision) -> tuple[flo
 
     async def writer(s: int) -> None:
         for n in range(TURNS_PER_SESSION):
-            await store.record_turn(f"{prefix}-{s}", f"t{n}", parse_messages(
-                [{"role": "user", "content": user_text(n)}]), decision)
+            await store.record_turn(
+                f"{prefix}-{s}",
+                f"t{n}",
+                parse_messages([{"role": "user", "content": user_text(n)}]),
+                decision,
+            )
 
     start = time.perf_counter()
     await asyncio.gather(*(writer(s) for s in range(SESSIONS)))
     rate = SESSIONS * TURNS_PER_SESSION / (time.perf_counter() - start)
     async with store._read() as db:
-        rows = (await db.execute(select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key)
-                                 .where(TurnRow.session_id.like(f"{prefix}-%")))).all()
-    expected = {(f"{prefix}-{s}", n + 1, f"t{n}") for s in range(SESSIONS)
-                for n in range(TURNS_PER_SESSION)}
+        rows = (
+            await db.execute(
+                select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key).where(
+                    TurnRow.session_id.like(f"{prefix}-%")
+                )
+            )
+        ).all()
+    expected = {(f"{prefix}-{s}", n + 1, f"t{n}") for s in range(SESSIONS) for n in range(TURNS_PER_SESSION)}
     return rate, set(rows) == expected and len(rows) == len(expected)
 
 
@@ -137,12 +158,22 @@ async def main_async() -> list[tuple[str, str, str]]:
         p50, p99 = await append_p50(sqlite, decision)
         rows.append(("append turn + decision, SQLite", f"{p50:.2f} ms (p99 {p99:.2f})", "<= 3 ms"))
         bare, recorded = await route_turn_p50(app, sqlite)
-        rows.append(("route_turn without / with session_id, SQLite (MCP client in process)",
-                     f"{bare:.2f} / {recorded:.2f} ms", "(the append's share)"))
+        rows.append(
+            (
+                "route_turn without / with session_id, SQLite (MCP client in process)",
+                f"{bare:.2f} / {recorded:.2f} ms",
+                "(the append's share)",
+            )
+        )
         for model in ("small-chat", "coder"):
             p50, p99, tier = await context_p50(sqlite, decision, model)
-            rows.append((f"get_context 500 turns, SQLite, {model} ({tier})",
-                         f"{p50:.1f} ms (p99 {p99:.1f})", "<= 25 ms"))
+            rows.append(
+                (
+                    f"get_context 500 turns, SQLite, {model} ({tier})",
+                    f"{p50:.1f} ms (p99 {p99:.1f})",
+                    "<= 25 ms",
+                )
+            )
         await sqlite.aclose()
     name = f"ar_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(PG_ADMIN)
@@ -150,14 +181,23 @@ async def main_async() -> list[tuple[str, str, str]]:
     try:
         pg = await open_store(app, f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
         p50, p99 = await append_p50(pg, decision)
-        rows.append(("append turn + decision, PostgreSQL", f"{p50:.2f} ms (p99 {p99:.2f})",
-                     "<= 5 ms"))
+        rows.append(("append turn + decision, PostgreSQL", f"{p50:.2f} ms (p99 {p99:.2f})", "<= 5 ms"))
         p50, p99, tier = await context_p50(pg, decision, "small-chat")
-        rows.append((f"get_context 500 turns, PostgreSQL, small-chat ({tier})",
-                     f"{p50:.1f} ms (p99 {p99:.1f})", "<= 25 ms"))
+        rows.append(
+            (
+                f"get_context 500 turns, PostgreSQL, small-chat ({tier})",
+                f"{p50:.1f} ms (p99 {p99:.1f})",
+                "<= 25 ms",
+            )
+        )
         rate, complete = await throughput(pg, decision)
-        rows.append((f"turns/s, {SESSIONS} sessions x {TURNS_PER_SESSION}, PostgreSQL",
-                     f"{rate:.0f}/s, {'no loss' if complete else 'LOSS'}", ">= 500/s, no loss"))
+        rows.append(
+            (
+                f"turns/s, {SESSIONS} sessions x {TURNS_PER_SESSION}, PostgreSQL",
+                f"{rate:.0f}/s, {'no loss' if complete else 'LOSS'}",
+                ">= 500/s, no loss",
+            )
+        )
         await pg.aclose()
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -35,8 +35,15 @@ USER = [{"role": "user", "content": "what is two plus two"}]
 
 
 def config(pools: list[dict], **extra) -> object:
-    return parse_config({"models": [{"name": "m"}, {"name": "fallback"}], "pools": pools,
-                         "defaults": {"model": "m"}, "memory": {"enabled": False}, **extra})
+    return parse_config(
+        {
+            "models": [{"name": "m"}, {"name": "fallback"}],
+            "pools": pools,
+            "defaults": {"model": "m"},
+            "memory": {"enabled": False},
+            **extra,
+        }
+    )
 
 
 async def direct(client: httpx.AsyncClient, url: str, stream: bool) -> tuple[float, float]:
@@ -90,21 +97,26 @@ async def overhead(samples: int) -> list[str]:
     v50, v99 = summary_ms(via)
     t50, _ = summary_ms(own_ttft)
     u50, _ = summary_ms(via_ttft)
-    return [f"| dispatch overhead p50 (direct {o50:.2f} ms, dispatched {v50:.2f} ms) | "
-            f"{v50 - o50:.2f} ms | <= 2 ms |",
-            f"| dispatch overhead p99 (direct {o99:.2f} ms, dispatched {v99:.2f} ms) | "
-            f"{v99 - o99:.2f} ms | <= 5 ms |",
-            f"| TTFT overhead p50 (direct {t50:.2f} ms, dispatched {u50:.2f} ms) | "
-            f"{u50 - t50:.2f} ms | <= 2 ms |"]
+    return [
+        f"| dispatch overhead p50 (direct {o50:.2f} ms, dispatched {v50:.2f} ms) | "
+        f"{v50 - o50:.2f} ms | <= 2 ms |",
+        f"| dispatch overhead p99 (direct {o99:.2f} ms, dispatched {v99:.2f} ms) | "
+        f"{v99 - o99:.2f} ms | <= 5 ms |",
+        f"| TTFT overhead p50 (direct {t50:.2f} ms, dispatched {u50:.2f} ms) | "
+        f"{u50 - t50:.2f} ms | <= 2 ms |",
+    ]
 
 
 async def kill_one(turns: int) -> list[str]:
     logs = Path(tempfile.mkdtemp(prefix="pools-bench-"))
-    servers = [start_double(n, "--log", str(logs / f"{n}.jsonl"), "--delay-ms", "5")
-               for n in "xyz"]
+    servers = [start_double(n, "--log", str(logs / f"{n}.jsonl"), "--delay-ms", "5") for n in "xyz"]
     try:
-        pool = {"name": "p", "models": ["m"], "endpoints": [{"url": s.url} for s in servers],
-                "retry": {"attempts": 2, "backoff_s": 0.01}}
+        pool = {
+            "name": "p",
+            "models": ["m"],
+            "endpoints": [{"url": s.url} for s in servers],
+            "retry": {"attempts": 2, "backoff_s": 0.01},
+        }
         d = Dispatcher(config([pool]))
         await d.start()
         gate = asyncio.Semaphore(16)
@@ -137,10 +149,12 @@ async def kill_one(turns: int) -> list[str]:
             served[json.loads(line)["turn"][0].strip()] += 1
     right = sum(1 for i, text in answers.items() if text.endswith(f" turn-{i}"))
     twice = sum(1 for c in served.values() if c > 1)
-    return [f"| {turns} turns, endpoint x killed after {turns // 3}: answered | "
-            f"{len(answers)} ({right} with their own answer) in {took:.1f} s | all |",
-            f"| ... lost | {len(failures)} | 0 |",
-            f"| ... answered twice (server logs) | {twice} | 0 |"]
+    return [
+        f"| {turns} turns, endpoint x killed after {turns // 3}: answered | "
+        f"{len(answers)} ({right} with their own answer) in {took:.1f} s | all |",
+        f"| ... lost | {len(failures)} | 0 |",
+        f"| ... answered twice (server logs) | {twice} | 0 |",
+    ]
 
 
 async def llama() -> list[str]:
@@ -148,10 +162,14 @@ async def llama() -> list[str]:
     if binary is None or gguf is None:
         return ["| llama-server | not installed (make e2e) | |"]
     ports = [free_port(), free_port()]
-    pool = {"name": "llama", "temperature": "cold", "models": ["m"],
-            "endpoints": [{"url": f"http://127.0.0.1:{p}/v1"} for p in ports],
-            "wake": {"kind": "command", "argv": llama_argv(binary, gguf)},
-            "timeouts": {"first_token_s": 120, "total_s": 300}}
+    pool = {
+        "name": "llama",
+        "temperature": "cold",
+        "models": ["m"],
+        "endpoints": [{"url": f"http://127.0.0.1:{p}/v1"} for p in ports],
+        "wake": {"kind": "command", "argv": llama_argv(binary, gguf)},
+        "timeouts": {"first_token_s": 120, "total_s": 300},
+    }
     d = Dispatcher(config([pool]))
     await d.start()
     try:
@@ -160,9 +178,11 @@ async def llama() -> list[str]:
         first = await d.dispatch([{"role": "user", "content": "hi"}], ["m"], max_tokens=4)
         await d.ensure_awake(d.endpoints[1])
         starts = [e.cold_start_s for e in d.endpoints]
-        rows.append(f"| llama-server cold start (process start + model load), 2 endpoints | "
-                    f"{starts[0]:.2f} s, {starts[1]:.2f} s (first turn {first.total_ms:.0f} ms "
-                    f"end to end) | measured |")
+        rows.append(
+            f"| llama-server cold start (process start + model load), 2 endpoints | "
+            f"{starts[0]:.2f} s, {starts[1]:.2f} s (first turn {first.total_ms:.0f} ms "
+            f"end to end) | measured |"
+        )
         same, moved = [], []
 
         async def ignore(_: str) -> None:
@@ -171,22 +191,24 @@ async def llama() -> list[str]:
         for k in range(3):
             system = {"role": "system", "content": f"Session {k}. {prefix}"}
             turn1 = [system, {"role": "user", "content": "Say hello."}]
-            one = await d.dispatch(turn1, ["m"], session_id=f"s{k}", on_delta=ignore,
-                                   max_tokens=8)
-            turn2 = [*turn1, {"role": "assistant", "content": one.answer},
-                     {"role": "user", "content": "Say goodbye."}]
-            two = await d.dispatch(turn2, ["m"], session_id=f"s{k}", on_delta=ignore,
-                                   max_tokens=8)
+            one = await d.dispatch(turn1, ["m"], session_id=f"s{k}", on_delta=ignore, max_tokens=8)
+            turn2 = [
+                *turn1,
+                {"role": "assistant", "content": one.answer},
+                {"role": "user", "content": "Say goodbye."},
+            ]
+            two = await d.dispatch(turn2, ["m"], session_id=f"s{k}", on_delta=ignore, max_tokens=8)
             other = next(e.name for e in d.endpoints if e.name != one.endpoint)
             d.affinity.remember(f"m{k}", other)  # as if a balancer had moved the session
-            three = await d.dispatch(turn2, ["m"], session_id=f"m{k}", on_delta=ignore,
-                                     max_tokens=8)
+            three = await d.dispatch(turn2, ["m"], session_id=f"m{k}", on_delta=ignore, max_tokens=8)
             assert two.endpoint == one.endpoint and three.endpoint == other
             same.append(two.ttft_ms)
             moved.append(three.ttft_ms)
-        rows.append(f"| TTFT of turn 2 (~{one.prompt_tokens or 0} prompt tokens) on the session's "
-                    f"endpoint (prefix cache) vs another | {sorted(same)[1]:.0f} ms vs "
-                    f"{sorted(moved)[1]:.0f} ms (median of 3) | affinity helps |")
+        rows.append(
+            f"| TTFT of turn 2 (~{one.prompt_tokens or 0} prompt tokens) on the session's "
+            f"endpoint (prefix cache) vs another | {sorted(same)[1]:.0f} ms vs "
+            f"{sorted(moved)[1]:.0f} ms (median of 3) | affinity helps |"
+        )
         return rows
     finally:
         await d.aclose()

@@ -28,8 +28,9 @@ PER_SESSION = 50
 async def record(texts: list[str]) -> list[str]:
     app = build_app()
     try:
-        decisions = await asyncio.gather(*(app.router.route(
-            parse_messages([{"role": "user", "content": t}]), []) for t in texts))
+        decisions = await asyncio.gather(
+            *(app.router.route(parse_messages([{"role": "user", "content": t}]), []) for t in texts)
+        )
     finally:
         app.close()
     lines = []
@@ -37,19 +38,26 @@ async def record(texts: list[str]) -> list[str]:
         sid = f"bench-{n // PER_SESSION}"
         if n % PER_SESSION == 0:
             lines.append(json.dumps({"event": "session", "format": 1, "id": sid}))
-        lines.append(json.dumps({
-            "event": "turn", "session_id": sid, "seq": n % PER_SESSION + 1, "turn_id": f"t{n}",
-            "created_at": "2026-01-01T00:00:00",
-            "messages": [{"role": "user", "text": text, "parts": [{"kind": "text", "text": text}]}],
-            "decision": decision.model_dump(mode="json")}))
+        lines.append(
+            json.dumps(
+                {
+                    "event": "turn",
+                    "session_id": sid,
+                    "seq": n % PER_SESSION + 1,
+                    "turn_id": f"t{n}",
+                    "created_at": "2026-01-01T00:00:00",
+                    "messages": [{"role": "user", "text": text, "parts": [{"kind": "text", "text": text}]}],
+                    "decision": decision.model_dump(mode="json"),
+                }
+            )
+        )
     return lines
 
 
 async def replay(lines: list[str]) -> tuple[float, float, int, int, float, int]:
     app = build_app()
     try:
-        policy = await build_policy("new", app.config, app.encoders, app.config, app.router,
-                                    None, app.safety)
+        policy = await build_policy("new", app.config, app.encoders, app.config, app.router, None, app.safety)
         started = time.perf_counter()
         run = await replay_all(read_lines(lines), policy)
         elapsed = time.perf_counter() - started

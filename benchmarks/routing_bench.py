@@ -43,8 +43,12 @@ def screenshot_paths() -> list[str]:
 def turn(text: str, image: str | None = None) -> list[dict]:
     if image is None:
         return [{"role": "user", "content": text}]
-    return [{"role": "user", "content": [{"type": "text", "text": text},
-                                         {"type": "image_url", "image_url": {"url": image}}]}]
+    return [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": image}}],
+        }
+    ]
 
 
 Call = Callable[[list[dict]], Awaitable[object]]
@@ -121,45 +125,60 @@ async def measure(app: App) -> str:
     holdout = await evaluate(app, load_dev_set(HOLDOUT))
     stats = app.encoders.text.batcher.stats
     if app.encoders.placement.is_cuda:
-        gpu_tps = await concurrent(router_alone(app), [turn(t) for t in distinct_texts(6000, 200)],
-                                   callers=256)
-        gpu_rows = [f"| throughput, 256 concurrent callers, text, router alone "
-                    f"({torch.cuda.get_device_name(0)}) | {gpu_tps:.0f} turns/s |"]
+        gpu_tps = await concurrent(
+            router_alone(app), [turn(t) for t in distinct_texts(6000, 200)], callers=256
+        )
+        gpu_rows = [
+            f"| throughput, 256 concurrent callers, text, router alone "
+            f"({torch.cuda.get_device_name(0)}) | {gpu_tps:.0f} turns/s |"
+        ]
         gpu_note = "GPU targets: >= 3,000 text turns/s and >= 1,000 CLIP images/s on an H100."
     else:
         gpu_rows = []
-        gpu_note = ("GPU targets (>= 3,000 text turns/s, >= 1,000 CLIP images/s on an H100): not measured "
-                    "here, as this machine has no GPU; the same benchmark measures them on one.")
-    return "\n".join([
-        "route_turn is called as an agent calls it: through an MCP client (in process: the SDK's "
-        "in-memory transport; or a stdio subprocess), which checks each result against the "
-        "tool's output schema. The router-alone row leaves the MCP layers out.", "",
-        "| measure | figure |", "|---|---:|",
-        f"| route_turn in process, short user requests (<= 200 chars): p50 | {short50:.2f} ms |",
-        f"| route_turn in process, short user requests: p99 | {short99:.2f} ms |",
-        f"| route_turn in process, dev-set texts up to 400 chars (code included): p50 | {p50:.2f} ms |",
-        f"| route_turn in process, dev-set texts up to 400 chars: p99 | {p99:.2f} ms |",
-        f"| router alone (no MCP layer), the same texts: p50 | {alone50:.2f} ms |",
-        f"| route_turn over stdio: p50 | {s50:.2f} ms |",
-        f"| route_turn over stdio: p99 | {s99:.2f} ms |",
-        f"| stdio overhead over the in-process call, p50 | {s50 - p50:.2f} ms |",
-        f"| stdio overhead over the router alone, p50 | {s50 - alone50:.2f} ms |",
-        f"| throughput, {CALLERS} concurrent callers, text | {text_tps:.0f} turns/s |",
-        f"| throughput, {CALLERS} concurrent callers, one distinct 1280x800-class screenshot each "
-        f"(OCR on CPU) | {shot_tps:.1f} turns/s |",
-        f"| text encoder batches: largest / mean size | {stats.largest} / "
-        f"{stats.items / max(1, stats.passes):.1f} |",
-        *gpu_rows,
-        *encoder_rows(short_requests(200), shots),
-        "",
-        gpu_note,
-        "", "### Routing accuracy on tests/eval/routing_dev.jsonl", "",
-        "The sample config's exemplars were written by the team; some were added after reading "
-        "dev-set misses (by category, never copying an item), so the held-out set below is the "
-        "fairer figure for text.", "", evaluation.markdown(),
-        "", "### Held-out text turns (tests/eval/routing_holdout.jsonl, never tuned against)", "",
-        holdout.markdown(),
-    ])
+        gpu_note = (
+            "GPU targets (>= 3,000 text turns/s, >= 1,000 CLIP images/s on an H100): not measured "
+            "here, as this machine has no GPU; the same benchmark measures them on one."
+        )
+    return "\n".join(
+        [
+            "route_turn is called as an agent calls it: through an MCP client (in process: the SDK's "
+            "in-memory transport; or a stdio subprocess), which checks each result against the "
+            "tool's output schema. The router-alone row leaves the MCP layers out.",
+            "",
+            "| measure | figure |",
+            "|---|---:|",
+            f"| route_turn in process, short user requests (<= 200 chars): p50 | {short50:.2f} ms |",
+            f"| route_turn in process, short user requests: p99 | {short99:.2f} ms |",
+            f"| route_turn in process, dev-set texts up to 400 chars (code included): p50 | {p50:.2f} ms |",
+            f"| route_turn in process, dev-set texts up to 400 chars: p99 | {p99:.2f} ms |",
+            f"| router alone (no MCP layer), the same texts: p50 | {alone50:.2f} ms |",
+            f"| route_turn over stdio: p50 | {s50:.2f} ms |",
+            f"| route_turn over stdio: p99 | {s99:.2f} ms |",
+            f"| stdio overhead over the in-process call, p50 | {s50 - p50:.2f} ms |",
+            f"| stdio overhead over the router alone, p50 | {s50 - alone50:.2f} ms |",
+            f"| throughput, {CALLERS} concurrent callers, text | {text_tps:.0f} turns/s |",
+            f"| throughput, {CALLERS} concurrent callers, one distinct 1280x800-class screenshot each "
+            f"(OCR on CPU) | {shot_tps:.1f} turns/s |",
+            f"| text encoder batches: largest / mean size | {stats.largest} / "
+            f"{stats.items / max(1, stats.passes):.1f} |",
+            *gpu_rows,
+            *encoder_rows(short_requests(200), shots),
+            "",
+            gpu_note,
+            "",
+            "### Routing accuracy on tests/eval/routing_dev.jsonl",
+            "",
+            "The sample config's exemplars were written by the team; some were added after reading "
+            "dev-set misses (by category, never copying an item), so the held-out set below is the "
+            "fairer figure for text.",
+            "",
+            evaluation.markdown(),
+            "",
+            "### Held-out text turns (tests/eval/routing_holdout.jsonl, never tuned against)",
+            "",
+            holdout.markdown(),
+        ]
+    )
 
 
 def main() -> None:

@@ -27,8 +27,15 @@ class Item:
         if self.image is None:
             return [{"role": "user", "content": self.text}]
         url = str(DEV_SET.parent / self.image)
-        return [{"role": "user", "content": [{"type": "text", "text": self.text},
-                                             {"type": "image_url", "image_url": {"url": url}}]}]
+        return [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": self.text},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
+            }
+        ]
 
 
 def load_dev_set(path: Path = DEV_SET) -> list[Item]:
@@ -61,8 +68,13 @@ class Evaluation:
         lines = ["| route | turns | accuracy |", "|---|---:|---:|"]
         lines += [f"| {r} | {n} | {acc:.1%} |" for r, (n, acc) in self.per_route().items()]
         lines.append(f"| **overall** | {len(self.pairs)} | **{self.accuracy:.1%}** |")
-        lines += ["", "Confusion matrix (rows: labelled route, columns: chosen route)", "",
-                  "| | " + " | ".join(routes) + " |", "|---" * (len(routes) + 1) + "|"]
+        lines += [
+            "",
+            "Confusion matrix (rows: labelled route, columns: chosen route)",
+            "",
+            "| | " + " | ".join(routes) + " |",
+            "|---" * (len(routes) + 1) + "|",
+        ]
         table = self.confusion()
         for e in routes:
             if e in table:

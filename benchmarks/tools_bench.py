@@ -173,8 +173,10 @@ async def outcome_rows(dev: DevSet, build: Callable[[ToolsSpec], ToolIndex], emb
         await gateway.learn(uses)
         learned[name] = gateway.index
     lines = [HEADER]
-    for subset, rows in ((f"held-out {len(dev.held)}", dev.held),
-                         (f"held-out {len(overlap)} whose tool the tune half used", overlap)):
+    for subset, rows in (
+        (f"held-out {len(dev.held)}", dev.held),
+        (f"held-out {len(overlap)} whose tool the tune half used", overlap),
+    ):
         lines.append(row("before learning", subset, dev.score(before, rows)))
         for name, index in learned.items():
             lines.append(row(f"after: {name} from memory", subset, dev.score(index, rows)))
@@ -183,35 +185,155 @@ async def outcome_rows(dev: DevSet, build: Callable[[ToolsSpec], ToolIndex], emb
 
 # A synthetic catalog shaped like real MCP tool lists: a verb on an object of a domain, one to
 # four sentences of description (about 80-300 characters), two to six described parameters.
-DOMAINS = ["github", "jira", "slack", "gmail", "calendar", "drive", "stripe", "shopify", "notion",
-           "postgres", "kubernetes", "aws", "weather", "maps", "spotify", "zendesk", "hubspot",
-           "linear", "figma", "sentry", "datadog", "twilio", "dropbox", "salesforce", "airtable",
-           "trello", "asana", "confluence", "gitlab", "docker", "redis", "s3", "bigquery", "openai",
-           "youtube", "twitter", "reddit", "wikipedia", "arxiv", "finance"]
-VERBS = ["get", "list", "create", "update", "delete", "search", "archive", "export", "import",
-         "summarize", "assign", "close", "reopen", "comment_on", "tag", "share", "move", "copy",
-         "validate", "schedule", "cancel", "approve", "merge", "sync", "count"]
-OBJECTS = ["issue", "pull_request", "file", "folder", "invoice", "customer", "order", "ticket",
-           "event", "email", "message", "channel", "repository", "branch", "commit", "page",
-           "record", "table", "pod", "deployment", "bucket", "alert", "dashboard", "contact",
-           "deal", "playlist", "track", "video", "report", "subscription", "refund", "product",
-           "user", "team", "project", "task", "comment", "label", "webhook", "secret"]
-FIELDS = ["title", "status", "owner", "created date", "due date", "priority", "labels", "size",
-          "amount", "currency", "description", "url", "author", "region", "version", "tags"]
-PARAMETERS = [("id", "string", "Identifier of the {o}."), ("query", "string", "Free-text search "
-              "over {o} {f}s."), ("limit", "integer", "Most {o}s to return. Default 20, at most "
-              "100."), ("cursor", "string", "Opaque cursor from the previous page of results."),
-              ("since", "string", "Only {o}s changed after this ISO 8601 time."),
-              ("fields", "array", "Which {o} fields to include, e.g. {f}."), ("dry_run", "boolean",
-              "Check the request without changing anything."), ("owner", "string", "Account or "
-              "organisation that owns the {o}."), ("sort", "string", "Sort order: {f}, "
-              "ascending or descending."), ("body", "string", "Text of the {o} in Markdown.")]
-SENTENCES = ["{V} a {o} in {d} by its identifier or by a search over its {f}.",
-             "Returns each {o} with its {f}, {f2} and a link to open it in {d}.",
-             "Use this when the user asks about a {d} {o} rather than a local one.",
-             "Fails with a clear error when the {o} does not exist or the token lacks access.",
-             "Results are paginated; pass the cursor of the previous page to continue.",
-             "Changes are visible to everyone with access to the {d} workspace."]
+DOMAINS = [
+    "github",
+    "jira",
+    "slack",
+    "gmail",
+    "calendar",
+    "drive",
+    "stripe",
+    "shopify",
+    "notion",
+    "postgres",
+    "kubernetes",
+    "aws",
+    "weather",
+    "maps",
+    "spotify",
+    "zendesk",
+    "hubspot",
+    "linear",
+    "figma",
+    "sentry",
+    "datadog",
+    "twilio",
+    "dropbox",
+    "salesforce",
+    "airtable",
+    "trello",
+    "asana",
+    "confluence",
+    "gitlab",
+    "docker",
+    "redis",
+    "s3",
+    "bigquery",
+    "openai",
+    "youtube",
+    "twitter",
+    "reddit",
+    "wikipedia",
+    "arxiv",
+    "finance",
+]
+VERBS = [
+    "get",
+    "list",
+    "create",
+    "update",
+    "delete",
+    "search",
+    "archive",
+    "export",
+    "import",
+    "summarize",
+    "assign",
+    "close",
+    "reopen",
+    "comment_on",
+    "tag",
+    "share",
+    "move",
+    "copy",
+    "validate",
+    "schedule",
+    "cancel",
+    "approve",
+    "merge",
+    "sync",
+    "count",
+]
+OBJECTS = [
+    "issue",
+    "pull_request",
+    "file",
+    "folder",
+    "invoice",
+    "customer",
+    "order",
+    "ticket",
+    "event",
+    "email",
+    "message",
+    "channel",
+    "repository",
+    "branch",
+    "commit",
+    "page",
+    "record",
+    "table",
+    "pod",
+    "deployment",
+    "bucket",
+    "alert",
+    "dashboard",
+    "contact",
+    "deal",
+    "playlist",
+    "track",
+    "video",
+    "report",
+    "subscription",
+    "refund",
+    "product",
+    "user",
+    "team",
+    "project",
+    "task",
+    "comment",
+    "label",
+    "webhook",
+    "secret",
+]
+FIELDS = [
+    "title",
+    "status",
+    "owner",
+    "created date",
+    "due date",
+    "priority",
+    "labels",
+    "size",
+    "amount",
+    "currency",
+    "description",
+    "url",
+    "author",
+    "region",
+    "version",
+    "tags",
+]
+PARAMETERS = [
+    ("id", "string", "Identifier of the {o}."),
+    ("query", "string", "Free-text search over {o} {f}s."),
+    ("limit", "integer", "Most {o}s to return. Default 20, at most 100."),
+    ("cursor", "string", "Opaque cursor from the previous page of results."),
+    ("since", "string", "Only {o}s changed after this ISO 8601 time."),
+    ("fields", "array", "Which {o} fields to include, e.g. {f}."),
+    ("dry_run", "boolean", "Check the request without changing anything."),
+    ("owner", "string", "Account or organisation that owns the {o}."),
+    ("sort", "string", "Sort order: {f}, ascending or descending."),
+    ("body", "string", "Text of the {o} in Markdown."),
+]
+SENTENCES = [
+    "{V} a {o} in {d} by its identifier or by a search over its {f}.",
+    "Returns each {o} with its {f}, {f2} and a link to open it in {d}.",
+    "Use this when the user asks about a {d} {o} rather than a local one.",
+    "Fails with a clear error when the {o} does not exist or the token lacks access.",
+    "Results are paginated; pass the cursor of the previous page to continue.",
+    "Changes are visible to everyone with access to the {d} workspace.",
+]
 
 
 def synthetic_catalog(n: int, seed: int = 0) -> list[ToolEntry]:
@@ -233,11 +355,17 @@ def synthetic_catalog(n: int, seed: int = 0) -> list[ToolEntry]:
             PARAMETERS[p][0]: {"type": PARAMETERS[p][1], "description": PARAMETERS[p][2].format(**words)}
             for p in chosen
         }
-        tools.append(from_definition(
-            {"name": f"{v}_{o}", "description": description,
-             "inputSchema": {"type": "object", "properties": properties}},
-            f"{d}-{server}", f"synthetic[{i}]",
-        ))
+        tools.append(
+            from_definition(
+                {
+                    "name": f"{v}_{o}",
+                    "description": description,
+                    "inputSchema": {"type": "object", "properties": properties},
+                },
+                f"{d}-{server}",
+                f"synthetic[{i}]",
+            )
+        )
     return tools
 
 
@@ -266,9 +394,13 @@ def scale(encoder_embed: Embed, encoder_name: str, n: int) -> list[str]:
         build_s, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
         log(f"{n} tools: build {build_s:.1f} s wall, {build_cpu:.1f} s CPU")
         changed = [
-            t if t.server != changed_server else from_definition(
+            t
+            if t.server != changed_server
+            else from_definition(
                 {"name": t.name, "description": "(v2) " + t.description, "inputSchema": t.input_schema},
-                t.server, "changed")
+                t.server,
+                "changed",
+            )
             for t in tools
         ]
         before = store.embedded
@@ -343,15 +475,20 @@ async def gateway_overhead(calls: int = 300) -> str:
             Client(build_server(app=app)) as router,
             Client(StdioServerParameters(command=command, args=["--local-timezone", "UTC"])) as direct,
         ):
-            via = await timed(lambda: router.call_tool(
-                "call_tool", {"server": "time", "name": "get_current_time", "arguments": arguments}))
+            via = await timed(
+                lambda: router.call_tool(
+                    "call_tool", {"server": "time", "name": "get_current_time", "arguments": arguments}
+                )
+            )
             plain = await timed(lambda: direct.call_tool("get_current_time", arguments))
     finally:
         await app.aclose()
     p50_via, p50_plain = statistics.median(via), statistics.median(plain)
-    return (f"| gateway: mcp-server-time `get_current_time` via the router vs direct ({calls} calls "
-            f"each) | p50 {p50_via:.2f} vs {p50_plain:.2f} ms: overhead {p50_via - p50_plain:.2f} ms "
-            f"| <= 3 ms |")
+    return (
+        f"| gateway: mcp-server-time `get_current_time` via the router vs direct ({calls} calls "
+        f"each) | p50 {p50_via:.2f} vs {p50_plain:.2f} ms: overhead {p50_via - p50_plain:.2f} ms "
+        f"| <= 3 ms |"
+    )
 
 
 def main() -> None:
@@ -363,8 +500,10 @@ def main() -> None:
     quiet_model_loading()
     spec = default_config().encoders
     encoder = load_text_encoder(spec.text, resolve_placement(spec.device))
-    out = [f"Text encoder: {type(encoder).__name__} ({encoder.name}), batches of texts of similar "
-           "length; one embedded text per tool (name and description head), BM25 over every word."]
+    out = [
+        f"Text encoder: {type(encoder).__name__} ({encoder.name}), batches of texts of similar "
+        "length; one embedded text per tool (name and description head), BM25 over every word."
+    ]
     if DEV.exists():
         store = VectorStore(default_cache_dir(), encoder.name)
         lookup = cached(store, encoder.encode)
@@ -376,15 +515,21 @@ def main() -> None:
             return index
 
         table, best = quality(dev, build)
-        out += ["", f"Dev set `../shared/eval/tools_dev.json` (BFCL v4): {len(dev.tools)} tools, "
-                f"{len(dev.queries)} queries. The lexical weight ({best}) was chosen on the "
-                f"seed-{SPLIT_SEED} tune half ({len(dev.tune)} queries); the held-out half was not "
-                "used for any choice.",
-                "", *table, "",
-                "Outcome-aware (after OATS): the tune half is played through a real session memory "
-                "(SQLite): offer, calls, feedback; a fresh index relearns it from memory as at "
-                "start-up, then the held-out half is scored.", "",
-                *anyio.run(outcome_rows, dev, build, lambda texts: [lookup(texts)[t] for t in texts])]
+        out += [
+            "",
+            f"Dev set `../shared/eval/tools_dev.json` (BFCL v4): {len(dev.tools)} tools, "
+            f"{len(dev.queries)} queries. The lexical weight ({best}) was chosen on the "
+            f"seed-{SPLIT_SEED} tune half ({len(dev.tune)} queries); the held-out half was not "
+            "used for any choice.",
+            "",
+            *table,
+            "",
+            "Outcome-aware (after OATS): the tune half is played through a real session memory "
+            "(SQLite): offer, calls, feedback; a fresh index relearns it from memory as at "
+            "start-up, then the held-out half is scored.",
+            "",
+            *anyio.run(outcome_rows, dev, build, lambda texts: [lookup(texts)[t] for t in texts]),
+        ]
     else:
         out += ["", f"Retrieval quality and outcome-aware rows: skipped ({DEV} does not exist)."]
     rows = []

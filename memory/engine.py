@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
-                 "postgres": "postgresql+asyncpg"}
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
 
 
 def async_url(url: str) -> str:
@@ -38,8 +41,10 @@ def create_engine(url: str) -> AsyncEngine:
             _replace_closed_connections(engine.sync_engine)
         return engine
     if not parsed.database or parsed.database == ":memory:":
-        raise ValueError("memory.url: SQLite memory needs a file (sqlite:///path/memory.db); "
-                         "an in-memory database is private to each connection")
+        raise ValueError(
+            "memory.url: SQLite memory needs a file (sqlite:///path/memory.db); "
+            "an in-memory database is private to each connection"
+        )
     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, pool_size=4, max_overflow=4)
     _sqlite_session(engine.sync_engine, always_immediate=False)

@@ -34,8 +34,13 @@ class GroupCommit:
     runs them in turn anyway; a few on PostgreSQL, so a batch waiting on a lock held elsewhere
     does not hold up every other session."""
 
-    def __init__(self, transactions: ThreadTransactions | LoopTransactions, writes: TurnWriter,
-                 writers: int, max_batch: int = MAX_BATCH):
+    def __init__(
+        self,
+        transactions: ThreadTransactions | LoopTransactions,
+        writes: TurnWriter,
+        writers: int,
+        max_batch: int = MAX_BATCH,
+    ):
         self._transactions = transactions
         self._writes = writes
         self._writers = writers

@@ -35,8 +35,9 @@ class PreparedMessage:
     @property
     def text(self) -> str:
         pieces = [p.text or "" for p in self.parts if p.kind in ("text", "tool_result")]
-        pieces += [f"{p.data['name']}({p.data['arguments']})" for p in self.parts
-                   if p.kind == "tool_call" and p.data]
+        pieces += [
+            f"{p.data['name']}({p.data['arguments']})" for p in self.parts if p.kind == "tool_call" and p.data
+        ]
         return "\n".join(pieces)
 
     @property
@@ -59,8 +60,7 @@ def history_digests(messages: list[ChatMessage], start: str = "") -> list[str]:
     each turn is recognised and only its new messages are stored."""
     digests, digest = [], start
     for message in messages:
-        digest = hashlib.sha256((digest + message.model_dump_json(exclude_none=True)).encode()
-                                ).hexdigest()
+        digest = hashlib.sha256((digest + message.model_dump_json(exclude_none=True)).encode()).hexdigest()
         digests.append(digest)
     return digests
 
@@ -77,19 +77,23 @@ def images_in(messages: list[ChatMessage]) -> int:
     return sum(isinstance(p, ImageUrlPart | ImageDataPart) for m in messages for p in m.parts())
 
 
-def prepare_turn(messages: list[ChatMessage], images: list[LoadedImage], integrity: Integrity,
-                 external_allowance: int) -> PreparedTurn:
+def prepare_turn(
+    messages: list[ChatMessage], images: list[LoadedImage], integrity: Integrity, external_allowance: int
+) -> PreparedTurn:
     """`images` are the turn's images in part order, as load_images returns them. Tool
     results are external content whoever relays them."""
     queue = list(images)
     turn = PreparedTurn([], {})
     for message in messages:
-        level = Integrity.lowest(integrity, Integrity.external) if message.role == "tool" \
-            else integrity
+        level = Integrity.lowest(integrity, Integrity.external) if message.role == "tool" else integrity
         extra = message.model_extra or {}
-        prepared = PreparedMessage(message.role, message.name, message.tool_call_id, level,
-                                   pinned=bool(extra.get("pinned")) and level.at_least(
-                                       Integrity.owner))
+        prepared = PreparedMessage(
+            message.role,
+            message.name,
+            message.tool_call_id,
+            level,
+            pinned=bool(extra.get("pinned")) and level.at_least(Integrity.owner),
+        )
         text_kind = "tool_result" if message.role == "tool" else "text"
         for part in message.parts():
             if isinstance(part, TextPart):
@@ -99,8 +103,12 @@ def prepare_turn(messages: list[ChatMessage], images: list[LoadedImage], integri
                 turn.images[image.sha256] = image
                 prepared.parts.append(PreparedPart("image", image_sha256=image.sha256))
         for call in message.tool_calls or []:
-            prepared.parts.append(PreparedPart("tool_call", data={
-                "id": call.id, "name": call.function.name, "arguments": call.function.arguments}))
+            prepared.parts.append(
+                PreparedPart(
+                    "tool_call",
+                    data={"id": call.id, "name": call.function.name, "arguments": call.function.arguments},
+                )
+            )
         turn.messages.append(prepared)
     _cap(turn, external_allowance)
     return turn

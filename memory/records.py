@@ -46,8 +46,10 @@ class ContextResult(BaseModel):
     tokens: int = Field(description="tokens of the messages sent")
     full_tokens: int = Field(description="tokens the whole history would take")
     tokens_saved: int
-    budget: int = Field(description="tokens available: the window less the output reserve, "
-                        "or less when max_prefill_usd caps it")
+    budget: int = Field(
+        description="tokens available: the window less the output reserve, "
+        "or less when max_prefill_usd caps it"
+    )
     dropped: int = Field(description="stored messages left out")
     counted_with: str
     notes: list[str] = Field(default_factory=list)

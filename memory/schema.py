@@ -49,8 +49,7 @@ class SessionRow(Base):
     history_digest: Mapped[str] = mapped_column(String(64), default="")  # see prepare.py
     # New whenever stored content changes other than by a turn appended (a demotion, a trim) and
     # for every new row, so a cached view of the session is checked with one read (views.py).
-    generation: Mapped[str] = mapped_column(String(32), default=new_generation,
-                                            server_default="")
+    generation: Mapped[str] = mapped_column(String(32), default=new_generation, server_default="")
 
 
 class TurnRow(Base):
@@ -92,8 +91,7 @@ class PartRow(Base):
 
     __tablename__ = "parts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
-                                            index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
@@ -113,8 +111,7 @@ class BlobRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"), primary_key=True)
     model: Mapped[str | None] = mapped_column(String(200))
     route: Mapped[str | None] = mapped_column(String(200))
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -123,8 +120,7 @@ class DecisionRow(Base):
 class ToolSelectionRow(Base):
     __tablename__ = "tool_selections"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     turn_key: Mapped[str | None] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(Text)
     selected: Mapped[list[Any]] = mapped_column(JSON)
@@ -134,8 +130,7 @@ class ToolSelectionRow(Base):
 class ToolCallRow(Base):
     __tablename__ = "tool_calls"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     # The turn the call belongs to (call_tool's turn_id, by default the session's latest turn);
     # None for calls recorded before migration 0003 or while the session had no turn.
     turn_key: Mapped[str | None] = mapped_column(String(200))
@@ -150,8 +145,7 @@ class ToolCallRow(Base):
 class VerdictRow(Base):
     __tablename__ = "verdicts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     turn_key: Mapped[str | None] = mapped_column(String(200))
     verdict: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -160,8 +154,7 @@ class VerdictRow(Base):
 class FeedbackRow(Base):
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     turn_key: Mapped[str] = mapped_column(String(200))
     score: Mapped[float] = mapped_column(Float)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -172,12 +165,20 @@ class EmbeddingRow(Base):
     """MiniLM vector of a message's text as float32 bytes, filled off the hot path."""
 
     __tablename__ = "embeddings"
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     session_id: Mapped[str] = mapped_column(String(200), index=True)
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-SESSION_TABLES = (EmbeddingRow, PartRow, DecisionRow, MessageRow, TurnRow, ToolSelectionRow,
-                  ToolCallRow, VerdictRow, FeedbackRow)
+SESSION_TABLES = (
+    EmbeddingRow,
+    PartRow,
+    DecisionRow,
+    MessageRow,
+    TurnRow,
+    ToolSelectionRow,
+    ToolCallRow,
+    VerdictRow,
+    FeedbackRow,
+)

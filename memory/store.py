@@ -87,20 +87,28 @@ class MemoryStore:
         # Turns, session events and embeddings: the writes every routed turn makes.
         self._transactions = write_transactions(self.engine)
         self._writes = TurnWriter.for_dialect(self.engine.dialect.name)
-        self._turns = GroupCommit(self._transactions, self._writes,
-                                  writers=1 if self.engine.dialect.name == "sqlite" else PG_WRITERS)
+        self._turns = GroupCommit(
+            self._transactions,
+            self._writes,
+            writers=1 if self.engine.dialect.name == "sqlite" else PG_WRITERS,
+        )
         # The rare ones (forget, retention, import, demotion, screen text) keep async sessions.
-        self._write = async_sessionmaker(self.engine.execution_options(immediate=True),
-                                         expire_on_commit=False)
+        self._write = async_sessionmaker(
+            self.engine.execution_options(immediate=True), expire_on_commit=False
+        )
         self._unembedded: dict[str, list[Unembedded]] = {}  # per session, for _index_loop
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._retention: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, spec: MemorySpec, models: Sequence[ModelSpec] = (),
-                   text: AsyncEncoder[str, np.ndarray] | None = None,
-                   ocr: AsyncEncoder[LoadedImage, ScreenText] | None = None,
-                   url: str | None = None) -> MemoryStore:
+    async def open(
+        cls,
+        spec: MemorySpec,
+        models: Sequence[ModelSpec] = (),
+        text: AsyncEncoder[str, np.ndarray] | None = None,
+        ocr: AsyncEncoder[LoadedImage, ScreenText] | None = None,
+        url: str | None = None,
+    ) -> MemoryStore:
         """Connect, apply migrations, and start retention when the config asks for it."""
         engine = create_engine(url or spec.resolved_url())
         try:
@@ -108,8 +116,9 @@ class MemoryStore:
         except BaseException:
             await engine.dispose()
             raise
-        store = cls(engine, spec, {m.name: m for m in models}, text, ocr,
-                    index_in_background=text is not None)
+        store = cls(
+            engine, spec, {m.name: m for m in models}, text, ocr, index_in_background=text is not None
+        )
         if spec.ttl_days is not None or spec.max_turns_per_session is not None:
             store._retention = asyncio.create_task(store._retention_loop())
         return store
@@ -129,9 +138,14 @@ class MemoryStore:
     # ---- writes -------------------------------------------------------------------------
 
     async def record_turn(
-        self, session_id: str, turn_id: str | None, messages: list[ChatMessage],
-        decision: BaseModel | dict[str, Any] | None, agent_id: str | None = None,
-        integrity: Integrity = Integrity.owner, images: list[LoadedImage] | None = None,
+        self,
+        session_id: str,
+        turn_id: str | None,
+        messages: list[ChatMessage],
+        decision: BaseModel | dict[str, Any] | None,
+        agent_id: str | None = None,
+        integrity: Integrity = Integrity.owner,
+        images: list[LoadedImage] | None = None,
     ) -> TurnRecord:
         """Store a turn and its decision in one transaction, maybe shared with turns of other
         sessions (memory/group_commit.py); a known turn_id stores nothing."""
@@ -142,10 +156,17 @@ class MemoryStore:
             raise InputError.single("messages", "give at least one message to record")
         if images is None and any(isinstance(m.content, list) for m in messages):
             images = load_images(messages, *IMAGE_LIMITS)
-        decision_json = decision.model_dump(mode="json") if isinstance(decision, BaseModel) \
-            else decision
-        request = TurnRequest(session_id, turn_id, messages, images or [], decision_json,
-                              agent_id, integrity, self.spec.external_cap_chars)
+        decision_json = decision.model_dump(mode="json") if isinstance(decision, BaseModel) else decision
+        request = TurnRequest(
+            session_id,
+            turn_id,
+            messages,
+            images or [],
+            decision_json,
+            agent_id,
+            integrity,
+            self.spec.external_cap_chars,
+        )
         try:
             record, unembedded = await self._turns.write(request)
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
@@ -163,48 +184,65 @@ class MemoryStore:
             raise MemoryUnavailable(_reason(exc)) from exc
 
     async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
-        await self._event(session_id,
-                          lambda conn: self._writes.append(conn, table, session_id, values))
+        await self._event(session_id, lambda conn: self._writes.append(conn, table, session_id, values))
 
-    async def _append_to_turn(self, table: type, session_id: str, turn_id: str | None,
-                              values: dict[str, Any]) -> None:
+    async def _append_to_turn(
+        self, table: type, session_id: str, turn_id: str | None, values: dict[str, Any]
+    ) -> None:
         """turn_id must be a turn of the session (an InputError naming it, nothing stored);
         None stands for the session's latest turn at the time of the write."""
         check_id(turn_id, "turn_id")
-        await self._event(session_id, lambda conn: self._writes.append_to_turn(
-            conn, table, session_id, turn_id, values))
+        await self._event(
+            session_id, lambda conn: self._writes.append_to_turn(conn, table, session_id, turn_id, values)
+        )
 
-    async def record_tool_selection(self, session_id: str, turn_id: str | None, query: str,
-                                    selected: list[dict]) -> None:
+    async def record_tool_selection(
+        self, session_id: str, turn_id: str | None, query: str, selected: list[dict]
+    ) -> None:
         """turn_id None: the session's latest turn."""
-        await self._append_to_turn(ToolSelectionRow, session_id, turn_id,
-                                   {"query": query, "selected": selected})
+        await self._append_to_turn(
+            ToolSelectionRow, session_id, turn_id, {"query": query, "selected": selected}
+        )
 
-    async def record_tool_call(self, session_id: str, server: str, tool: str,
-                               arguments: dict, result: dict | None, error: str | None,
-                               turn_id: str | None = None) -> None:
+    async def record_tool_call(
+        self,
+        session_id: str,
+        server: str,
+        tool: str,
+        arguments: dict,
+        result: dict | None,
+        error: str | None,
+        turn_id: str | None = None,
+    ) -> None:
         """turn_id None: the session's latest turn."""
-        await self._append_to_turn(ToolCallRow, session_id, turn_id,
-                                   {"server": server, "tool": tool, "arguments": arguments,
-                                    "result": result, "error": error})
+        await self._append_to_turn(
+            ToolCallRow,
+            session_id,
+            turn_id,
+            {"server": server, "tool": tool, "arguments": arguments, "result": result, "error": error},
+        )
 
     async def record_verdict(self, session_id: str, turn_id: str | None, verdict: dict) -> None:
         await self._append(VerdictRow, session_id, {"turn_key": turn_id, "verdict": verdict})
 
-    async def record_feedback(self, session_id: str, turn_id: str, score: float,
-                              comment: str | None = None) -> None:
+    async def record_feedback(
+        self, session_id: str, turn_id: str, score: float, comment: str | None = None
+    ) -> None:
         await self._require_turn(session_id, turn_id)
-        await self._append(FeedbackRow, session_id,
-                           {"turn_key": turn_id, "score": score, "comment": comment})
+        await self._append(FeedbackRow, session_id, {"turn_key": turn_id, "score": score, "comment": comment})
 
     async def mark_hostile(self, session_id: str, turn_id: str) -> None:
         """Demotion is the one change a stored turn accepts: it can only lose trust."""
         turn_pk = await self._require_turn(session_id, turn_id)
         async with self._write() as db, db.begin():
-            await db.execute(update(TurnRow).where(TurnRow.id == turn_pk)
-                             .values(integrity=Integrity.hostile.value))
-            await db.execute(update(MessageRow).where(MessageRow.turn_id == turn_pk)
-                             .values(integrity=Integrity.hostile.value))
+            await db.execute(
+                update(TurnRow).where(TurnRow.id == turn_pk).values(integrity=Integrity.hostile.value)
+            )
+            await db.execute(
+                update(MessageRow)
+                .where(MessageRow.turn_id == turn_pk)
+                .values(integrity=Integrity.hostile.value)
+            )
             await self._changed(db, session_id)
 
     async def forget_session(self, session_id: str) -> dict[str, int]:
@@ -217,8 +255,9 @@ class MemoryStore:
         if (indexer := self._tasks.get(session_id)) is not None:
             await asyncio.gather(indexer, return_exceptions=True)
         async with self._write() as db, db.begin():
-            counts = await self._delete_turns(db, select(TurnRow.id).where(
-                TurnRow.session_id == session_id).scalar_subquery())
+            counts = await self._delete_turns(
+                db, select(TurnRow.id).where(TurnRow.session_id == session_id).scalar_subquery()
+            )
             for table in (ToolSelectionRow, ToolCallRow, VerdictRow, FeedbackRow):
                 result = await db.execute(delete(table).where(table.session_id == session_id))
                 counts[table.__tablename__] = result.rowcount
@@ -229,17 +268,20 @@ class MemoryStore:
     @staticmethod
     async def _changed(db: AsyncSession, session_id: str) -> None:
         """Stored turns changed (not just appended to): views of the session are read again."""
-        await db.execute(update(SessionRow).where(SessionRow.id == session_id)
-                         .values(generation=new_generation()))
+        await db.execute(
+            update(SessionRow).where(SessionRow.id == session_id).values(generation=new_generation())
+        )
 
     async def _delete_turns(self, db: AsyncSession, turn_ids: Any) -> dict[str, int]:
         messages = select(MessageRow.id).where(MessageRow.turn_id.in_(turn_ids)).scalar_subquery()
         counts = {}
-        for table, where in ((EmbeddingRow, EmbeddingRow.message_id.in_(messages)),
-                             (PartRow, PartRow.message_id.in_(messages)),
-                             (MessageRow, MessageRow.turn_id.in_(turn_ids)),
-                             (DecisionRow, DecisionRow.turn_id.in_(turn_ids)),
-                             (TurnRow, TurnRow.id.in_(turn_ids))):
+        for table, where in (
+            (EmbeddingRow, EmbeddingRow.message_id.in_(messages)),
+            (PartRow, PartRow.message_id.in_(messages)),
+            (MessageRow, MessageRow.turn_id.in_(turn_ids)),
+            (DecisionRow, DecisionRow.turn_id.in_(turn_ids)),
+            (TurnRow, TurnRow.id.in_(turn_ids)),
+        ):
             counts[table.__tablename__] = (await db.execute(delete(table).where(where))).rowcount
         return counts
 
@@ -278,19 +320,35 @@ class MemoryStore:
     async def recent_tool_calls(self, session_id: str, limit: int = 20) -> list[ToolCallRecord]:
         """The session's last `limit` tool calls, oldest first."""
         async with self._read() as db:
-            rows = (await db.scalars(select(ToolCallRow).where(ToolCallRow.session_id == session_id)
-                                     .order_by(ToolCallRow.id.desc()).limit(limit))).all()
-        return [ToolCallRecord(r.server, r.tool, r.arguments, r.error, r.created_at, r.turn_key)
-                for r in reversed(rows)]
+            rows = (
+                await db.scalars(
+                    select(ToolCallRow)
+                    .where(ToolCallRow.session_id == session_id)
+                    .order_by(ToolCallRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            ToolCallRecord(r.server, r.tool, r.arguments, r.error, r.created_at, r.turn_key)
+            for r in reversed(rows)
+        ]
 
     async def user_texts(self, session_id: str, limit: int = 20) -> list[str]:
         """The session's last `limit` owner-tier user messages, oldest first."""
         trusted = [Integrity.system.value, Integrity.owner.value]
         async with self._read() as db:
-            rows = (await db.scalars(select(MessageRow.text).where(
-                MessageRow.session_id == session_id, MessageRow.role == "user",
-                MessageRow.integrity.in_(trusted)).order_by(MessageRow.seq.desc())
-                .limit(limit))).all()
+            rows = (
+                await db.scalars(
+                    select(MessageRow.text)
+                    .where(
+                        MessageRow.session_id == session_id,
+                        MessageRow.role == "user",
+                        MessageRow.integrity.in_(trusted),
+                    )
+                    .order_by(MessageRow.seq.desc())
+                    .limit(limit)
+                )
+            ).all()
         return list(reversed(rows))
 
     async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
@@ -299,39 +357,72 @@ class MemoryStore:
         when both name one), oldest first: what outcome-aware tool selection relearns after a
         restart."""
         async with self._read() as db:
-            calls = (await db.execute(
-                select(ToolCallRow.session_id, ToolCallRow.turn_key, ToolCallRow.server,
-                       ToolCallRow.tool, ToolCallRow.created_at).where(ToolCallRow.error.is_(None))
-                .order_by(ToolCallRow.id.desc()).limit(limit))).all()
+            calls = (
+                await db.execute(
+                    select(
+                        ToolCallRow.session_id,
+                        ToolCallRow.turn_key,
+                        ToolCallRow.server,
+                        ToolCallRow.tool,
+                        ToolCallRow.created_at,
+                    )
+                    .where(ToolCallRow.error.is_(None))
+                    .order_by(ToolCallRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
             sessions = {c.session_id for c in calls}
-            picks = (await db.execute(
-                select(ToolSelectionRow.session_id, ToolSelectionRow.turn_key,
-                       ToolSelectionRow.query, ToolSelectionRow.selected,
-                       ToolSelectionRow.created_at)
-                .where(ToolSelectionRow.session_id.in_(sessions))
-                .order_by(ToolSelectionRow.id.desc()))).all() if sessions else []
+            picks = (
+                (
+                    await db.execute(
+                        select(
+                            ToolSelectionRow.session_id,
+                            ToolSelectionRow.turn_key,
+                            ToolSelectionRow.query,
+                            ToolSelectionRow.selected,
+                            ToolSelectionRow.created_at,
+                        )
+                        .where(ToolSelectionRow.session_id.in_(sessions))
+                        .order_by(ToolSelectionRow.id.desc())
+                    )
+                ).all()
+                if sessions
+                else []
+            )
         uses = []
         for call in reversed(calls):
             for pick in picks:  # newest first
-                if pick.session_id == call.session_id and pick.created_at <= call.created_at \
-                        and _same_turn(pick.turn_key, call.turn_key) \
-                        and any(isinstance(s, dict) and s.get("server") == call.server
-                                and s.get("name") == call.tool for s in pick.selected):
+                if (
+                    pick.session_id == call.session_id
+                    and pick.created_at <= call.created_at
+                    and _same_turn(pick.turn_key, call.turn_key)
+                    and any(
+                        isinstance(s, dict) and s.get("server") == call.server and s.get("name") == call.tool
+                        for s in pick.selected
+                    )
+                ):
                     if pick.query.strip():  # an offer for images alone has no text to learn
                         uses.append((pick.query, call.server, call.tool))
                     break
         return uses
 
-    async def list_sessions(self, limit: int = 20, agent_id: str | None = None
-                            ) -> list[SessionSummary]:
+    async def list_sessions(self, limit: int = 20, agent_id: str | None = None) -> list[SessionSummary]:
         query = select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit)
         if agent_id is not None:
             query = query.where(SessionRow.agent_id == agent_id)
         async with self._read() as db:
             rows = (await db.scalars(query)).all()
-        return [SessionSummary(id=r.id, agent_id=r.agent_id, created_at=r.created_at,
-                               updated_at=r.updated_at, turns=r.turn_count,
-                               messages=r.message_count) for r in rows]
+        return [
+            SessionSummary(
+                id=r.id,
+                agent_id=r.agent_id,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                turns=r.turn_count,
+                messages=r.message_count,
+            )
+            for r in rows
+        ]
 
     async def load_messages(self, session_id: str) -> list[StoredMessage]:
         async with self.engine.connect() as conn:
@@ -344,8 +435,11 @@ class MemoryStore:
         await self._require_session(session_id)
         events = [e async for e in export_session(self, session_id, with_blobs=False)]
         session = events[0]
-        return {**session, "turns": [e for e in events if e["event"] == "turn"],
-                "events": [e for e in events[1:] if e["event"] != "turn"]}
+        return {
+            **session,
+            "turns": [e for e in events if e["event"] == "turn"],
+            "events": [e for e in events[1:] if e["event"] != "turn"],
+        }
 
     # ---- embeddings, context and recall ---------------------------------------------------
 
@@ -375,23 +469,38 @@ class MemoryStore:
         reads covers what the background indexer still had pending."""
         self._unembedded.pop(session_id, None)
         async with self._read() as db:
-            rows = (await db.execute(
-                select(MessageRow.id, MessageRow.text)
-                .outerjoin(EmbeddingRow, EmbeddingRow.message_id == MessageRow.id)
-                .where(MessageRow.session_id == session_id, EmbeddingRow.message_id.is_(None),
-                       MessageRow.text != ""))).all()
+            rows = (
+                await db.execute(
+                    select(MessageRow.id, MessageRow.text)
+                    .outerjoin(EmbeddingRow, EmbeddingRow.message_id == MessageRow.id)
+                    .where(
+                        MessageRow.session_id == session_id,
+                        EmbeddingRow.message_id.is_(None),
+                        MessageRow.text != "",
+                    )
+                )
+            ).all()
         await self._embed(session_id, [(mid, text) for mid, text in rows])
         return len(rows)
 
     async def _embed(self, session_id: str, rows: list[Unembedded]) -> None:
         for start in range(0, len(rows), EMBED_BATCH):
-            batch = rows[start:start + EMBED_BATCH]
+            batch = rows[start : start + EMBED_BATCH]
             vectors = await self._encoder().encode([text[:EMBED_CHARS] for _, text in batch])
-            values = [{"message_id": mid, "session_id": session_id, "dim": len(v),
-                       "vector": np.asarray(v, dtype=np.float32).tobytes()}
-                      for (mid, _), v in zip(batch, vectors, strict=True)]
-            await self._execute(self._insert(EmbeddingRow).values(values)
-                                .on_conflict_do_nothing(index_elements=["message_id"]))
+            values = [
+                {
+                    "message_id": mid,
+                    "session_id": session_id,
+                    "dim": len(v),
+                    "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                }
+                for (mid, _), v in zip(batch, vectors, strict=True)
+            ]
+            await self._execute(
+                self._insert(EmbeddingRow)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=["message_id"])
+            )
 
     async def _execute(self, statement: Executable) -> None:
         """One statement in a write transaction of its own."""
@@ -401,14 +510,16 @@ class MemoryStore:
 
         await self._transactions.run(work)
 
-    async def get_context(self, session_id: str, model: str | ModelSpec,
-                          query: str | None = None) -> ContextResult:
+    async def get_context(
+        self, session_id: str, model: str | ModelSpec, query: str | None = None
+    ) -> ContextResult:
         """The session's messages fitted to the model's window (see memory/context.py), from
         a view kept between calls (memory/views.py)."""
         spec = model if isinstance(model, ModelSpec) else self.models.get(model)
         if spec is None:
-            raise InputError.single("model", f"unknown model {model!r}; known models: "
-                                    f"{', '.join(sorted(self.models))}")
+            raise InputError.single(
+                "model", f"unknown model {model!r}; known models: {', '.join(sorted(self.models))}"
+            )
         check_id(session_id, "session_id")
         view = await self._views.view(session_id)
         if view is None:
@@ -417,15 +528,12 @@ class MemoryStore:
         screen = {} if Modality.image in spec.modalities else await self._screen_texts(messages)
         blobs = await self._blob_urls(messages) if Modality.image in spec.modalities else {}
         fitting = measure(messages, spec, self.spec, screen, blobs)
-        relevance = await self._relevance(session_id, view, query) \
-            if fitting.full > fitting.budget else {}
+        relevance = await self._relevance(session_id, view, query) if fitting.full > fitting.budget else {}
         return assemble(session_id, fitting, spec, self.spec, relevance)
 
-    async def _relevance(self, session_id: str, view: SessionView,
-                         query: str | None) -> dict[int, float]:
+    async def _relevance(self, session_id: str, view: SessionView, query: str | None) -> dict[int, float]:
         if query is None:  # the last user message at owner trust or above
-            query = next((m.text for m in reversed(view.messages)
-                          if m.role == "user" and m.trusted), "")
+            query = next((m.text for m in reversed(view.messages) if m.role == "user" and m.trusted), "")
         if not query.strip():
             return {}
         if session_id in self._tasks or session_id in self._unembedded:
@@ -445,8 +553,9 @@ class MemoryStore:
         if not hashes:
             return []
         async with self._read() as db:
-            return list((await db.execute(select(BlobRow.sha256, *columns)
-                                          .where(BlobRow.sha256.in_(hashes)))).all())
+            return list(
+                (await db.execute(select(BlobRow.sha256, *columns).where(BlobRow.sha256.in_(hashes)))).all()
+            )
 
     async def _screen_texts(self, messages: list[StoredMessage]) -> dict[str, str]:
         """Screen text of the session's images, read once and kept with the blob."""
@@ -459,17 +568,18 @@ class MemoryStore:
             async with self._write() as db, db.begin():
                 for (sha, _), screen in zip(missing, read, strict=True):
                     texts[sha] = screen.text
-                    await db.execute(update(BlobRow).where(BlobRow.sha256 == sha)
-                                     .values(screen_text=screen.text))
+                    await db.execute(
+                        update(BlobRow).where(BlobRow.sha256 == sha).values(screen_text=screen.text)
+                    )
         return texts
 
     async def _blob_urls(self, messages: list[StoredMessage]) -> dict[str, str]:
         rows = await self._blob_rows(messages, BlobRow.mime, BlobRow.data)
-        return {sha: f"data:{mime};base64,{base64.b64encode(data).decode()}"
-                for sha, mime, data in rows}
+        return {sha: f"data:{mime};base64,{base64.b64encode(data).decode()}" for sha, mime, data in rows}
 
-    async def recall(self, query: str, session_id: str | None = None,
-                     agent_id: str | None = None, k: int = 5) -> list[RecallHit]:
+    async def recall(
+        self, query: str, session_id: str | None = None, agent_id: str | None = None, k: int = 5
+    ) -> list[RecallHit]:
         """Earlier messages by meaning, in one session or across all sessions of an agent."""
         if not query.strip():
             raise InputError.single("query", "give the text to look for")
@@ -481,8 +591,9 @@ class MemoryStore:
         else:
             check_id(agent_id, "agent_id")
             async with self._read() as db:
-                sessions = list((await db.scalars(select(SessionRow.id).where(
-                    SessionRow.agent_id == agent_id))).all())
+                sessions = list(
+                    (await db.scalars(select(SessionRow.id).where(SessionRow.agent_id == agent_id))).all()
+                )
         for sid in sessions:
             await self.index_session(sid)
         async with self.engine.connect() as conn:
@@ -492,17 +603,31 @@ class MemoryStore:
         (q,) = await self._encoder().encode([query[:EMBED_CHARS]])
         scores = vectors @ q
         async with self._read() as db:
-            rows = {m.id: (m, key) for m, key in (await db.execute(
-                select(MessageRow, TurnRow.turn_key).join(TurnRow, TurnRow.id == MessageRow.turn_id)
-                .where(MessageRow.id.in_(ids),
-                       MessageRow.integrity != Integrity.hostile.value))).all()}
+            rows = {
+                m.id: (m, key)
+                for m, key in (
+                    await db.execute(
+                        select(MessageRow, TurnRow.turn_key)
+                        .join(TurnRow, TurnRow.id == MessageRow.turn_id)
+                        .where(MessageRow.id.in_(ids), MessageRow.integrity != Integrity.hostile.value)
+                    )
+                ).all()
+            }
         ranked = sorted((i for i in range(len(ids)) if ids[i] in rows), key=lambda i: -scores[i])
         hits = []
         for i in ranked[:k]:
             m, key = rows[ids[i]]
-            hits.append(RecallHit(session_id=m.session_id, turn_id=key, seq=m.seq, role=m.role,
-                                  integrity=m.integrity, text=m.text,
-                                  score=round(float(scores[i]), 4)))
+            hits.append(
+                RecallHit(
+                    session_id=m.session_id,
+                    turn_id=key,
+                    seq=m.seq,
+                    role=m.role,
+                    integrity=m.integrity,
+                    text=m.text,
+                    score=round(float(scores[i]), 4),
+                )
+            )
         return hits
 
     def _encoder(self) -> AsyncEncoder[str, np.ndarray]:
@@ -519,31 +644,39 @@ class MemoryStore:
         if self.spec.ttl_days is not None:
             cutoff = utcnow() - timedelta(days=self.spec.ttl_days)
             async with self._read() as db:
-                old = (await db.scalars(select(SessionRow.id)
-                                        .where(SessionRow.updated_at < cutoff))).all()
+                old = (await db.scalars(select(SessionRow.id).where(SessionRow.updated_at < cutoff))).all()
             for sid in old:
                 await self.forget_session(sid)
                 expired += 1
         limit = self.spec.max_turns_per_session
         if limit is not None:
             async with self._read() as db:
-                big = (await db.scalars(select(SessionRow.id)
-                                        .where(SessionRow.turn_count > limit))).all()
+                big = (await db.scalars(select(SessionRow.id).where(SessionRow.turn_count > limit))).all()
             for sid in big:
                 trimmed += await self._trim(sid, limit)
         return {"expired_sessions": expired, "trimmed_turns": trimmed}
 
     async def _trim(self, session_id: str, limit: int) -> int:
-        pinned = select(MessageRow.turn_id).where(MessageRow.session_id == session_id,
-                                                  MessageRow.pinned.is_(True))
+        pinned = select(MessageRow.turn_id).where(
+            MessageRow.session_id == session_id, MessageRow.pinned.is_(True)
+        )
         async with self._write() as db, db.begin():
-            keep_from = await db.scalar(select(TurnRow.seq).where(TurnRow.session_id == session_id)
-                                        .order_by(TurnRow.seq.desc()).offset(limit - 1).limit(1))
+            keep_from = await db.scalar(
+                select(TurnRow.seq)
+                .where(TurnRow.session_id == session_id)
+                .order_by(TurnRow.seq.desc())
+                .offset(limit - 1)
+                .limit(1)
+            )
             if keep_from is None:
                 return 0
-            doomed = (await db.scalars(select(TurnRow.id).where(
-                TurnRow.session_id == session_id, TurnRow.seq < keep_from,
-                TurnRow.id.not_in(pinned)))).all()
+            doomed = (
+                await db.scalars(
+                    select(TurnRow.id).where(
+                        TurnRow.session_id == session_id, TurnRow.seq < keep_from, TurnRow.id.not_in(pinned)
+                    )
+                )
+            ).all()
             if doomed:
                 await self._delete_turns(db, list(doomed))
                 await self._changed(db, session_id)
@@ -567,11 +700,13 @@ def _same_turn(one: str | None, other: str | None) -> bool:
 
 
 def _no_session(session_id: str) -> InputError:
-    return InputError.single("session_id", f"no session {session_id!r}; sessions are created "
-                             "by route_turn with a session_id (see sessions://recent)")
+    return InputError.single(
+        "session_id",
+        f"no session {session_id!r}; sessions are created "
+        "by route_turn with a session_id (see sessions://recent)",
+    )
 
 
 def _reason(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return f"{exc.__class__.__name__}: {text}"[:300]
-

@@ -71,8 +71,9 @@ async def feedback_outcomes(
 class _SessionHistory:
     """One session's turns, tool selections, successful calls and user texts, in order."""
 
-    def __init__(self, turns: Sequence[Any], picks: Sequence[Any], calls: Sequence[Any],
-                 user_texts: dict[int, str]):
+    def __init__(
+        self, turns: Sequence[Any], picks: Sequence[Any], calls: Sequence[Any], user_texts: dict[int, str]
+    ):
         self.turns = turns
         self.picks = picks
         self.calls = calls
@@ -80,22 +81,39 @@ class _SessionHistory:
 
     @classmethod
     async def load(cls, db: AsyncSession, session_id: str) -> _SessionHistory:
-        turns = (await db.execute(
-            select(TurnRow.id, TurnRow.turn_key, TurnRow.created_at)
-            .where(TurnRow.session_id == session_id).order_by(TurnRow.seq))).all()
-        picks = (await db.execute(
-            select(ToolSelectionRow.turn_key, ToolSelectionRow.query, ToolSelectionRow.selected,
-                   ToolSelectionRow.created_at)
-            .where(ToolSelectionRow.session_id == session_id).order_by(ToolSelectionRow.id))).all()
-        calls = (await db.execute(
-            select(ToolCallRow.turn_key, ToolCallRow.server, ToolCallRow.tool,
-                   ToolCallRow.created_at)
-            .where(ToolCallRow.session_id == session_id, ToolCallRow.error.is_(None))
-            .order_by(ToolCallRow.id))).all()
-        texts = (await db.execute(
-            select(MessageRow.turn_id, MessageRow.text)
-            .where(MessageRow.session_id == session_id, MessageRow.role == "user")
-            .order_by(MessageRow.seq))).all()
+        turns = (
+            await db.execute(
+                select(TurnRow.id, TurnRow.turn_key, TurnRow.created_at)
+                .where(TurnRow.session_id == session_id)
+                .order_by(TurnRow.seq)
+            )
+        ).all()
+        picks = (
+            await db.execute(
+                select(
+                    ToolSelectionRow.turn_key,
+                    ToolSelectionRow.query,
+                    ToolSelectionRow.selected,
+                    ToolSelectionRow.created_at,
+                )
+                .where(ToolSelectionRow.session_id == session_id)
+                .order_by(ToolSelectionRow.id)
+            )
+        ).all()
+        calls = (
+            await db.execute(
+                select(ToolCallRow.turn_key, ToolCallRow.server, ToolCallRow.tool, ToolCallRow.created_at)
+                .where(ToolCallRow.session_id == session_id, ToolCallRow.error.is_(None))
+                .order_by(ToolCallRow.id)
+            )
+        ).all()
+        texts = (
+            await db.execute(
+                select(MessageRow.turn_id, MessageRow.text)
+                .where(MessageRow.session_id == session_id, MessageRow.role == "user")
+                .order_by(MessageRow.seq)
+            )
+        ).all()
         return cls(turns, picks, calls, {t.turn_id: t.text for t in texts if t.text})  # last wins
 
     def feedback(self, turn_key: str, score: float) -> list[ToolOutcome]:

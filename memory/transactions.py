@@ -39,8 +39,7 @@ class ThreadTransactions:
         so its write is rolled back if it has not committed yet."""
         abandoned = threading.Event()
         try:
-            return await asyncio.wrap_future(self._thread.submit(self._transaction, work,
-                                                                 abandoned))
+            return await asyncio.wrap_future(self._thread.submit(self._transaction, work, abandoned))
         except asyncio.CancelledError:
             abandoned.set()
             raise
@@ -73,5 +72,4 @@ class LoopTransactions:
 
 
 def write_transactions(engine: AsyncEngine) -> ThreadTransactions | LoopTransactions:
-    return ThreadTransactions(engine) if engine.dialect.name == "sqlite" \
-        else LoopTransactions(engine)
+    return ThreadTransactions(engine) if engine.dialect.name == "sqlite" else LoopTransactions(engine)

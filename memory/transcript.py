@@ -49,66 +49,107 @@ def _time(value: datetime) -> str:
     return value.isoformat()
 
 
-async def export_session(store: MemoryStore, session_id: str,
-                         with_blobs: bool = True) -> AsyncIterator[dict[str, Any]]:
+async def export_session(
+    store: MemoryStore, session_id: str, with_blobs: bool = True
+) -> AsyncIterator[dict[str, Any]]:
     async with store._read() as db:
         session = await db.get(SessionRow, session_id)
         if session is None:
             raise InputError.single("session_id", f"no session {session_id!r}")
-        yield {"event": "session", "format": FORMAT_VERSION, "id": session.id,
-               "agent_id": session.agent_id, "created_at": _time(session.created_at),
-               "updated_at": _time(session.updated_at), "metadata": session.meta,
-               "external_chars": session.external_chars,
-               "history_digest": session.history_digest}
-        turns = (await db.scalars(select(TurnRow).where(TurnRow.session_id == session_id)
-                                  .order_by(TurnRow.seq))).all()
-        messages = (await db.scalars(select(MessageRow).where(MessageRow.session_id == session_id)
-                                     .order_by(MessageRow.seq))).all()
-        parts = (await db.scalars(select(PartRow).where(PartRow.message_id.in_(
-            [m.id for m in messages])).order_by(PartRow.message_id, PartRow.position))).all()
-        decisions = {d.turn_id: d for d in (await db.scalars(select(DecisionRow).where(
-            DecisionRow.turn_id.in_([t.id for t in turns])))).all()}
+        yield {
+            "event": "session",
+            "format": FORMAT_VERSION,
+            "id": session.id,
+            "agent_id": session.agent_id,
+            "created_at": _time(session.created_at),
+            "updated_at": _time(session.updated_at),
+            "metadata": session.meta,
+            "external_chars": session.external_chars,
+            "history_digest": session.history_digest,
+        }
+        turns = (
+            await db.scalars(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.seq))
+        ).all()
+        messages = (
+            await db.scalars(
+                select(MessageRow).where(MessageRow.session_id == session_id).order_by(MessageRow.seq)
+            )
+        ).all()
+        parts = (
+            await db.scalars(
+                select(PartRow)
+                .where(PartRow.message_id.in_([m.id for m in messages]))
+                .order_by(PartRow.message_id, PartRow.position)
+            )
+        ).all()
+        decisions = {
+            d.turn_id: d
+            for d in (
+                await db.scalars(select(DecisionRow).where(DecisionRow.turn_id.in_([t.id for t in turns])))
+            ).all()
+        }
         hashes = sorted({p.image_sha256 for p in parts if p.image_sha256})
         if with_blobs and hashes:
-            for blob in (await db.scalars(select(BlobRow).where(BlobRow.sha256.in_(hashes))
-                                          .order_by(BlobRow.sha256))).all():
-                yield {"event": "blob", "sha256": blob.sha256, "mime": blob.mime,
-                       "data": base64.b64encode(blob.data).decode(),
-                       "screen_text": blob.screen_text}
+            for blob in (
+                await db.scalars(select(BlobRow).where(BlobRow.sha256.in_(hashes)).order_by(BlobRow.sha256))
+            ).all():
+                yield {
+                    "event": "blob",
+                    "sha256": blob.sha256,
+                    "mime": blob.mime,
+                    "data": base64.b64encode(blob.data).decode(),
+                    "screen_text": blob.screen_text,
+                }
         parts_of: dict[int, list[dict[str, Any]]] = {}
         for p in parts:
             parts_of.setdefault(p.message_id, []).append(
-                {"kind": p.kind, "text": p.text, "image_sha256": p.image_sha256, "data": p.data})
+                {"kind": p.kind, "text": p.text, "image_sha256": p.image_sha256, "data": p.data}
+            )
         messages_of: dict[int, list[dict[str, Any]]] = {}
         for m in messages:
-            messages_of.setdefault(m.turn_id, []).append({
-                "seq": m.seq, "role": m.role, "name": m.name, "tool_call_id": m.tool_call_id,
-                "integrity": m.integrity, "author": m.author, "pinned": m.pinned, "text": m.text,
-                "tokens": m.tokens, "parts": parts_of.get(m.id, [])})
+            messages_of.setdefault(m.turn_id, []).append(
+                {
+                    "seq": m.seq,
+                    "role": m.role,
+                    "name": m.name,
+                    "tool_call_id": m.tool_call_id,
+                    "integrity": m.integrity,
+                    "author": m.author,
+                    "pinned": m.pinned,
+                    "text": m.text,
+                    "tokens": m.tokens,
+                    "parts": parts_of.get(m.id, []),
+                }
+            )
         for t in turns:
             d = decisions.get(t.id)
-            yield {"event": "turn", "session_id": session_id, "seq": t.seq, "turn_id": t.turn_key,
-                   "agent_id": t.agent_id, "integrity": t.integrity,
-                   "created_at": _time(t.created_at), "messages": messages_of.get(t.id, []),
-                   "decision": d.decision if d else None}
+            yield {
+                "event": "turn",
+                "session_id": session_id,
+                "seq": t.seq,
+                "turn_id": t.turn_key,
+                "agent_id": t.agent_id,
+                "integrity": t.integrity,
+                "created_at": _time(t.created_at),
+                "messages": messages_of.get(t.id, []),
+                "decision": d.decision if d else None,
+            }
         for name, (table, fields) in SIDE_EVENTS.items():
-            rows = (await db.scalars(select(table).where(table.session_id == session_id)
-                                     .order_by(table.id))).all()
+            rows = (
+                await db.scalars(select(table).where(table.session_id == session_id).order_by(table.id))
+            ).all()
             for row in rows:
-                event = {"event": name, "session_id": session_id,
-                         "created_at": _time(row.created_at)}
-                event.update({("turn_id" if f == "turn_key" else f): getattr(row, f)
-                              for f in fields})
+                event = {"event": name, "session_id": session_id, "created_at": _time(row.created_at)}
+                event.update({("turn_id" if f == "turn_key" else f): getattr(row, f) for f in fields})
                 yield event
 
 
-async def export_lines(store: MemoryStore, session_ids: list[str] | None = None
-                       ) -> AsyncIterator[str]:
+async def export_lines(store: MemoryStore, session_ids: list[str] | None = None) -> AsyncIterator[str]:
     if session_ids is None:
         async with store._read() as db:
-            session_ids = list((await db.scalars(select(SessionRow.id)
-                                                 .order_by(SessionRow.created_at,
-                                                           SessionRow.id))).all())
+            session_ids = list(
+                (await db.scalars(select(SessionRow.id).order_by(SessionRow.created_at, SessionRow.id))).all()
+            )
     for sid in session_ids:
         async for event in export_session(store, sid):
             yield json.dumps(event, sort_keys=True, ensure_ascii=False)
@@ -142,8 +183,9 @@ async def import_events(store: MemoryStore, events: list[dict[str, Any]]) -> lis
             batch = []
         if event is not None:
             if not batch and event["event"] != "session":
-                raise InputError.single(f"line {event['_line']}",
-                                        "events must follow the 'session' event they belong to")
+                raise InputError.single(
+                    f"line {event['_line']}", "events must follow the 'session' event they belong to"
+                )
             batch.append(event)
     return imported
 
@@ -154,59 +196,104 @@ async def _import_session(store: MemoryStore, events: list[dict[str, Any]]) -> s
         sid = head["id"]
         async with store._write() as db, db.begin():
             if await db.get(SessionRow, sid) is not None:
-                raise InputError.single(f"line {head['_line']}.id", f"session {sid!r} exists; "
-                                        "forget it first (agent-router sessions forget)")
+                raise InputError.single(
+                    f"line {head['_line']}.id",
+                    f"session {sid!r} exists; forget it first (agent-router sessions forget)",
+                )
             turns = [e for e in events if e["event"] == "turn"]
-            db.add(SessionRow(
-                id=sid, agent_id=head["agent_id"],
-                created_at=datetime.fromisoformat(head["created_at"]),
-                updated_at=datetime.fromisoformat(head["updated_at"]), meta=head["metadata"],
-                turn_count=max((t["seq"] for t in turns), default=0),
-                message_count=sum(len(t["messages"]) for t in turns),
-                external_chars=head["external_chars"], history_digest=head["history_digest"]))
+            db.add(
+                SessionRow(
+                    id=sid,
+                    agent_id=head["agent_id"],
+                    created_at=datetime.fromisoformat(head["created_at"]),
+                    updated_at=datetime.fromisoformat(head["updated_at"]),
+                    meta=head["metadata"],
+                    turn_count=max((t["seq"] for t in turns), default=0),
+                    message_count=sum(len(t["messages"]) for t in turns),
+                    external_chars=head["external_chars"],
+                    history_digest=head["history_digest"],
+                )
+            )
             await db.flush()
             for e in events[1:]:
                 await _import_event(store, db, sid, e)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
-        raise InputError.single(f"session {head.get('id')!r}",
-                                f"malformed event: {exc.__class__.__name__}: {exc}") from None
+        raise InputError.single(
+            f"session {head.get('id')!r}", f"malformed event: {exc.__class__.__name__}: {exc}"
+        ) from None
     return sid
 
 
 async def _import_event(store: MemoryStore, db: Any, sid: str, e: dict[str, Any]) -> None:
     kind = e["event"]
     if kind == "blob":
-        await db.execute(store._insert(BlobRow).values(
-            sha256=e["sha256"], mime=e["mime"], data=base64.b64decode(e["data"]),
-            screen_text=e["screen_text"]).on_conflict_do_nothing(index_elements=["sha256"]))
+        await db.execute(
+            store._insert(BlobRow)
+            .values(
+                sha256=e["sha256"],
+                mime=e["mime"],
+                data=base64.b64decode(e["data"]),
+                screen_text=e["screen_text"],
+            )
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
     elif kind == "turn":
-        turn = TurnRow(session_id=sid, seq=e["seq"], turn_key=e["turn_id"],
-                       agent_id=e["agent_id"], integrity=e["integrity"],
-                       created_at=datetime.fromisoformat(e["created_at"]))
+        turn = TurnRow(
+            session_id=sid,
+            seq=e["seq"],
+            turn_key=e["turn_id"],
+            agent_id=e["agent_id"],
+            integrity=e["integrity"],
+            created_at=datetime.fromisoformat(e["created_at"]),
+        )
         db.add(turn)
         await db.flush()
         for m in e["messages"]:
-            row = MessageRow(turn_id=turn.id, session_id=sid, seq=m["seq"], role=m["role"],
-                             name=m["name"], tool_call_id=m["tool_call_id"],
-                             integrity=m["integrity"], author=m["author"], pinned=m["pinned"],
-                             text=m["text"], tokens=m["tokens"])
+            row = MessageRow(
+                turn_id=turn.id,
+                session_id=sid,
+                seq=m["seq"],
+                role=m["role"],
+                name=m["name"],
+                tool_call_id=m["tool_call_id"],
+                integrity=m["integrity"],
+                author=m["author"],
+                pinned=m["pinned"],
+                text=m["text"],
+                tokens=m["tokens"],
+            )
             db.add(row)
             await db.flush()
-            db.add_all([PartRow(message_id=row.id, position=j, kind=p["kind"], text=p["text"],
-                                image_sha256=p["image_sha256"], data=p["data"])
-                        for j, p in enumerate(m["parts"])])
+            db.add_all(
+                [
+                    PartRow(
+                        message_id=row.id,
+                        position=j,
+                        kind=p["kind"],
+                        text=p["text"],
+                        image_sha256=p["image_sha256"],
+                        data=p["data"],
+                    )
+                    for j, p in enumerate(m["parts"])
+                ]
+            )
         if e["decision"] is not None:
             d = e["decision"]
-            db.add(DecisionRow(turn_id=turn.id, model=d.get("model"), route=d.get("route"),
-                               decision=d))
+            db.add(DecisionRow(turn_id=turn.id, model=d.get("model"), route=d.get("route"), decision=d))
     elif kind in SIDE_EVENTS:
         table, fields = SIDE_EVENTS[kind]
         names = {f: "turn_id" if f == "turn_key" else f for f in fields}
-        db.add(table(session_id=sid, created_at=datetime.fromisoformat(e["created_at"]),
-                     **{f: e.get(name) if (kind, f) in LATER_FIELDS else e[name]
-                        for f, name in names.items()}))
+        db.add(
+            table(
+                session_id=sid,
+                created_at=datetime.fromisoformat(e["created_at"]),
+                **{f: e.get(name) if (kind, f) in LATER_FIELDS else e[name] for f, name in names.items()},
+            )
+        )
     else:
-        raise InputError.single(f"line {e['_line']}.event", f"unknown event {kind!r}; expected "
-                                f"session, blob, turn or {', '.join(SIDE_EVENTS)}")
+        raise InputError.single(
+            f"line {e['_line']}.event",
+            f"unknown event {kind!r}; expected session, blob, turn or {', '.join(SIDE_EVENTS)}",
+        )

@@ -45,22 +45,40 @@ class SessionView:
 def _messages_query() -> Select:
     m, p = MessageRow, PartRow
     data = case((p.kind == "tool_call", p.data))
-    return (select(m.id, m.seq, TurnRow.turn_key, m.role, m.name, m.tool_call_id, m.integrity,
-                   m.author, m.pinned, m.text, m.tokens, p.kind, p.text, p.image_sha256, data)
-            .join(TurnRow, TurnRow.id == m.turn_id).outerjoin(p, p.message_id == m.id)
-            .where(m.session_id == bindparam("sid"), m.seq > bindparam("after"))
-            .order_by(m.seq, p.position))
+    return (
+        select(
+            m.id,
+            m.seq,
+            TurnRow.turn_key,
+            m.role,
+            m.name,
+            m.tool_call_id,
+            m.integrity,
+            m.author,
+            m.pinned,
+            m.text,
+            m.tokens,
+            p.kind,
+            p.text,
+            p.image_sha256,
+            data,
+        )
+        .join(TurnRow, TurnRow.id == m.turn_id)
+        .outerjoin(p, p.message_id == m.id)
+        .where(m.session_id == bindparam("sid"), m.seq > bindparam("after"))
+        .order_by(m.seq, p.position)
+    )
 
 
 # Built once: building a statement and its cache key cost about as much as running one.
 MESSAGES = _messages_query()
 VECTORS = select(EmbeddingRow.message_id, EmbeddingRow.vector).where(
-    EmbeddingRow.session_id.in_(bindparam("sids")), EmbeddingRow.message_id > bindparam("after"))
+    EmbeddingRow.session_id.in_(bindparam("sids")), EmbeddingRow.message_id > bindparam("after")
+)
 GENERATION = select(SessionRow.generation).where(SessionRow.id == bindparam("sid"))
 
 
-async def read_messages(conn: AsyncConnection, session_id: str, after: int = 0
-                        ) -> list[StoredMessage]:
+async def read_messages(conn: AsyncConnection, session_id: str, after: int = 0) -> list[StoredMessage]:
     """The session's messages after seq `after`, in order. One query of plain columns, parts
     joined in order: ORM entities and a second round trip cost more than the rows themselves.
     Only tool calls read `data`, so other parts skip decoding it. A write holds the session's
@@ -70,15 +88,19 @@ async def read_messages(conn: AsyncConnection, session_id: str, after: int = 0
     for row in rows:
         if not messages or messages[-1].id != row[0]:
             mid, seq, key, role, name, call, level, author, pinned, text, tokens = row[:11]
-            messages.append(StoredMessage(mid, seq, key, role, name, call, Integrity(level),
-                                          author, pinned, text, tokens, []))
+            messages.append(
+                StoredMessage(
+                    mid, seq, key, role, name, call, Integrity(level), author, pinned, text, tokens, []
+                )
+            )
         if row[11] is not None:
             messages[-1].parts.append(StoredPart(*row[11:]))
     return messages
 
 
-async def read_vectors(conn: AsyncConnection, session_ids: list[str], after: int = 0
-                       ) -> tuple[list[int], np.ndarray]:
+async def read_vectors(
+    conn: AsyncConnection, session_ids: list[str], after: int = 0
+) -> tuple[list[int], np.ndarray]:
     """Message ids (above `after`) and their vectors as one matrix, a row per id."""
     rows = (await conn.execute(VECTORS, {"sids": session_ids, "after": after})).all()
     if not rows:
@@ -106,8 +128,11 @@ class SessionViews:
                 new = await read_messages(conn, session_id, cached.last_seq)
                 generation = await conn.scalar(GENERATION, {"sid": session_id})
                 if generation == cached.generation:
-                    view = SessionView(generation, cached.messages + new, cached.vector_ids,
-                                       cached.vectors) if new else cached
+                    view = (
+                        SessionView(generation, cached.messages + new, cached.vector_ids, cached.vectors)
+                        if new
+                        else cached
+                    )
                     self._keep(session_id, view)
                     return view
             else:
@@ -119,8 +144,9 @@ class SessionViews:
         self._keep(session_id, view)
         return view
 
-    async def vectors(self, session_id: str, view: SessionView, whole: bool = False
-                      ) -> tuple[list[int], np.ndarray]:
+    async def vectors(
+        self, session_id: str, view: SessionView, whole: bool = False
+    ) -> tuple[list[int], np.ndarray]:
         """The session's vectors: those the view has and any added since (all of them read
         again when `whole`, after an earlier message was embedded late)."""
         after = 0 if whole or not view.vector_ids else max(view.vector_ids)

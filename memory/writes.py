@@ -31,14 +31,14 @@ Written = tuple[TurnRecord, list[Unembedded]]
 
 
 def unknown_turn(session_id: str, turn_id: str) -> InputError:
-    return InputError.single("turn_id", f"session {session_id!r} has no turn {turn_id!r}; "
-                             "give the turn_id passed to route_turn")
+    return InputError.single(
+        "turn_id", f"session {session_id!r} has no turn {turn_id!r}; give the turn_id passed to route_turn"
+    )
 
 
 def turn_pk(session_id: Any, turn_id: Any) -> Any:
     """The id of the session's turn with this key (None when it has none)."""
-    return select(TurnRow.id).where(TurnRow.session_id == session_id,
-                                    TurnRow.turn_key == turn_id)
+    return select(TurnRow.id).where(TurnRow.session_id == session_id, TurnRow.turn_key == turn_id)
 
 
 def dialect_insert(dialect: str, table: type) -> Any:
@@ -84,20 +84,26 @@ class _Turn:
 
     @property
     def new(self) -> list[ChatMessage]:
-        return self.request.messages[self.resent:]
+        return self.request.messages[self.resent :]
 
     def written(self, known: Row[Any] | None, now: datetime) -> Written:
         if self.pk is not None and self.prepared is not None:
-            return TurnRecord(self.sid, self.request.turn_id, self.turns + 1,
-                              len(self.prepared.messages), now, capped=self.prepared.capped,
-                              resent=self.resent), self.unembedded
+            return TurnRecord(
+                self.sid,
+                self.request.turn_id,
+                self.turns + 1,
+                len(self.prepared.messages),
+                now,
+                capped=self.prepared.capped,
+                resent=self.resent,
+            ), self.unembedded
         if known is not None:  # the turn id is stored already, whatever its messages
             _, seq, created, count = known
-            return TurnRecord(self.sid, self.request.turn_id, seq, count, created,
-                              duplicate=True), []
+            return TurnRecord(self.sid, self.request.turn_id, seq, count, created, duplicate=True), []
         # every message repeats the stored history
-        return TurnRecord(self.sid, self.request.turn_id, self.turns, 0, now, duplicate=True,
-                          resent=self.resent), []
+        return TurnRecord(
+            self.sid, self.request.turn_id, self.turns, 0, now, duplicate=True, resent=self.resent
+        ), []
 
 
 @dataclass(frozen=True)
@@ -118,30 +124,52 @@ class TurnWriter:
     def for_dialect(cls, dialect: str) -> TurnWriter:
         session = dialect_insert(dialect, SessionRow)
         lock = session.on_conflict_do_update(
-            index_elements=["id"], set_={"updated_at": session.excluded.updated_at},
-        ).returning(SessionRow.id, SessionRow.turn_count, SessionRow.message_count,
-                    SessionRow.external_chars, SessionRow.history_digest)
-        add_turns = dialect_insert(dialect, TurnRow).on_conflict_do_nothing(
-            index_elements=["session_id", "turn_key"]).returning(TurnRow.session_id, TurnRow.id)
-        known = (select(TurnRow.session_id, TurnRow.seq, TurnRow.created_at,
-                        func.count(MessageRow.id))
-                 .outerjoin(MessageRow, MessageRow.turn_id == TurnRow.id)
-                 .where(tuple_(TurnRow.session_id, TurnRow.turn_key).in_(bindparam("pairs")))
-                 .group_by(TurnRow.id))
-        bump = update(SessionRow).where(SessionRow.id == bindparam("sid")).values(
-            turn_count=bindparam("turns"), message_count=bindparam("messages"),
-            external_chars=bindparam("external"), history_digest=bindparam("digest"))
+            index_elements=["id"],
+            set_={"updated_at": session.excluded.updated_at},
+        ).returning(
+            SessionRow.id,
+            SessionRow.turn_count,
+            SessionRow.message_count,
+            SessionRow.external_chars,
+            SessionRow.history_digest,
+        )
+        add_turns = (
+            dialect_insert(dialect, TurnRow)
+            .on_conflict_do_nothing(index_elements=["session_id", "turn_key"])
+            .returning(TurnRow.session_id, TurnRow.id)
+        )
+        known = (
+            select(TurnRow.session_id, TurnRow.seq, TurnRow.created_at, func.count(MessageRow.id))
+            .outerjoin(MessageRow, MessageRow.turn_id == TurnRow.id)
+            .where(tuple_(TurnRow.session_id, TurnRow.turn_key).in_(bindparam("pairs")))
+            .group_by(TurnRow.id)
+        )
+        bump = (
+            update(SessionRow)
+            .where(SessionRow.id == bindparam("sid"))
+            .values(
+                turn_count=bindparam("turns"),
+                message_count=bindparam("messages"),
+                external_chars=bindparam("external"),
+                history_digest=bindparam("digest"),
+            )
+        )
         return cls(
-            lock=lock, ensure_session=session.on_conflict_do_nothing(index_elements=["id"]),
-            add_turns=add_turns, known=known, bump=bump,
-            add_blobs=dialect_insert(dialect, BlobRow).on_conflict_do_nothing(
-                index_elements=["sha256"]),
-            add_messages=insert(MessageRow).returning(MessageRow.id,
-                                                      sort_by_parameter_order=True),
-            add_parts=insert(PartRow), add_decisions=insert(DecisionRow),
-            latest_turn=select(TurnRow.turn_key).where(TurnRow.session_id == bindparam("sid"))
-            .order_by(TurnRow.seq.desc()).limit(1),
-            has_turn=turn_pk(bindparam("sid"), bindparam("key")))
+            lock=lock,
+            ensure_session=session.on_conflict_do_nothing(index_elements=["id"]),
+            add_turns=add_turns,
+            known=known,
+            bump=bump,
+            add_blobs=dialect_insert(dialect, BlobRow).on_conflict_do_nothing(index_elements=["sha256"]),
+            add_messages=insert(MessageRow).returning(MessageRow.id, sort_by_parameter_order=True),
+            add_parts=insert(PartRow),
+            add_decisions=insert(DecisionRow),
+            latest_turn=select(TurnRow.turn_key)
+            .where(TurnRow.session_id == bindparam("sid"))
+            .order_by(TurnRow.seq.desc())
+            .limit(1),
+            has_turn=turn_pk(bindparam("sid"), bindparam("key")),
+        )
 
     def write_many(self, conn: Connection, requests: list[TurnRequest]) -> list[Written]:
         """Turns of distinct sessions in the caller's transaction, each statement run once for
@@ -153,27 +181,47 @@ class TurnWriter:
         if len({r.session_id for r in requests}) < len(requests):
             raise ValueError("a batch takes one turn per session")
         now = utcnow()
-        heads = {row[0]: row[1:] for row in conn.execute(self.lock, [
-            {"id": r.session_id, "agent_id": r.agent_id, "created_at": now, "updated_at": now}
-            for r in sorted(requests, key=lambda r: r.session_id)])}
+        heads = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                self.lock,
+                [
+                    {"id": r.session_id, "agent_id": r.agent_id, "created_at": now, "updated_at": now}
+                    for r in sorted(requests, key=lambda r: r.session_id)
+                ],
+            )
+        }
         turns = [_Turn(r, *heads[r.session_id]) for r in requests]
         for t in turns:
             t.resent = already_stored(t.request.messages, t.digest)
             if t.new:
                 t.prepared = prepare_turn(
-                    t.new, t.request.images[images_in(t.request.messages[:t.resent]):],
-                    t.request.integrity, t.request.external_cap - t.external)
+                    t.new,
+                    t.request.images[images_in(t.request.messages[: t.resent]) :],
+                    t.request.integrity,
+                    t.request.external_cap - t.external,
+                )
         if candidates := [t for t in turns if t.prepared is not None]:
-            pks = dict(conn.execute(self.add_turns, [
-                {"session_id": t.sid, "seq": t.turns + 1, "turn_key": t.request.turn_id,
-                 "agent_id": t.request.agent_id, "integrity": t.request.integrity.value,
-                 "created_at": now} for t in candidates]).all())
+            pks = dict(
+                conn.execute(
+                    self.add_turns,
+                    [
+                        {
+                            "session_id": t.sid,
+                            "seq": t.turns + 1,
+                            "turn_key": t.request.turn_id,
+                            "agent_id": t.request.agent_id,
+                            "integrity": t.request.integrity.value,
+                            "created_at": now,
+                        }
+                        for t in candidates
+                    ],
+                ).all()
+            )
             for t in candidates:
                 t.pk = pks.get(t.sid)
-        pairs = [(t.sid, t.request.turn_id) for t in turns
-                 if t.pk is None and t.request.turn_id is not None]
-        known = {row[0]: row for row in conn.execute(self.known, {"pairs": pairs})} \
-            if pairs else {}
+        pairs = [(t.sid, t.request.turn_id) for t in turns if t.pk is None and t.request.turn_id is not None]
+        known = {row[0]: row for row in conn.execute(self.known, {"pairs": pairs})} if pairs else {}
         if inserted := [t for t in turns if t.pk is not None]:
             self._rows(conn, inserted)
         return [t.written(known.get(t.sid), now) for t in turns]
@@ -181,46 +229,86 @@ class TurnWriter:
     def _rows(self, conn: Connection, turns: list[_Turn]) -> None:
         """Counters, images, messages, parts and decisions of the turns just inserted."""
         prepared = [(t, t.prepared) for t in turns if t.prepared is not None]
-        conn.execute(self.bump, [
-            {"sid": t.sid, "turns": t.turns + 1, "messages": t.messages + len(p.messages),
-             "external": t.external + p.external_chars,
-             "digest": history_digests(t.new, t.digest)[-1]} for t, p in prepared])
+        conn.execute(
+            self.bump,
+            [
+                {
+                    "sid": t.sid,
+                    "turns": t.turns + 1,
+                    "messages": t.messages + len(p.messages),
+                    "external": t.external + p.external_chars,
+                    "digest": history_digests(t.new, t.digest)[-1],
+                }
+                for t, p in prepared
+            ],
+        )
         images = {sha: image for _, p in prepared for sha, image in p.images.items()}
         if images:
-            conn.execute(self.add_blobs, [
-                {"sha256": sha, "mime": f"image/{i.format.lower()}", "data": i.data}
-                for sha, i in images.items()])
-        messages = [(t, seq, m) for t, p in prepared
-                    for seq, m in enumerate(p.messages, t.messages + 1)]
-        ids = conn.execute(self.add_messages, [
-            {"turn_id": t.pk, "session_id": t.sid, "seq": seq, "role": m.role, "name": m.name,
-             "tool_call_id": m.tool_call_id, "integrity": m.integrity.value,
-             "author": t.request.agent_id, "pinned": m.pinned, "text": m.text,
-             "tokens": m.tokens} for t, seq, m in messages]).scalars().all()
-        parts = [{"message_id": mid, "position": j, "kind": p.kind, "text": p.text,
-                  "image_sha256": p.image_sha256, "data": p.data}
-                 for mid, (_, _, m) in zip(ids, messages, strict=True)
-                 for j, p in enumerate(m.parts)]
+            conn.execute(
+                self.add_blobs,
+                [
+                    {"sha256": sha, "mime": f"image/{i.format.lower()}", "data": i.data}
+                    for sha, i in images.items()
+                ],
+            )
+        messages = [(t, seq, m) for t, p in prepared for seq, m in enumerate(p.messages, t.messages + 1)]
+        ids = (
+            conn.execute(
+                self.add_messages,
+                [
+                    {
+                        "turn_id": t.pk,
+                        "session_id": t.sid,
+                        "seq": seq,
+                        "role": m.role,
+                        "name": m.name,
+                        "tool_call_id": m.tool_call_id,
+                        "integrity": m.integrity.value,
+                        "author": t.request.agent_id,
+                        "pinned": m.pinned,
+                        "text": m.text,
+                        "tokens": m.tokens,
+                    }
+                    for t, seq, m in messages
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        parts = [
+            {
+                "message_id": mid,
+                "position": j,
+                "kind": p.kind,
+                "text": p.text,
+                "image_sha256": p.image_sha256,
+                "data": p.data,
+            }
+            for mid, (_, _, m) in zip(ids, messages, strict=True)
+            for j, p in enumerate(m.parts)
+        ]
         if parts:
             conn.execute(self.add_parts, parts)
-        decisions = [{"turn_id": t.pk, "model": d.get("model"), "route": d.get("route"),
-                      "decision": d} for t in turns if (d := t.request.decision) is not None]
+        decisions = [
+            {"turn_id": t.pk, "model": d.get("model"), "route": d.get("route"), "decision": d}
+            for t in turns
+            if (d := t.request.decision) is not None
+        ]
         if decisions:
             conn.execute(self.add_decisions, decisions)
         for mid, (t, _, m) in zip(ids, messages, strict=True):
             if m.text:
                 t.unembedded.append((mid, m.text))
 
-    def append(self, conn: Connection, table: type, session_id: str,
-               values: dict[str, Any]) -> None:
+    def append(self, conn: Connection, table: type, session_id: str, values: dict[str, Any]) -> None:
         """A session event (tool call, selection, verdict, feedback), creating the session."""
         now = utcnow()
-        conn.execute(self.ensure_session, {"id": session_id, "created_at": now,
-                                           "updated_at": now})
+        conn.execute(self.ensure_session, {"id": session_id, "created_at": now, "updated_at": now})
         conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})
 
-    def append_to_turn(self, conn: Connection, table: type, session_id: str,
-                       turn_id: str | None, values: dict[str, Any]) -> None:
+    def append_to_turn(
+        self, conn: Connection, table: type, session_id: str, turn_id: str | None, values: dict[str, Any]
+    ) -> None:
         """A session event that belongs to a turn (tool selection, tool call): turn_id, which
         the session must have, or when None the session's latest turn (None while it has
         none), read in the event's transaction, so a reader never has to guess it by time."""

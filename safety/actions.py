@@ -27,10 +27,12 @@ class ActionContext(BaseModel):
     app: str | None = Field(None, max_length=500, description="focused application")
     screenshot: str | None = Field(None, description="data URL, base64 PNG/JPEG or file path")
     screen_text: str | None = Field(None, description="text of the screen when no screenshot")
-    focused_label: str | None = Field(None, max_length=2_000,
-                                      description="label of the focused or targeted element")
-    intent: str | None = Field(None, max_length=2_000,
-                               description="what the agent says the action does: 'click Cancel'")
+    focused_label: str | None = Field(
+        None, max_length=2_000, description="label of the focused or targeted element"
+    )
+    intent: str | None = Field(
+        None, max_length=2_000, description="what the agent says the action does: 'click Cancel'"
+    )
     instructed_by: Integrity = Field(
         Integrity.owner, description="least trusted source whose content asked for this action"
     )
@@ -116,17 +118,38 @@ class SendMessage(_Action):
 
 
 Action = Annotated[
-    Click | TypeText | Keypress | Scroll | Move | Drag | Passive | Shell | Navigate
-    | ToolCallAction | FileWrite | SendMessage,
+    Click
+    | TypeText
+    | Keypress
+    | Scroll
+    | Move
+    | Drag
+    | Passive
+    | Shell
+    | Navigate
+    | ToolCallAction
+    | FileWrite
+    | SendMessage,
     Field(discriminator="type"),
 ]
 
-_CLICKS = {"left_click": ("click", "left"), "right_click": ("click", "right"),
-           "middle_click": ("click", "middle"), "double_click": ("double_click", "left"),
-           "triple_click": ("triple_click", "left")}
-_RENAMED = {"key": "keypress", "mouse_move": "move", "left_click_drag": "drag",
-            "type": "type", "scroll": "scroll", "screenshot": "screenshot", "wait": "wait",
-            "cursor_position": "cursor_position"}
+_CLICKS = {
+    "left_click": ("click", "left"),
+    "right_click": ("click", "right"),
+    "middle_click": ("click", "middle"),
+    "double_click": ("double_click", "left"),
+    "triple_click": ("triple_click", "left"),
+}
+_RENAMED = {
+    "key": "keypress",
+    "mouse_move": "move",
+    "left_click_drag": "drag",
+    "type": "type",
+    "scroll": "scroll",
+    "screenshot": "screenshot",
+    "wait": "wait",
+    "cursor_position": "cursor_position",
+}
 
 
 def from_anthropic(raw: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +213,24 @@ def _strip_tag(path: str, field: str) -> str:
     """'action.shell.command' -> 'action.command': the union tag is noise to the caller."""
     parts = path.split(".")
     if len(parts) > 1 and parts[0] == "action":
-        tags = {"click", "double_click", "triple_click", "type", "keypress", "scroll", "move",
-                "drag", "screenshot", "wait", "cursor_position", "shell", "navigate",
-                "tool_call", "file_write", "send_message"}
+        tags = {
+            "click",
+            "double_click",
+            "triple_click",
+            "type",
+            "keypress",
+            "scroll",
+            "move",
+            "drag",
+            "screenshot",
+            "wait",
+            "cursor_position",
+            "shell",
+            "navigate",
+            "tool_call",
+            "file_write",
+            "send_message",
+        }
         rest = parts[2:] if parts[1].split("[")[0] in tags else parts[1:]
         return ".".join([field, *rest]) if rest else field
     return path

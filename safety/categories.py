@@ -11,20 +11,30 @@ KEYWORDS: dict[ConfirmCategory, re.Pattern[str]] = {
     ConfirmCategory.payment: re.compile(
         r"\b(pay|payment|purchase|buy|checkout|check out|place order|order now|transfer|"
         r"send money|wire|donate|subscribe|billing|confirm payment|send_money|"
-        r"schedule_transaction|update_scheduled_transaction)\b|\bpay_", re.I),
+        r"schedule_transaction|update_scheduled_transaction)\b|\bpay_",
+        re.I,
+    ),
     ConfirmCategory.send_message: re.compile(
         r"\b(send|reply|forward|post|publish|tweet|share|invite)\b|send_(email|message|"
-        r"direct_message|channel_message)|share_file|add_user_to_channel|invite_user", re.I),
+        r"direct_message|channel_message)|share_file|add_user_to_channel|invite_user",
+        re.I,
+    ),
     ConfirmCategory.delete: re.compile(
         r"\b(delete|remove|erase|wipe|destroy|discard|empty trash|uninstall|deactivate|"
-        r"close account|cancel subscription)\b|delete_|remove_", re.I),
+        r"close account|cancel subscription)\b|delete_|remove_",
+        re.I,
+    ),
     ConfirmCategory.account_security: re.compile(
         r"\b(password|passcode|2fa|two-factor|mfa|security settings?|recovery (email|phone)|"
         r"api keys?|permissions?|grant access|authorize|sign out of all|update_password|"
-        r"update_user_info|change (email|account))\b", re.I),
+        r"update_user_info|change (email|account))\b",
+        re.I,
+    ),
     ConfirmCategory.install_software: re.compile(
         r"\b(install|installer|setup\.exe|\.msi|\.dmg|\.pkg|\.deb|\.apk|add extension|"
-        r"add to chrome|enable extension|sideload)\b", re.I),
+        r"add to chrome|enable extension|sideload)\b",
+        re.I,
+    ),
 }
 
 

@@ -45,8 +45,9 @@ Detector = Callable[[], Awaitable[list[Finding]]]
 
 
 class SafetyChecker:
-    def __init__(self, spec: SafetySpec, encoders: Encoders, limits: Defaults,
-                 escalate_to: str | None = None):
+    def __init__(
+        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, escalate_to: str | None = None
+    ):
         self.spec = spec
         self.limits = limits
         self.escalate_to = escalate_to
@@ -55,18 +56,22 @@ class SafetyChecker:
         self._ocr_lock = threading.Lock()  # one OCR engine, one caller at a time
         clip = encoders.clip_model
         self.clip_reader = ClipTargetReader(clip) if clip is not None else None
-        self.injection = InjectionDetector(encoders.text, spec.injection_threshold,
-                                           spec.max_text_chars)
+        self.injection = InjectionDetector(encoders.text, spec.injection_threshold, spec.max_text_chars)
         self.escalation = EscalationDetector(encoders.text, spec.escalation_threshold)
 
-    async def check_action(self, raw: Any, agent_id: str | None = None,
-                           user_texts: list[str] | None = None) -> Verdict:
+    async def check_action(
+        self, raw: Any, agent_id: str | None = None, user_texts: list[str] | None = None
+    ) -> Verdict:
         try:
             action = parse_action(raw)
         except InputError as exc:
-            finding = Finding(rule="action.unparsed", outcome=Outcome.confirm, risk=0.5,
-                              message=f"the action could not be read: {exc}",
-                              evidence=Evidence(text=clip_text(str(exc)), field="action"))
+            finding = Finding(
+                rule="action.unparsed",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message=f"the action could not be read: {exc}",
+                evidence=Evidence(text=clip_text(str(exc)), field="action"),
+            )
             return self._verdict(None, [finding], "do something that could not be read")
         policy = self.spec.policy(agent_id)
         findings: list[Finding] = []
@@ -76,25 +81,35 @@ class SafetyChecker:
                 findings.extend(await detector())
             except Exception as exc:  # a broken detector must not turn into an allow
                 log.exception("safety detector %s failed", name)
-                findings.append(Finding(
-                    rule=f"{name}.error", outcome=Outcome.confirm, risk=0.5,
-                    message=f"the {name} check failed ({exc.__class__.__name__}); a person "
-                            "should decide", evidence=Evidence(detail={"error": str(exc)[:200]})))
+                findings.append(
+                    Finding(
+                        rule=f"{name}.error",
+                        outcome=Outcome.confirm,
+                        risk=0.5,
+                        message=f"the {name} check failed ({exc.__class__.__name__}); a person should decide",
+                        evidence=Evidence(detail={"error": str(exc)[:200]}),
+                    )
+                )
         findings.extend(_categories(action, policy, target))
         findings = [f for f in findings if f.category is None or f.category in policy.confirm]
         findings.extend(_trust(action, findings))
         return self._verdict(action, findings, describe(action), target[0] if target else None)
 
-    async def check_observation(self, content: str,
-                                integrity: Integrity = Integrity.external) -> ObservationReport:
+    async def check_observation(
+        self, content: str, integrity: Integrity = Integrity.external
+    ) -> ObservationReport:
         findings = await self.injection.scan(content, "content")
         flagged = bool(findings)
-        return ObservationReport(flagged=flagged, findings=findings,
-                                 integrity=Integrity.hostile if flagged else integrity,
-                                 risk=max((f.risk for f in findings), default=0.0))
+        return ObservationReport(
+            flagged=flagged,
+            findings=findings,
+            integrity=Integrity.hostile if flagged else integrity,
+            risk=max((f.risk for f in findings), default=0.0),
+        )
 
-    def _detectors(self, action: Action, policy: AgentPolicy, user_texts: list[str],
-                   target: list[str]) -> list[tuple[str, Detector]]:
+    def _detectors(
+        self, action: Action, policy: AgentPolicy, user_texts: list[str], target: list[str]
+    ) -> list[tuple[str, Detector]]:
         ctx = action.context
         protected = self.spec.protected_domains
         runs: list[tuple[str, Detector]] = []
@@ -102,6 +117,7 @@ class SafetyChecker:
         def add(name: str, fn: Callable[[], list[Finding]]) -> None:
             async def run() -> list[Finding]:
                 return fn()
+
             runs.append((name, run))
 
         if isinstance(action, Shell):
@@ -111,18 +127,31 @@ class SafetyChecker:
         if ctx.url and not isinstance(action, Passive | Navigate):
             add("page", lambda: _page_findings(ctx.url or "", policy, protected))
         if ctx.app:
-            add("app", lambda: _listed(ctx.app or "", policy.allowed_apps, policy.blocked_apps,
-                                       "app", "action.context.app"))
+            add(
+                "app",
+                lambda: _listed(
+                    ctx.app or "", policy.allowed_apps, policy.blocked_apps, "app", "action.context.app"
+                ),
+            )
         if isinstance(action, ToolCallAction):
             if action.server:
-                add("server", lambda: _listed(action.server or "", policy.allowed_servers,
-                                              policy.blocked_servers, "server", "action.server"))
-            add("secrets", lambda: list(secrets.check_outbound(
-                str(action.arguments), None, policy, "action.arguments")))
+                add(
+                    "server",
+                    lambda: _listed(
+                        action.server or "",
+                        policy.allowed_servers,
+                        policy.blocked_servers,
+                        "server",
+                        "action.server",
+                    ),
+                )
+            add(
+                "secrets",
+                lambda: list(secrets.check_outbound(str(action.arguments), None, policy, "action.arguments")),
+            )
         if isinstance(action, TypeText):
             domain = navigation.host_of(ctx.url) if ctx.url else None
-            add("secrets", lambda: list(secrets.check_outbound(action.text, domain, policy,
-                                                                "action.text")))
+            add("secrets", lambda: list(secrets.check_outbound(action.text, domain, policy, "action.text")))
         if isinstance(action, SendMessage):
             add("secrets", lambda: _message_findings(action, policy))
         if isinstance(action, FileWrite):
@@ -130,8 +159,12 @@ class SafetyChecker:
         if isinstance(action, Click | TypeText) and (ctx.screenshot or ctx.focused_label):
             runs.append(("deputy", lambda: self._deputy(action, target)))
         if ctx.screen_text:
-            runs.append(("injection", lambda: self.injection.scan(
-                ctx.screen_text or "", "action.context.screen_text")))
+            runs.append(
+                (
+                    "injection",
+                    lambda: self.injection.scan(ctx.screen_text or "", "action.context.screen_text"),
+                )
+            )
         if user_texts:
             runs.append(("escalation", lambda: self.escalation.scan(user_texts)))
         return runs
@@ -144,15 +177,26 @@ class SafetyChecker:
             try:
                 image = _screenshot(ctx.screenshot, self.limits)
             except InputError as exc:
-                return [Finding(rule="deputy.screenshot_unreadable", outcome=Outcome.confirm,
-                                risk=0.5, message=f"the screenshot could not be read: {exc}",
-                                evidence=Evidence(field="action.context.screenshot"))]
+                return [
+                    Finding(
+                        rule="deputy.screenshot_unreadable",
+                        outcome=Outcome.confirm,
+                        risk=0.5,
+                        message=f"the screenshot could not be read: {exc}",
+                        evidence=Evidence(field="action.context.screenshot"),
+                    )
+                ]
             read = await anyio.to_thread.run_sync(self._read, image, action.x, action.y)
             if self.clip_reader is not None and ctx.intent:
                 # Pixels and words are independent readings: either can catch the mismatch.
                 seen = await anyio.to_thread.run_sync(
-                    self.clip_reader.check, image.image, action.x, action.y,
-                    self.spec.deputy_radius, deputy.intended_target(ctx.intent) or ctx.intent)
+                    self.clip_reader.check,
+                    image.image,
+                    action.x,
+                    action.y,
+                    self.spec.deputy_radius,
+                    deputy.intended_target(ctx.intent) or ctx.intent,
+                )
                 findings.extend(seen)
         label = read or ctx.focused_label
         if not label:
@@ -160,17 +204,21 @@ class SafetyChecker:
         target.append(label)
         if not ctx.intent:
             return findings
-        return findings + await deputy.compare(label, ctx.intent, self.text,
-                                               "action.context.screenshot" if read else
-                                               "action.context.focused_label")
+        return findings + await deputy.compare(
+            label,
+            ctx.intent,
+            self.text,
+            "action.context.screenshot" if read else "action.context.focused_label",
+        )
 
     def _read(self, image: LoadedImage, x: int, y: int) -> str | None:
         assert self.reader is not None
         with self._ocr_lock:
             return deputy.read_target(self.reader, image.image, x, y, self.spec.deputy_radius)
 
-    def _verdict(self, action: Action | None, findings: list[Finding], what: str,
-                 target: str | None = None) -> Verdict:
+    def _verdict(
+        self, action: Action | None, findings: list[Finding], what: str, target: str | None = None
+    ) -> Verdict:
         decision = max((f.outcome for f in findings), key=lambda o: o.rank, default=Outcome.allow)
         confirmation = action.context.confirmation if action is not None else None
         rules = [f.rule for f in findings]
@@ -183,21 +231,27 @@ class SafetyChecker:
         risk = max((f.risk for f in findings), default=0.05)
         question = None
         if decision is Outcome.confirm:
-            reasons = "; ".join(dict.fromkeys(f.message for f in findings
-                                              if f.outcome is Outcome.confirm))
+            reasons = "; ".join(dict.fromkeys(f.message for f in findings if f.outcome is Outcome.confirm))
             question = f"The agent wants to {what}. {reasons[:600]}. Allow it?"
         escalate = any(f.escalate for f in findings) or risk >= self.spec.escalate_risk
-        return Verdict(decision=decision, question=question, rules=rules, findings=findings,
-                       risk=risk, target=target, action_type=action.type if action else None,
-                       escalate=escalate, escalate_to=self.escalate_to if escalate else None)
+        return Verdict(
+            decision=decision,
+            question=question,
+            rules=rules,
+            findings=findings,
+            risk=risk,
+            target=target,
+            action_type=action.type if action else None,
+            escalate=escalate,
+            escalate_to=self.escalate_to if escalate else None,
+        )
 
 
 def _screenshot(value: str, limits: Defaults) -> LoadedImage:
     """A data URL, a file path, or bare base64 (what agents often send)."""
     is_path = value.startswith(("/", "~", "./", "file:")) and len(value) < 4096
     url = value if value.startswith("data:") or is_path else f"data:image/png;base64,{value}"
-    message = ChatMessage(role="user", content=[ImageUrlPart(type="image_url",
-                                                             image_url=ImageUrl(url=url))])
+    message = ChatMessage(role="user", content=[ImageUrlPart(type="image_url", image_url=ImageUrl(url=url))])
     try:
         return load_images([message], limits.max_image_bytes, limits.max_image_pixels)[0]
     except InputError as exc:
@@ -210,16 +264,28 @@ def _page_findings(url: str, policy: AgentPolicy, protected: list[str]) -> list[
     return [f for f in found if f.outcome is Outcome.deny]
 
 
-def _listed(name: str, allowed: list[str], blocked: list[str], what: str,
-            field: str) -> list[Finding]:
+def _listed(name: str, allowed: list[str], blocked: list[str], what: str, field: str) -> list[Finding]:
     evidence = Evidence(text=name, field=field)
     if any(same_name(name, b) for b in blocked):
-        return [Finding(rule=f"policy.blocked_{what}", outcome=Outcome.deny, risk=0.9,
-                        message=f"the {what} {name!r} is blocked by policy", evidence=evidence)]
+        return [
+            Finding(
+                rule=f"policy.blocked_{what}",
+                outcome=Outcome.deny,
+                risk=0.9,
+                message=f"the {what} {name!r} is blocked by policy",
+                evidence=evidence,
+            )
+        ]
     if allowed and not any(same_name(name, a) for a in allowed):
-        return [Finding(rule=f"policy.unlisted_{what}", outcome=Outcome.confirm, risk=0.5,
-                        message=f"the {what} {name!r} is not on this agent's allowed list",
-                        evidence=evidence)]
+        return [
+            Finding(
+                rule=f"policy.unlisted_{what}",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message=f"the {what} {name!r} is not on this agent's allowed list",
+                evidence=evidence,
+            )
+        ]
     return []
 
 
@@ -236,14 +302,26 @@ def _file_findings(action: FileWrite) -> list[Finding]:
     path = action.path
     startup = (".bashrc", ".zshrc", ".profile", ".bash_profile", "authorized_keys", "crontab")
     if shell.CREDENTIALS.search(path) or shell.HISTORY_FILE.search(path) or path.endswith(startup):
-        return [Finding(rule="file.sensitive_path", outcome=Outcome.confirm, risk=0.7,
-                        message="writes a credential, history or shell start-up file",
-                        evidence=Evidence(text=path, field="action.path"), escalate=True)]
-    if path.startswith(("/etc/", "/usr/", "/boot/", "/bin/", "/sbin/", "/lib", "/System/",
-                        "C:\\Windows")):
-        return [Finding(rule="file.system_path", outcome=Outcome.confirm, risk=0.6,
-                        message="writes into a system directory",
-                        evidence=Evidence(text=path, field="action.path"))]
+        return [
+            Finding(
+                rule="file.sensitive_path",
+                outcome=Outcome.confirm,
+                risk=0.7,
+                message="writes a credential, history or shell start-up file",
+                evidence=Evidence(text=path, field="action.path"),
+                escalate=True,
+            )
+        ]
+    if path.startswith(("/etc/", "/usr/", "/boot/", "/bin/", "/sbin/", "/lib", "/System/", "C:\\Windows")):
+        return [
+            Finding(
+                rule="file.system_path",
+                outcome=Outcome.confirm,
+                risk=0.6,
+                message="writes into a system directory",
+                evidence=Evidence(text=path, field="action.path"),
+            )
+        ]
     return []
 
 
@@ -252,11 +330,17 @@ def _categories(action: Action, policy: AgentPolicy, target: list[str]) -> list[
     found = categories_of(words) if words else set()
     if isinstance(action, SendMessage):
         found.add(ConfirmCategory.send_message)
-    return [Finding(rule=f"policy.confirm_{category.value}", outcome=Outcome.confirm, risk=0.5,
-                    category=category, message=f"{category.value.replace('_', ' ')} needs the "
-                    "user's approval", evidence=Evidence(text=clip_text(words, 120),
-                                                         field="action"))
-            for category in sorted(found)]
+    return [
+        Finding(
+            rule=f"policy.confirm_{category.value}",
+            outcome=Outcome.confirm,
+            risk=0.5,
+            category=category,
+            message=f"{category.value.replace('_', ' ')} needs the user's approval",
+            evidence=Evidence(text=clip_text(words, 120), field="action"),
+        )
+        for category in sorted(found)
+    ]
 
 
 def _trust(action: Action, findings: list[Finding]) -> list[Finding]:
@@ -265,12 +349,25 @@ def _trust(action: Action, findings: list[Finding]) -> list[Finding]:
     source = action.context.instructed_by
     evidence = Evidence(field="action.context.instructed_by", text=source.value)
     if source is Integrity.hostile:
-        return [Finding(rule="trust.hostile_instruction", outcome=Outcome.deny, risk=0.9,
-                        escalate=True, evidence=evidence,
-                        message="the action was asked for by content flagged as hostile")]
+        return [
+            Finding(
+                rule="trust.hostile_instruction",
+                outcome=Outcome.deny,
+                risk=0.9,
+                escalate=True,
+                evidence=evidence,
+                message="the action was asked for by content flagged as hostile",
+            )
+        ]
     if not source.at_least(Integrity.known) and not isinstance(action, Passive):
-        return [Finding(rule="trust.external_instruction", outcome=Outcome.confirm,
-                        risk=0.7 if findings else 0.6, escalate=True, evidence=evidence,
-                        message="the action was asked for only by external content, "
-                                "not by the user")]
+        return [
+            Finding(
+                rule="trust.external_instruction",
+                outcome=Outcome.confirm,
+                risk=0.7 if findings else 0.6,
+                escalate=True,
+                evidence=evidence,
+                message="the action was asked for only by external content, not by the user",
+            )
+        ]
     return []

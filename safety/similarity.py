@@ -30,5 +30,7 @@ class PatternBank:
         vectors = np.stack(await self.encoder.encode(texts)).astype(np.float32)
         scores = vectors @ self.matrix.T
         best = scores.argmax(axis=1)
-        return [Match(text, self.phrases[j], float(scores[i, j]))
-                for i, (text, j) in enumerate(zip(texts, best, strict=True))]
+        return [
+            Match(text, self.phrases[j], float(scores[i, j]))
+            for i, (text, j) in enumerate(zip(texts, best, strict=True))
+        ]

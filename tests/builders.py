@@ -9,8 +9,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 
-def render_text_image(lines: list[str], size: tuple[int, int] = (1024, 640),
-                      background: str = "white", font_size: int = 22) -> Image.Image:
+def render_text_image(
+    lines: list[str], size: tuple[int, int] = (1024, 640), background: str = "white", font_size: int = 22
+) -> Image.Image:
     img = Image.new("RGB", size, background)
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=font_size)

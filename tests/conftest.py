@@ -15,8 +15,10 @@ from agent_router.app import App, build_app
 from agent_router.config import RouterConfig, default_config
 
 # Servers that tests start in process keep session memory in a temporary file, not the user's.
-os.environ.setdefault("AGENT_ROUTER_MEMORY_URL", "sqlite+aiosqlite:///"
-                      f"{tempfile.mkdtemp(prefix='agent-router-memory-')}/memory.db")
+os.environ.setdefault(
+    "AGENT_ROUTER_MEMORY_URL",
+    f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='agent-router-memory-')}/memory.db",
+)
 
 TINY_CLIP = {
     "embed_dim": 32,

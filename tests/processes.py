@@ -23,8 +23,12 @@ def serve_http(log_file: Path, *extra: str, limit_s: float = 180) -> tuple[subpr
     reads would fill and stall the server). Returns once the port accepts connections."""
     port = free_port()
     with open(log_file, "wb") as stderr:
-        proc = subprocess.Popen([CLI, "serve", "--http", "--port", str(port), *extra],
-                                stdout=subprocess.DEVNULL, stderr=stderr, env=os.environ.copy())
+        proc = subprocess.Popen(
+            [CLI, "serve", "--http", "--port", str(port), *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=os.environ.copy(),
+        )
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -82,9 +82,7 @@ class ToolEntry:
 
     @property
     def tokens(self) -> int:
-        return math.ceil(
-            len(json.dumps(self.definition(), separators=(",", ":"))) / CHARS_PER_TOKEN
-        )
+        return math.ceil(len(json.dumps(self.definition(), separators=(",", ":"))) / CHARS_PER_TOKEN)
 
 
 def name_words(name: str) -> str:
@@ -97,10 +95,7 @@ def parameters(schema: dict[str, Any]) -> list[tuple[str, str]]:
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return []
-    return [
-        (str(k), str(v.get("description", "")) if isinstance(v, dict) else "")
-        for k, v in props.items()
-    ]
+    return [(str(k), str(v.get("description", "")) if isinstance(v, dict) else "") for k, v in props.items()]
 
 
 def index_text(tool: ToolEntry) -> str:
@@ -114,16 +109,12 @@ def index_text(tool: ToolEntry) -> str:
 
 def from_definition(raw: dict[str, Any], server: str, where: str) -> ToolEntry:
     """One tool from MCP (inputSchema) or OpenAI/BFCL (parameters, type dict) shape."""
-    if "function" in raw and isinstance(
-        raw["function"], dict
-    ):  # {"type": "function", "function": ...}
+    if "function" in raw and isinstance(raw["function"], dict):  # {"type": "function", "function": ...}
         raw = raw["function"]
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise ValueError(f"{where}.name: every tool needs a non-empty name")
-    schema = raw.get(
-        "inputSchema", raw.get("input_schema", raw.get("parameters", {"type": "object"}))
-    )
+    schema = raw.get("inputSchema", raw.get("input_schema", raw.get("parameters", {"type": "object"})))
     if not isinstance(schema, dict):
         raise ValueError(f"{where}.inputSchema: expected a JSON Schema object")
     return ToolEntry(

@@ -71,9 +71,7 @@ class Downstream:
         return self._client is not None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(
-            self._supervise(), name=f"mcp:{self.name}"
-        )
+        self._task = asyncio.get_running_loop().create_task(self._supervise(), name=f"mcp:{self.name}")
 
     async def _open(self, stack: AsyncExitStack) -> Client:
         notify = self._on_message
@@ -86,9 +84,7 @@ class Downstream:
             )
             return Client(params, message_handler=notify)
         http = await stack.enter_async_context(httpx2.AsyncClient(headers=self.spec.headers))
-        return Client(
-            streamable_http_client(self.spec.url, http_client=http), message_handler=notify
-        )
+        return Client(streamable_http_client(self.spec.url, http_client=http), message_handler=notify)
 
     async def _supervise(self) -> None:
         # anyio cancels level-triggered: unlike one asyncio cancel(), it keeps cancelling until
@@ -102,9 +98,7 @@ class Downstream:
         while not self._closing:
             try:
                 # The deadline covers connecting only; the scope must enclose the client's own.
-                with anyio.CancelScope(
-                    deadline=anyio.current_time() + self.connect_timeout_s
-                ) as scope:
+                with anyio.CancelScope(deadline=anyio.current_time() + self.connect_timeout_s) as scope:
                     async with AsyncExitStack() as stack:
                         client = await self._open(stack)
                         await stack.enter_async_context(client)
@@ -166,9 +160,7 @@ class Downstream:
             asyncio.ensure_future(self._attempted.wait()),
         ]
         try:
-            await asyncio.wait(
-                waits, timeout=self.connect_timeout_s, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait(waits, timeout=self.connect_timeout_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waits:
                 w.cancel()
@@ -193,9 +185,7 @@ class Downstream:
         except Exception as exc:
             raise self._failure(exc, "tools/list") from exc
 
-    async def call(
-        self, name: str, arguments: dict[str, Any], timeout_s: float
-    ) -> types.CallToolResult:
+    async def call(self, name: str, arguments: dict[str, Any], timeout_s: float) -> types.CallToolResult:
         client = await self.client()
         try:
             with anyio.fail_after(timeout_s):
@@ -203,9 +193,7 @@ class Downstream:
         except Exception as exc:
             raise self._failure(exc, f"tools/call {name}", timeout_s) from exc
 
-    def _failure(
-        self, exc: Exception, what: str, timeout_s: float | None = None
-    ) -> DownstreamError:
+    def _failure(self, exc: Exception, what: str, timeout_s: float | None = None) -> DownstreamError:
         if isinstance(exc, TimeoutError):
             return DownstreamError(
                 self.name,
@@ -218,13 +206,9 @@ class Downstream:
                 "returned garbage",
                 f"{what}: the reply is not a valid MCP result ({exc.error_count()} problems)",
             )
-        if isinstance(exc, _BROKEN) or (
-            isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED
-        ):
+        if isinstance(exc, _BROKEN) or (isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED):
             self._broken.set()  # the supervisor reconnects
-            return DownstreamError(
-                self.name, "went away", f"{what}: {_describe(exc)}; reconnecting"
-            )
+            return DownstreamError(self.name, "went away", f"{what}: {_describe(exc)}; reconnecting")
         if isinstance(exc, MCPError):
             return DownstreamError(self.name, "returned an error", f"{what}: {exc.error.message}")
         self._broken.set()
@@ -243,9 +227,7 @@ class Downstream:
 
 
 def _entry(server: str, tool: types.Tool) -> ToolEntry:
-    hints = (
-        tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
-    )
+    hints = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
     return ToolEntry(
         server,
         tool.name,

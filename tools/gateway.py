@@ -52,9 +52,7 @@ class Gateway:
         self.index = ToolIndex.configured(spec)
         self.static: list[ToolEntry] = []
         self.listed: dict[str, list[ToolEntry]] = {}
-        self.downstream = {
-            s.name: Downstream(s, spec.connect_timeout_s, self._changed) for s in spec.servers
-        }
+        self.downstream = {s.name: Downstream(s, spec.connect_timeout_s, self._changed) for s in spec.servers}
         self._sync_lock = asyncio.Lock()
         self._on_reindex: list[Callable[[], Awaitable[None]]] = []
         # The last selection per session: a successful call of one of its tools is an outcome.
@@ -199,9 +197,7 @@ class Gateway:
         self, tool: ToolEntry, arguments: dict[str, Any], session_id: str | None = None
     ) -> types.CallToolResult:
         """Send a prepared call downstream; the result comes back unchanged."""
-        result = await self.downstream[tool.server].call(
-            tool.name, arguments, self.spec.call_timeout_s
-        )
+        result = await self.downstream[tool.server].call(tool.name, arguments, self.spec.call_timeout_s)
         if session_id is not None and not result.is_error:
             last = self._last.get(session_id)
             if last is not None and tool.key in last[1]:
@@ -229,9 +225,7 @@ def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
         validator = Draft202012Validator(tool.input_schema)
         errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:
-        log.warning(
-            "%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message
-        )
+        log.warning("%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message)
         return
     if errors:
         problems = []

@@ -39,9 +39,7 @@ class VectorStore:
         except (OSError, ValueError, KeyError) as exc:  # a corrupt cache is rebuilt, not fatal
             log.warning("ignoring unreadable tool vector cache %s: %s", self.path, exc)
 
-    def get_many(
-        self, items: dict[str, str], embed: Embed, batch: int = 128
-    ) -> dict[str, np.ndarray]:
+    def get_many(self, items: dict[str, str], embed: Embed, batch: int = 128) -> dict[str, np.ndarray]:
         """Vectors for {hash: text}; texts whose hash is unknown are embedded and saved. Texts
         of similar length share a batch: the encoder pads each batch to its longest text."""
         todo = sorted(

@@ -15,8 +15,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="config_command", required=True)
     check = sub.add_parser("check", help="validate FILE and report conflicts between its routes")
     check.add_argument("file", nargs="?", help="YAML config (default: the built-in one)")
-    check.add_argument("--no-embed", action="store_true",
-                       help="skip the exemplar-overlap check, which loads the text encoder")
+    check.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip the exemplar-overlap check, which loads the text encoder",
+    )
     check.set_defaults(func=check_config)
     show = sub.add_parser("show", help="print the effective configuration as YAML")
     show.add_argument("file", nargs="?")
@@ -45,8 +48,10 @@ def check_config(args: argparse.Namespace) -> int:
     for issue in issues:
         print(f"{source}: {issue}", file=sys.stderr)
     errors = sum(i.severity is Severity.error for i in issues)
-    print(f"{source}: {len(config.models)} models, {len(config.routes)} routes; "
-          f"{errors} errors, {len(issues) - errors} warnings")
+    print(
+        f"{source}: {len(config.models)} models, {len(config.routes)} routes; "
+        f"{errors} errors, {len(issues) - errors} warnings"
+    )
     return 1 if errors else 0
 
 

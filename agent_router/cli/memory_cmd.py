@@ -31,22 +31,31 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     show = verbs.add_parser("show", help="a session's transcript as JSON")
     show.add_argument("session_id")
     export = verbs.add_parser("export", help="sessions as JSON Lines on stdout")
-    export.add_argument("--session", action="append", metavar="ID",
-                        help="export this session (repeatable; default: all)")
+    export.add_argument(
+        "--session", action="append", metavar="ID", help="export this session (repeatable; default: all)"
+    )
     importing = verbs.add_parser("import", help="JSON Lines from export, from a file or stdin")
     importing.add_argument("file", nargs="?", default="-")
     forget = verbs.add_parser("forget", help="delete a session and everything of it")
     forget.add_argument("session_id")
-    for parser, action in ((listing, _list), (show, _show), (export, _export),
-                           (importing, _import), (forget, _forget)):
+    for parser, action in (
+        (listing, _list),
+        (show, _show),
+        (export, _export),
+        (importing, _import),
+        (forget, _forget),
+    ):
         _common(parser)
         parser.set_defaults(func=lambda a, action=action: _run(a, action))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
-    parser.add_argument("--db", metavar="URL", help="database URL (default: memory.url of the "
-                        "config, else ~/.local/share/agent-router/memory.db)")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: memory.url of the config, else ~/.local/share/agent-router/memory.db)",
+    )
 
 
 def _run(args: argparse.Namespace, action: Callable[..., Awaitable[int]]) -> int:
@@ -81,8 +90,10 @@ async def _upgrade(store: MemoryStore, args: argparse.Namespace) -> int:
 
 async def _list(store: MemoryStore, args: argparse.Namespace) -> int:
     for s in await store.list_sessions(args.limit, args.agent):
-        print(f"{s.id}\t{s.agent_id or '-'}\t{s.turns} turns\t{s.messages} messages\t"
-              f"updated {s.updated_at.isoformat(timespec='seconds')}")
+        print(
+            f"{s.id}\t{s.agent_id or '-'}\t{s.turns} turns\t{s.messages} messages\t"
+            f"updated {s.updated_at.isoformat(timespec='seconds')}"
+        )
     return 0
 
 

@@ -21,8 +21,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
     chat = commands.add_parser("chat", help="route one turn, send it to a model, print the answer")
     chat.add_argument("text", help="the user's message")
-    chat.add_argument("--image", action="append", default=[], metavar="FILE",
-                      help="attach an image or screenshot (repeatable)")
+    chat.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach an image or screenshot (repeatable)",
+    )
     chat.add_argument("--model", help="force this model instead of routing")
     chat.add_argument("--budget-ms", type=float, help="latency budget: wake cold models within it")
     chat.add_argument("--session", help="session id: the turn is recorded in memory")
@@ -47,16 +52,33 @@ def run_status(args: argparse.Namespace) -> int:
         print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return 0
     if not rows:
-        print("no endpoints configured: models route but cannot be dispatched "
-              "(add pools[].endpoints)")
+        print("no endpoints configured: models route but cannot be dispatched (add pools[].endpoints)")
         return 0
-    header = ("endpoint", "state", "models", "breaker", "in flight", "queue", "kv cache",
-              "cold start", "reason")
-    table = [header] + [(
-        r.name, r.state, ",".join(r.models), r.breaker, str(r.in_flight),
-        _num(r.queue_depth), _num(r.kv_cache_usage),
-        f"{r.cold_start_s:.2f}s" if r.cold_start_s is not None else "-", r.reason,
-    ) for r in rows]
+    header = (
+        "endpoint",
+        "state",
+        "models",
+        "breaker",
+        "in flight",
+        "queue",
+        "kv cache",
+        "cold start",
+        "reason",
+    )
+    table = [header] + [
+        (
+            r.name,
+            r.state,
+            ",".join(r.models),
+            r.breaker,
+            str(r.in_flight),
+            _num(r.queue_depth),
+            _num(r.kv_cache_usage),
+            f"{r.cold_start_s:.2f}s" if r.cold_start_s is not None else "-",
+            r.reason,
+        )
+        for r in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -77,9 +99,13 @@ def run_chat(args: argparse.Namespace) -> int:
     app = build_app(config_or_exit(args.config))
     content: list[dict] = [{"type": "text", "text": args.text}]
     content += [{"type": "image_url", "image_url": {"url": path}} for path in args.image]
-    arguments = {"messages": [{"role": "user", "content": content}], "stream": not args.json,
-                 "model": args.model, "latency_budget_ms": args.budget_ms,
-                 "session_id": args.session}
+    arguments = {
+        "messages": [{"role": "user", "content": content}],
+        "stream": not args.json,
+        "model": args.model,
+        "latency_budget_ms": args.budget_ms,
+        "session_id": args.session,
+    }
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
         if message:
@@ -91,8 +117,10 @@ def run_chat(args: argparse.Namespace) -> int:
         try:
             async with Client(build_server(app=app)) as client:
                 result = await client.call_tool(
-                    "dispatch_turn", {k: v for k, v in arguments.items() if v is not None},
-                    progress_callback=on_progress)
+                    "dispatch_turn",
+                    {k: v for k, v in arguments.items() if v is not None},
+                    progress_callback=on_progress,
+                )
         finally:
             await app.aclose()
         if result.is_error:
@@ -103,8 +131,11 @@ def run_chat(args: argparse.Namespace) -> int:
             print(json.dumps(out, indent=2))
         else:
             print()
-            print(f"[{out['model']} at {out['endpoint']}: first token {out['ttft_ms']:.0f} ms, "
-                  f"total {out['total_ms']:.0f} ms]", file=sys.stderr)
+            print(
+                f"[{out['model']} at {out['endpoint']}: first token {out['ttft_ms']:.0f} ms, "
+                f"total {out['total_ms']:.0f} ms]",
+                file=sys.stderr,
+            )
         return 0
 
     return asyncio.run(chat())

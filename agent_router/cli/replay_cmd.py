@@ -19,21 +19,35 @@ if TYPE_CHECKING:  # the App loads torch; --help should not wait for it
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "replay", help="replay recorded sessions under a config and compare the decisions")
-    parser.add_argument("sessions", nargs="+", metavar="SESSIONS",
-                        help="export files (JSON Lines, '-' for stdin) or session ids in the "
-                        "memory database")
+        "replay", help="replay recorded sessions under a config and compare the decisions"
+    )
+    parser.add_argument(
+        "sessions",
+        nargs="+",
+        metavar="SESSIONS",
+        help="export files (JSON Lines, '-' for stdin) or session ids in the memory database",
+    )
     add_config_option(parser)
-    parser.add_argument("--against", metavar="BASELINE.yaml",
-                        help="compare with this config instead of what was recorded")
-    parser.add_argument("--db", metavar="URL", help="memory database for session ids "
-                        "(default: memory.url of the config)")
+    parser.add_argument(
+        "--against", metavar="BASELINE.yaml", help="compare with this config instead of what was recorded"
+    )
+    parser.add_argument(
+        "--db", metavar="URL", help="memory database for session ids (default: memory.url of the config)"
+    )
     parser.add_argument("--jsonl", metavar="OUT", help="write the per-decision diff here")
     parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML report here")
-    parser.add_argument("--dispatch", action="store_true",
-                        help="also send each turn to the live pools and keep the new answers")
-    parser.add_argument("--output-tokens", type=int, default=256, metavar="N",
-                        help="answer length assumed for cost estimates (default 256)")
+    parser.add_argument(
+        "--dispatch",
+        action="store_true",
+        help="also send each turn to the live pools and keep the new answers",
+    )
+    parser.add_argument(
+        "--output-tokens",
+        type=int,
+        default=256,
+        metavar="N",
+        help="answer length assumed for cost estimates (default 256)",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
 
@@ -50,8 +64,7 @@ def run(args: argparse.Namespace) -> int:
         app.close()
 
 
-async def _replay(app: App, baseline_config: RouterConfig | None,
-                  args: argparse.Namespace) -> int:
+async def _replay(app: App, baseline_config: RouterConfig | None, args: argparse.Namespace) -> int:
     from ..replay import ReplayOptions, build_policy, replay_all, summary_table
     from ..replay.report import render_html, write_jsonl
     from ..replay.sessions import Loaded
@@ -74,17 +87,23 @@ async def _replay(app: App, baseline_config: RouterConfig | None,
     if not loaded.sessions:
         for problem in loaded.problems:
             print(f"  ! {problem}", file=sys.stderr)
-        print("error: no recorded session could be read from "
-              f"{', '.join(args.sessions)}", file=sys.stderr)
+        print(f"error: no recorded session could be read from {', '.join(args.sessions)}", file=sys.stderr)
         return 2
     if args.dispatch and (app.pools is None or not app.pools.serving):
-        print("error: --dispatch sends the turns to the model pools, and this config has none: "
-              "give it pools (or models[].endpoint)", file=sys.stderr)
+        print(
+            "error: --dispatch sends the turns to the model pools, and this config has none: "
+            "give it pools (or models[].endpoint)",
+            file=sys.stderr,
+        )
         return 2
-    new = await build_policy("new", app.config, app.encoders, app.config, app.router, None,
-                             app.safety)
-    old = (await build_policy("baseline", baseline_config, app.encoders, app.config, app.router,
-                              new.tools, app.safety) if baseline_config else None)
+    new = await build_policy("new", app.config, app.encoders, app.config, app.router, None, app.safety)
+    old = (
+        await build_policy(
+            "baseline", baseline_config, app.encoders, app.config, app.router, new.tools, app.safety
+        )
+        if baseline_config
+        else None
+    )
     options = ReplayOptions(output_tokens=args.output_tokens)
     if args.dispatch:
         await app.pools.start()
@@ -131,4 +150,3 @@ async def _from_database(config: RouterConfig, ids: list[str], url: str | None) 
         return await from_store(store, ids)
     finally:
         await store.aclose()
-

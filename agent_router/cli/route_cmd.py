@@ -17,8 +17,13 @@ if TYPE_CHECKING:  # routing loads torch; other commands should not wait for it
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("route", help="route one turn and print the decision")
     parser.add_argument("text", help="the user's message")
-    parser.add_argument("--image", action="append", default=[], metavar="FILE",
-                        help="attach an image or screenshot (repeatable)")
+    parser.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach an image or screenshot (repeatable)",
+    )
     parser.add_argument("--max-cost", type=float, help="most USD per million input tokens")
     parser.add_argument("--max-latency", type=float, help="most typical latency in ms")
     parser.add_argument("--json", action="store_true", help="print the decision as JSON")
@@ -62,8 +67,14 @@ def render(d: RoutingDecision) -> str:
         ("prompt tokens", str(s.prompt_tokens)),
         ("similarity", ", ".join(f"{k} {v:.3f}" for k, v in s.similarity.items()) or "-"),
     ]
-    rows += [(f"image {i}", f"{im.width}x{im.height} {im.kind} (by {im.kind_source}), "
-              f"{im.screen_text_chars} chars of screen text") for i, im in enumerate(s.images)]
+    rows += [
+        (
+            f"image {i}",
+            f"{im.width}x{im.height} {im.kind} (by {im.kind_source}), "
+            f"{im.screen_text_chars} chars of screen text",
+        )
+        for i, im in enumerate(s.images)
+    ]
     rows += [("rejected", f"{name}: {why}") for name, why in d.rejected.items()]
     rows += [("reason", r) for r in d.reasons]
     width = max(len(k) for k, _ in rows)

@@ -14,16 +14,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--memory-url", "--db", metavar="URL", dest="memory_url",
-                        help="session memory database, overriding memory.url of the config "
-                        "(a stdio host passes only a default environment, so this is the way "
-                        "to point a spawned server at a database)")
-    parser.add_argument("--log-format", choices=("json", "text"),
-                        help="stderr log lines: one JSON object each (with session_id and "
-                        "turn_id), or text; default json with --http, text on stdio")
-    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
-                        default="warning", help="level of the agent_router loggers; info "
-                        "logs every tool call with its outcome and time (default warning)")
+    parser.add_argument(
+        "--memory-url",
+        "--db",
+        metavar="URL",
+        dest="memory_url",
+        help="session memory database, overriding memory.url of the config "
+        "(a stdio host passes only a default environment, so this is the way "
+        "to point a spawned server at a database)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        help="stderr log lines: one JSON object each (with session_id and "
+        "turn_id), or text; default json with --http, text on stdio",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="level of the agent_router loggers; info "
+        "logs every tool call with its outcome and time (default warning)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -32,12 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from ..server import build_server
 
     level = "debug" if args.verbose else args.log_level
-    configure_logging(args.log_format or ("json" if args.http else "text"),
-                      logging.getLevelName(level.upper()))
+    configure_logging(
+        args.log_format or ("json" if args.http else "text"), logging.getLevelName(level.upper())
+    )
     config = config_or_exit(args.config)
     if args.memory_url:
-        config = config.model_copy(update={
-            "memory": config.memory.model_copy(update={"url": args.memory_url})})
+        config = config.model_copy(
+            update={"memory": config.memory.model_copy(update={"url": args.memory_url})}
+        )
     server = build_server(config)
     if args.http:
         server.run("streamable-http", host=args.host, port=args.port)

@@ -76,11 +76,7 @@ async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imp
                 args.query, vector, args.k, args.max_tokens or gateway.spec.max_tokens, args.server
             )
             if args.json:
-                print(
-                    json.dumps(
-                        [{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2
-                    )
-                )
+                print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2))
             for r in picked.tools if not args.json else ():
                 print(
                     f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "

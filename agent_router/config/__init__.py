@@ -113,9 +113,11 @@ class RouterConfig(Strict):
         yield from _duplicates("tools.servers", [s.name for s in self.tools.servers])
         exposed_for = self.tools.expose.agent_id
         if exposed_for is not None and exposed_for not in self.safety.agents:
-            yield ConfigIssue("tools.expose.agent_id",
-                              f"{exposed_for!r} has no policy under safety.agents; add one or name one "
-                              f"of: {', '.join(sorted(self.safety.agents)) or '(none defined)'}")
+            yield ConfigIssue(
+                "tools.expose.agent_id",
+                f"{exposed_for!r} has no policy under safety.agents; add one or name one "
+                f"of: {', '.join(sorted(self.safety.agents)) or '(none defined)'}",
+            )
         if self.defaults.model not in known:
             yield ConfigIssue("defaults.model", _unknown(self.defaults.model, known))
         for i, route in enumerate(self.routes):
@@ -132,8 +134,7 @@ class RouterConfig(Strict):
             for j, name in enumerate(pool.models):
                 if name not in known:
                     yield ConfigIssue(f"pools[{i}].models[{j}]", _unknown(name, known))
-        for path, message in pool_issues(self.pools, self.dispatch, known,
-                                         {r.name for r in self.routes}):
+        for path, message in pool_issues(self.pools, self.dispatch, known, {r.name for r in self.routes}):
             yield ConfigIssue(path, message)
 
 
@@ -156,9 +157,7 @@ def parse_config(data: Any, source: str = "config") -> RouterConfig:
     try:
         config = RouterConfig.model_validate(data)
     except ValidationError as exc:
-        issues = [
-            ConfigIssue(format_loc(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)
-        ]
+        issues = [ConfigIssue(format_loc(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
         raise ConfigError(issues, source) from None
     issues = list(config.reference_issues())
     if issues:

@@ -9,8 +9,9 @@ from .routing import Strict
 
 class ObservabilitySpec(Strict):
     otel_endpoint: str | None = Field(
-        None, description="OTLP/HTTP collector URL, e.g. http://localhost:4318; traces are "
+        None,
+        description="OTLP/HTTP collector URL, e.g. http://localhost:4318; traces are "
         "exported only when this or OTEL_EXPORTER_OTLP_ENDPOINT is set and the 'otel' extra "
-        "is installed")
-    service_name: str = Field("agent-router", min_length=1,
-                              description="service.name of the exported traces")
+        "is installed",
+    )
+    service_name: str = Field("agent-router", min_length=1, description="service.name of the exported traces")

@@ -30,11 +30,13 @@ def check_base_url(url: str) -> str:
 
 class EndpointSpec(Strict):
     url: str = Field(description="OpenAI-compatible base URL ending in /v1, e.g. http://host:8000/v1")
-    models: list[str] = Field(default_factory=list,
-                              description="models it serves; empty means every model of the pool")
+    models: list[str] = Field(
+        default_factory=list, description="models it serves; empty means every model of the pool"
+    )
     served_names: dict[str, str] = Field(
         default_factory=dict,
-        description="model -> the name the server knows it by (vLLM --served-model-name)")
+        description="model -> the name the server knows it by (vLLM --served-model-name)",
+    )
 
     @field_validator("url")
     @classmethod
@@ -61,8 +63,10 @@ class HttpWake(Strict):
 
     kind: Literal["http"]
     wake: HttpCall = Field(default_factory=lambda: HttpCall(path="/wake_up"))
-    sleep: HttpCall | None = Field(default_factory=lambda: HttpCall(path="/sleep"),
-                                   description="sent after idle_after_s; null keeps it up")
+    sleep: HttpCall | None = Field(
+        default_factory=lambda: HttpCall(path="/sleep"),
+        description="sent after idle_after_s; null keeps it up",
+    )
     ready_timeout_s: float = Field(300.0, gt=0, description="longest wait for the health check")
 
 
@@ -104,11 +108,15 @@ class BreakerSpec(Strict):
 class PoolSpec(Strict):
     name: str = Field(min_length=1)
     temperature: PoolTemperature = Field(
-        PoolTemperature.warm, description="cold pools start asleep and are woken on demand")
+        PoolTemperature.warm, description="cold pools start asleep and are woken on demand"
+    )
     models: list[str] = Field(default_factory=list)
     endpoints: list[EndpointSpec] = Field(default_factory=list)
-    api_key_env: str | None = Field(None, description="NAME of the environment variable holding "
-                                    "the API key; the key itself never goes in this file")
+    api_key_env: str | None = Field(
+        None,
+        description="NAME of the environment variable holding "
+        "the API key; the key itself never goes in this file",
+    )
     wake: WakeSpec | None = None
     cold_start_s: float = Field(30.0, ge=0, description="assumed wake time until one is measured")
     idle_after_s: float | None = Field(None, gt=0, description="idle endpoints go back to cold")
@@ -122,8 +130,9 @@ class PoolSpec(Strict):
     @classmethod
     def _env_name(cls, name: str | None) -> str | None:
         if name is not None and not _ENV_NAME.match(name):
-            raise ValueError("give the NAME of an environment variable (e.g. OPENAI_API_KEY), "
-                             "not the key itself")
+            raise ValueError(
+                "give the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key itself"
+            )
         return name
 
     def models_of(self, endpoint: EndpointSpec) -> list[str]:
@@ -144,36 +153,43 @@ class CascadeSpec(Strict):
 class DispatchSpec(Strict):
     health_interval_s: float = Field(10.0, gt=0, description="how often endpoints are probed")
     latency_budget_ms: float | None = Field(
-        None, ge=0, description="default caller budget: a cold model is awaited only within it")
+        None, ge=0, description="default caller budget: a cold model is awaited only within it"
+    )
     affinity_sessions: int = Field(10_000, ge=0, description="sessions remembered")
     cascades: list[CascadeSpec] = Field(default_factory=list)
 
 
-def pool_issues(pools: list[PoolSpec], dispatch: DispatchSpec, known: set[str],
-                routes: set[str]) -> Iterator[tuple[str, str]]:
+def pool_issues(
+    pools: list[PoolSpec], dispatch: DispatchSpec, known: set[str], routes: set[str]
+) -> Iterator[tuple[str, str]]:
     """Cross-references the pydantic models cannot see: endpoint and cascade model names."""
     for i, pool in enumerate(pools):
         for j, endpoint in enumerate(pool.endpoints):
             for k, name in enumerate(endpoint.models):
                 if name not in pool.models:
-                    yield (f"pools[{i}].endpoints[{j}].models[{k}]",
-                           f"{name!r} is not a model of pool {pool.name!r}; add it to the "
-                           "pool's models or remove it here")
+                    yield (
+                        f"pools[{i}].endpoints[{j}].models[{k}]",
+                        f"{name!r} is not a model of pool {pool.name!r}; add it to the "
+                        "pool's models or remove it here",
+                    )
         for name in pool.model_timeouts:
             if name not in pool.models:
-                yield (f"pools[{i}].model_timeouts.{name}",
-                       f"{name!r} is not a model of pool {pool.name!r}")
+                yield (f"pools[{i}].model_timeouts.{name}", f"{name!r} is not a model of pool {pool.name!r}")
         if pool.wake is not None and not pool.endpoints:
             yield f"pools[{i}].wake", "a wake action needs endpoints to wake"
     seen: set[str] = set()
     for i, cascade in enumerate(dispatch.cascades):
         if cascade.route not in routes:
-            yield (f"dispatch.cascades[{i}].route",
-                   f"unknown route {cascade.route!r}; known routes: {', '.join(sorted(routes))}")
+            yield (
+                f"dispatch.cascades[{i}].route",
+                f"unknown route {cascade.route!r}; known routes: {', '.join(sorted(routes))}",
+            )
         if cascade.route in seen:
             yield f"dispatch.cascades[{i}].route", f"{cascade.route!r} has two cascades"
         seen.add(cascade.route)
         for j, name in enumerate(cascade.models):
             if name not in known:
-                yield (f"dispatch.cascades[{i}].models[{j}]",
-                       f"unknown model {name!r}; known models: {', '.join(sorted(known))}")
+                yield (
+                    f"dispatch.cascades[{i}].models[{j}]",
+                    f"unknown model {name!r}; known models: {', '.join(sorted(known))}",
+                )

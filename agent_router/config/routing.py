@@ -85,14 +85,21 @@ class TextEncoderSpec(Strict):
     model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
     max_tokens: int = Field(256, gt=0)
     runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
-        "auto", description="auto: ONNX Runtime with int8 weights on the CPU, PyTorch (fp16) on "
-                            "the GPU; onnx gives PyTorch's fp32 vectors")
+        "auto",
+        description="auto: ONNX Runtime with int8 weights on the CPU, PyTorch (fp16) on "
+        "the GPU; onnx gives PyTorch's fp32 vectors",
+    )
     threads: int | None = Field(
-        None, gt=0, description="ONNX Runtime: passes of one batch run side by side on this many "
-                                "cores; default all this process may use")
+        None,
+        gt=0,
+        description="ONNX Runtime: passes of one batch run side by side on this many "
+        "cores; default all this process may use",
+    )
     onnx_cache: Path | None = Field(
-        None, description="where the ONNX graph exported from the weights is kept; "
-                          "default ~/.cache/agent-router/onnx")
+        None,
+        description="where the ONNX graph exported from the weights is kept; "
+        "default ~/.cache/agent-router/onnx",
+    )
 
 
 class ClipSpec(Strict):
@@ -106,8 +113,10 @@ class ClipSpec(Strict):
     def _cached_hub_only(cls, hub: str | None) -> str | None:
         # Other open_clip tags fetch weights from the network at load time; we never download.
         if hub is not None and not hub.startswith("hf-hub:"):
-            raise ValueError("give an hf-hub:org/name tag already in the local cache, or use "
-                             "checkpoint with a weights file")
+            raise ValueError(
+                "give an hf-hub:org/name tag already in the local cache, or use "
+                "checkpoint with a weights file"
+            )
         return hub
 
 

@@ -52,8 +52,12 @@ class AgentPolicy(Strict):
         default_factory=lambda: list(ConfirmCategory), description="actions a person must approve"
     )
     never_send: list[DataClass] = Field(
-        default_factory=lambda: [DataClass.credit_card, DataClass.secret_key,
-                                 DataClass.private_key, DataClass.national_id],
+        default_factory=lambda: [
+            DataClass.credit_card,
+            DataClass.secret_key,
+            DataClass.private_key,
+            DataClass.national_id,
+        ],
         description="data that may not be typed or sent outside send_allowlist",
     )
     confirm_send: list[DataClass] = Field(
@@ -81,8 +85,10 @@ class AgentPolicy(Strict):
             for i, item in enumerate(getattr(self, allowed)):
                 for block in getattr(self, blocked):
                     if same(item, block):
-                        yield (f"{allowed}[{i}]",
-                               f"{item!r} is allowed but {blocked} has {block!r}; remove one")
+                        yield (
+                            f"{allowed}[{i}]",
+                            f"{item!r} is allowed but {blocked} has {block!r}; remove one",
+                        )
         for i, data in enumerate(self.confirm_send):
             if data in self.never_send:
                 yield (f"confirm_send[{i}]", f"{data} is also in never_send; keep it in one list")
@@ -98,16 +104,29 @@ class SafetySpec(Strict):
         description="policies by agent id; 'default' applies to agents not listed",
     )
     protected_domains: list[str] = Field(
-        default_factory=lambda: ["google.com", "paypal.com", "apple.com", "microsoft.com",
-                                 "amazon.com", "github.com", "facebook.com", "chase.com",
-                                 "bankofamerica.com", "wellsfargo.com", "anthropic.com",
-                                 "openai.com", "outlook.com", "gmail.com", "linkedin.com"],
+        default_factory=lambda: [
+            "google.com",
+            "paypal.com",
+            "apple.com",
+            "microsoft.com",
+            "amazon.com",
+            "github.com",
+            "facebook.com",
+            "chase.com",
+            "bankofamerica.com",
+            "wellsfargo.com",
+            "anthropic.com",
+            "openai.com",
+            "outlook.com",
+            "gmail.com",
+            "linkedin.com",
+        ],
         description="look-alikes of these (and of allowed domains) are denied",
     )
-    injection_threshold: float = Field(0.58, ge=-1, le=1,
-                                       description="similarity to a known injection that flags")
-    escalation_threshold: float = Field(0.5, ge=-1, le=1,
-                                        description="similarity to a jailbreak that counts")
+    injection_threshold: float = Field(
+        0.58, ge=-1, le=1, description="similarity to a known injection that flags"
+    )
+    escalation_threshold: float = Field(0.5, ge=-1, le=1, description="similarity to a jailbreak that counts")
     escalate_risk: float = Field(0.7, ge=0, le=1, description="risk at which to escalate")
     deputy_radius: int = Field(80, gt=0, description="pixels around a click read as its target")
     max_text_chars: int = Field(200_000, gt=0, description="longer text is read in part")

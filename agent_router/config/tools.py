@@ -19,9 +19,7 @@ class StdioServerSpec(Strict):
     name: str = Field(min_length=1, pattern=NAME_PATTERN)
     command: str = Field(min_length=1, description="executable, e.g. mcp-server-time or uvx")
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(
-        default_factory=dict, description="added to the inherited environment"
-    )
+    env: dict[str, str] = Field(default_factory=dict, description="added to the inherited environment")
     cwd: Path | None = None
 
 
@@ -56,9 +54,7 @@ class ExposeSpec(Strict):
     exclude: list[str] = Field(default_factory=list, description="'server/tool' glob patterns")
     read_only: bool = Field(False, description="only tools annotated readOnlyHint")
     max_tools: int = Field(64, gt=0, le=1000, description="the first ones, in config order")
-    name: str = Field(
-        "{server}__{tool}", description="the router's name for a tool: {server} and {tool}"
-    )
+    name: str = Field("{server}__{tool}", description="the router's name for a tool: {server} and {tool}")
     agent_id: str | None = Field(
         None, description="whose safety policy filters the list and checks the calls"
     )
@@ -89,9 +85,7 @@ class ToolsSpec(Strict):
     default_k: int = Field(5, gt=0)
     max_tokens: int = Field(8000, gt=0, description="default budget for the definitions returned")
     connect_timeout_s: float = Field(20.0, gt=0)
-    call_timeout_s: float = Field(
-        60.0, gt=0, description="a downstream call slower than this fails"
-    )
+    call_timeout_s: float = Field(60.0, gt=0, description="a downstream call slower than this fails")
     session_boost: float = Field(
         0.05, ge=0, le=1, description="score added to tools the session used recently"
     )
@@ -120,9 +114,7 @@ class ToolsSpec(Strict):
     deny: list[str] = Field(
         default_factory=list, description="'server/tool' glob patterns never selected nor called"
     )
-    allow_destructive: bool = Field(
-        False, description="forward destructive tools without confirm: true"
-    )
+    allow_destructive: bool = Field(False, description="forward destructive tools without confirm: true")
     expose: ExposeSpec = Field(default_factory=ExposeSpec)
 
     @model_validator(mode="after")

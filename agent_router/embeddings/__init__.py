@@ -63,17 +63,23 @@ def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[st
     if spec.runtime == "torch" or (spec.runtime == "auto" and placement.is_cuda):
         return MiniLMEncoder(folder, placement, spec.max_tokens)
     if placement.is_cuda:
-        raise ValueError(f"encoders.text.runtime: {spec.runtime} runs on the CPU only; use 'auto' "
-                         "or 'torch' with encoders.device cuda")
+        raise ValueError(
+            f"encoders.text.runtime: {spec.runtime} runs on the CPU only; use 'auto' "
+            "or 'torch' with encoders.device cuda"
+        )
     try:
-        return OnnxMiniLMEncoder(folder, spec.max_tokens, spec.onnx_cache,
-                                 int8=spec.runtime != "onnx", threads=spec.threads)
+        return OnnxMiniLMEncoder(
+            folder, spec.max_tokens, spec.onnx_cache, int8=spec.runtime != "onnx", threads=spec.threads
+        )
     except OSError as exc:
         if spec.runtime != "auto":
             raise
         # Nearly the same vectors, only slower: a read-only cache folder must not stop the router.
-        log.warning("encoders.text: no ONNX graph (%s); using PyTorch. Point encoders.text."
-                    "onnx_cache at a writable folder for the faster runtime", exc)
+        log.warning(
+            "encoders.text: no ONNX graph (%s); using PyTorch. Point encoders.text."
+            "onnx_cache at a writable folder for the faster runtime",
+            exc,
+        )
         return MiniLMEncoder(folder, placement, spec.max_tokens)
 
 
@@ -82,16 +88,23 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
     wait_s = spec.batch_wait_ms / 1000
     text = AsyncEncoder(
         load_text_encoder(spec.text, placement),
-        key=str, max_batch=spec.batch_size, cache_size=spec.cache_size, wait_s=wait_s,
+        key=str,
+        max_batch=spec.batch_size,
+        cache_size=spec.cache_size,
+        wait_s=wait_s,
     )
     clip = None
     if spec.clip is not None:
         clip = AsyncEncoder(
             ClipEncoder(spec.clip, placement),
-            key=_by_hash, max_batch=spec.batch_size, cache_size=spec.cache_size, wait_s=wait_s,
+            key=_by_hash,
+            max_batch=spec.batch_size,
+            cache_size=spec.cache_size,
+            wait_s=wait_s,
         )
     ocr = None
     if spec.ocr.enabled:
-        ocr = AsyncEncoder(ScreenReader(spec.ocr.max_side), key=_by_hash, max_batch=4,
-                           cache_size=min(spec.cache_size, 256))
+        ocr = AsyncEncoder(
+            ScreenReader(spec.ocr.max_side), key=_by_hash, max_batch=4, cache_size=min(spec.cache_size, 256)
+        )
     return Encoders(placement, text, clip, ocr)

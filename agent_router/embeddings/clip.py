@@ -86,7 +86,7 @@ def pixels_on_device(images: list[Image.Image], cfg: dict, device: torch.device)
         size = (side, int(side * cols / rows)) if rows <= cols else (int(side * rows / cols), side)
         x = F.interpolate(x, size=size, mode=cfg.get("interpolation", "bicubic"), antialias=True)
         top, left = round((size[0] - height) / 2), round((size[1] - width) / 2)
-        crops.append(x[0, :, top:top + height, left:left + width])
+        crops.append(x[0, :, top : top + height, left : left + width])
     return (torch.stack(crops).clamp(0, 255) / 255 - mean) / std
 
 

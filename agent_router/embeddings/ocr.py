@@ -42,6 +42,7 @@ class ScreenText:
 
     def near(self, x: int, y: int, radius: int) -> list[TextBox]:
         """Boxes within radius pixels of a point, nearest first."""
+
         def distance(b: TextBox) -> float:
             dx = max(b.box[0] - x, 0, x - b.box[2])
             dy = max(b.box[1] - y, 0, y - b.box[3])
@@ -68,18 +69,22 @@ class ScreenReader:
 
     def read(self, image: Image.Image) -> ScreenText:
         scale = min(1.0, self.max_side / max(image.width, image.height))
-        small = image if scale == 1.0 else image.resize(
-            (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        small = (
+            image
+            if scale == 1.0
+            else image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
         )
         result = self._run(np.asarray(small.convert("RGB")), detect=True)
         boxes = []
         # A picture rapidocr takes for one text line comes back as TextRecOutput, without boxes.
         found = getattr(result, "boxes", None)
-        for points, text, score in zip(found if found is not None else [],
-                                       result.txts or (), result.scores or (), strict=False):
+        for points, text, score in zip(
+            found if found is not None else [], result.txts or (), result.scores or (), strict=False
+        ):
             xs, ys = points[:, 0] / scale, points[:, 1] / scale
-            boxes.append(TextBox(str(text), float(score),
-                                 (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))))
+            boxes.append(
+                TextBox(str(text), float(score), (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())))
+            )
         boxes.sort(key=lambda b: (b.box[1] // 10, b.box[0]))  # reading order
         return ScreenText(tuple(boxes), image.width, image.height)
 

@@ -79,11 +79,18 @@ def export_graph(folder: Path, target: Path) -> None:
     with _written_atomically(target) as partial, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            MeanPooled(load_transformer(folder)), (ids, mask), partial,
-            input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                          "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
-            opset_version=17, dynamo=False,
+            MeanPooled(load_transformer(folder)),
+            (ids, mask),
+            partial,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
         )
 
 
@@ -125,8 +132,14 @@ def _load(graph: Path, build: Callable[[], None]) -> ort.InferenceSession:
 
 
 class OnnxMiniLMEncoder:
-    def __init__(self, folder: Path, max_tokens: int = 256, cache_dir: Path | None = None,
-                 int8: bool = False, threads: int | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        max_tokens: int = 256,
+        cache_dir: Path | None = None,
+        int8: bool = False,
+        threads: int | None = None,
+    ):
         # fp32 gives the torch runtime's vectors; int8 a nearby space of its own, named apart so
         # that vectors persisted by one (the tool index) are not mixed with the other's.
         self.name = f"text:{folder.name}" + (":int8" if int8 else "")
@@ -152,8 +165,10 @@ class OnnxMiniLMEncoder:
     def encode(self, items: list[str]) -> list[np.ndarray]:
         encodings = self.tokenizer.encode_batch(items)
         order = sorted(range(len(items)), key=lambda k: len(encodings[k].ids))
-        passes = [[encodings[k].ids for k in order[start:start + self.pass_size]]
-                  for start in range(0, len(order), self.pass_size)]
+        passes = [
+            [encodings[k].ids for k in order[start : start + self.pass_size]]
+            for start in range(0, len(order), self.pass_size)
+        ]
         batches = map(self._run, passes) if len(passes) == 1 else self.passes.map(self._run, passes)
         vectors: list[np.ndarray] = [np.empty(0, np.float32)] * len(items)
         for k, vector in zip(order, (v for batch in batches for v in batch), strict=True):
@@ -166,7 +181,7 @@ class OnnxMiniLMEncoder:
         ids = np.zeros((len(texts), width), np.int64)
         mask = np.zeros((len(texts), width), np.int64)
         for row, tokens in enumerate(texts):
-            ids[row, :len(tokens)] = tokens
-            mask[row, :len(tokens)] = 1
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         (batch,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
         return batch

@@ -33,8 +33,10 @@ def model_folder(model: str) -> Path:
 def load_tokenizer(folder: Path, max_tokens: int) -> Tokenizer:
     tokenizer_file = folder / "tokenizer.json"
     if not tokenizer_file.exists():
-        raise FileNotFoundError(f"{tokenizer_file} is missing; point encoders.text.model at a "
-                                "sentence-transformers folder with tokenizer.json")
+        raise FileNotFoundError(
+            f"{tokenizer_file} is missing; point encoders.text.model at a "
+            "sentence-transformers folder with tokenizer.json"
+        )
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.enable_truncation(max_tokens)
     tokenizer.enable_padding()

@@ -3,5 +3,12 @@
 from .dispatcher import Dispatcher, DispatchFailed, NoEndpoint
 from .results import Attempt, CascadeStep, DispatchOutcome, EndpointStatus
 
-__all__ = ["Attempt", "CascadeStep", "DispatchFailed", "DispatchOutcome", "Dispatcher",
-           "EndpointStatus", "NoEndpoint"]
+__all__ = [
+    "Attempt",
+    "CascadeStep",
+    "DispatchFailed",
+    "DispatchOutcome",
+    "Dispatcher",
+    "EndpointStatus",
+    "NoEndpoint",
+]

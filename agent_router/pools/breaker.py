@@ -33,8 +33,7 @@ class CircuitBreaker:
 
     def available(self) -> bool:
         state = self.state
-        return state is BreakerState.closed or (state is BreakerState.half_open
-                                                and not self.trial_in_flight)
+        return state is BreakerState.closed or (state is BreakerState.half_open and not self.trial_in_flight)
 
     def acquire(self) -> bool:
         """True when a request may go; in half-open only one trial goes at a time."""

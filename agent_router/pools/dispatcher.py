@@ -28,8 +28,10 @@ class NoEndpoint(Exception):
 
     def __init__(self, models: list[str]):
         self.models = models
-        super().__init__(f"no endpoint serves {', '.join(repr(m) for m in models)}: give the "
-                         "model an endpoint (pools[].endpoints, or models[].endpoint)")
+        super().__init__(
+            f"no endpoint serves {', '.join(repr(m) for m in models)}: give the "
+            "model an endpoint (pools[].endpoints, or models[].endpoint)"
+        )
 
 
 class DispatchFailed(Exception):
@@ -38,8 +40,10 @@ class DispatchFailed(Exception):
     def __init__(self, attempts: list[Attempt], notes: list[str]):
         self.attempts = attempts
         self.notes = notes
-        tried = "; ".join(f"{a.endpoint} ({a.model}): {a.outcome} {a.detail}".strip()
-                          for a in attempts) or "no endpoint was available"
+        tried = (
+            "; ".join(f"{a.endpoint} ({a.model}): {a.outcome} {a.detail}".strip() for a in attempts)
+            or "no endpoint was available"
+        )
         super().__init__(f"no endpoint answered: {tried}")
 
 
@@ -53,8 +57,7 @@ def _endpoints(config: RouterConfig) -> list[Endpoint]:
 
 
 def _cost(model: ModelSpec, prompt: int | None, completion: int | None) -> float:
-    return ((prompt or 0) * model.cost.input_per_mtok
-            + (completion or 0) * model.cost.output_per_mtok) / 1e6
+    return ((prompt or 0) * model.cost.input_per_mtok + (completion or 0) * model.cost.output_per_mtok) / 1e6
 
 
 class Dispatcher:
@@ -76,8 +79,9 @@ class Dispatcher:
 
     async def start(self) -> None:
         """Probe every endpoint once, then keep probing in the background."""
-        self.client = httpx.AsyncClient(limits=httpx.Limits(max_connections=512,
-                                                            max_keepalive_connections=128))
+        self.client = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128)
+        )
         if self.endpoints:
             await self.check_all()
             self._loop = asyncio.create_task(self._keep_watch())
@@ -92,8 +96,13 @@ class Dispatcher:
             await self.client.aclose()
 
     async def check_all(self) -> None:
-        await asyncio.gather(*(self._check(e) for e in self.endpoints
-                               if e.state not in (EndpointState.waking, EndpointState.draining)))
+        await asyncio.gather(
+            *(
+                self._check(e)
+                for e in self.endpoints
+                if e.state not in (EndpointState.waking, EndpointState.draining)
+            )
+        )
 
     async def _check(self, endpoint: Endpoint) -> None:
         assert self.client is not None
@@ -117,8 +126,13 @@ class Dispatcher:
         now = time.monotonic()
         for e in self.endpoints:
             idle = e.pool.idle_after_s
-            if (idle is not None and e.can_wake and e.state is EndpointState.warm
-                    and not e.in_flight and now - e.last_used >= idle):
+            if (
+                idle is not None
+                and e.can_wake
+                and e.state is EndpointState.warm
+                and not e.in_flight
+                and now - e.last_used >= idle
+            ):
                 self._in_background(put_to_sleep(self._http(), e))
 
     def _in_background(self, coro: Any) -> asyncio.Task[Any]:
@@ -153,21 +167,33 @@ class Dispatcher:
         return bool(self.serving.get(model))
 
     async def dispatch(
-        self, messages: list[dict[str, Any]], models: list[str], *, route: str | None = None,
-        session_id: str | None = None, budget_ms: float | None = None,
-        on_delta: OnDelta | None = None, max_tokens: int | None = None,
+        self,
+        messages: list[dict[str, Any]],
+        models: list[str],
+        *,
+        route: str | None = None,
+        session_id: str | None = None,
+        budget_ms: float | None = None,
+        on_delta: OnDelta | None = None,
+        max_tokens: int | None = None,
     ) -> DispatchOutcome:
         """Answer the turn with the first model that can, or the route's cascade."""
         budget = budget_ms if budget_ms is not None else self.spec.latency_budget_ms
         cascade = self.cascades.get(route) if route else None
         if cascade is not None:
-            return await self._cascade(cascade, messages, models, session_id, budget, on_delta,
-                                       max_tokens)
+            return await self._cascade(cascade, messages, models, session_id, budget, on_delta, max_tokens)
         return await self._serve(messages, models, session_id, budget, on_delta, max_tokens)
 
-    async def _serve(self, messages: list[dict[str, Any]], models: list[str],
-                     session_id: str | None, budget_ms: float | None, on_delta: OnDelta | None,
-                     max_tokens: int | None, logprobs: bool = False) -> DispatchOutcome:
+    async def _serve(
+        self,
+        messages: list[dict[str, Any]],
+        models: list[str],
+        session_id: str | None,
+        budget_ms: float | None,
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
+        logprobs: bool = False,
+    ) -> DispatchOutcome:
         served = [m for m in models if self.serving.get(m)]
         if not served:
             raise NoEndpoint(models)
@@ -185,21 +211,32 @@ class Dispatcher:
             self.affinity.remember(session_id, candidate.endpoint.name)
             model = self.config.model(candidate.model)
             return DispatchOutcome(
-                answer=done.text, model=candidate.model, endpoint=candidate.endpoint.name,
+                answer=done.text,
+                model=candidate.model,
+                endpoint=candidate.endpoint.name,
                 finish_reason=done.finish_reason,
-                ttft_ms=round((time.perf_counter() - started - done.total_s + done.ttft_s)
-                              * 1000, 3),
+                ttft_ms=round((time.perf_counter() - started - done.total_s + done.ttft_s) * 1000, 3),
                 total_ms=round((time.perf_counter() - started) * 1000, 3),
-                prompt_tokens=done.prompt_tokens, completion_tokens=done.completion_tokens,
-                mean_logprob=done.mean_logprob, woke=candidate.wake,
-                affinity=candidate.affinity, attempts=attempts,
-                cost_usd=_cost(model, done.prompt_tokens, done.completion_tokens), notes=notes,
+                prompt_tokens=done.prompt_tokens,
+                completion_tokens=done.completion_tokens,
+                mean_logprob=done.mean_logprob,
+                woke=candidate.wake,
+                affinity=candidate.affinity,
+                attempts=attempts,
+                cost_usd=_cost(model, done.prompt_tokens, done.completion_tokens),
+                notes=notes,
             )
         raise DispatchFailed(attempts, notes)
 
-    async def _try(self, candidate: Candidate, messages: list[dict[str, Any]],
-                   attempts: list[Attempt], on_delta: OnDelta | None, max_tokens: int | None,
-                   logprobs: bool) -> Completion | None:
+    async def _try(
+        self,
+        candidate: Candidate,
+        messages: list[dict[str, Any]],
+        attempts: list[Attempt],
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
+        logprobs: bool,
+    ) -> Completion | None:
         """Retries one endpoint with backoff; None when it gave up and the next should try."""
         endpoint, pool = candidate.endpoint, candidate.endpoint.pool
         if candidate.wake and endpoint.state is not EndpointState.warm:
@@ -207,21 +244,41 @@ class Dispatcher:
             try:
                 took = await self.ensure_awake(endpoint)
             except WakeFailed as exc:
-                attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                        outcome="wake failed", detail=str(exc), ms=_ms(t0)))
+                attempts.append(
+                    Attempt(
+                        model=candidate.model,
+                        endpoint=endpoint.name,
+                        outcome="wake failed",
+                        detail=str(exc),
+                        ms=_ms(t0),
+                    )
+                )
                 return None
-            attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                    outcome="woken", detail=f"waited {took:.2f}s", ms=_ms(t0)))
+            attempts.append(
+                Attempt(
+                    model=candidate.model,
+                    endpoint=endpoint.name,
+                    outcome="woken",
+                    detail=f"waited {took:.2f}s",
+                    ms=_ms(t0),
+                )
+            )
         try:
             headers = endpoint.headers()
         except KeyError as exc:
-            attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                    outcome="missing api key",
-                                    detail=f"environment variable {exc.args[0]} (pools "
-                                    f"{pool.name!r} api_key_env) is not set", ms=0.0))
+            attempts.append(
+                Attempt(
+                    model=candidate.model,
+                    endpoint=endpoint.name,
+                    outcome="missing api key",
+                    detail=f"environment variable {exc.args[0]} (pools {pool.name!r} api_key_env) is not set",
+                    ms=0.0,
+                )
+            )
             return None
         body: dict[str, Any] = {
-            "model": endpoint.served_name(candidate.model), "messages": messages,
+            "model": endpoint.served_name(candidate.model),
+            "messages": messages,
             "max_tokens": max_tokens or self.config.model(candidate.model).max_output_tokens,
         }
         if logprobs:
@@ -230,19 +287,28 @@ class Dispatcher:
         pause = pool.retry.backoff_s
         for attempt in range(pool.retry.attempts):
             if not endpoint.breaker.acquire():
-                attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                        outcome="breaker open", ms=0.0))
+                attempts.append(
+                    Attempt(model=candidate.model, endpoint=endpoint.name, outcome="breaker open", ms=0.0)
+                )
                 return None
             t0 = time.perf_counter()
             endpoint.in_flight += 1
             try:
-                done = await chat_completion(self._http(), endpoint.base_url, body, headers,
-                                             timeouts, on_delta)
+                done = await chat_completion(
+                    self._http(), endpoint.base_url, body, headers, timeouts, on_delta
+                )
             except EndpointFailure as exc:
                 endpoint.in_flight -= 1
                 self._failed(endpoint, exc)
-                attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                        outcome=exc.kind, detail=exc.detail, ms=_ms(t0)))
+                attempts.append(
+                    Attempt(
+                        model=candidate.model,
+                        endpoint=endpoint.name,
+                        outcome=exc.kind,
+                        detail=exc.detail,
+                        ms=_ms(t0),
+                    )
+                )
                 if not exc.retryable or attempt + 1 == pool.retry.attempts:
                     return None
                 await asyncio.sleep(pause)
@@ -254,8 +320,9 @@ class Dispatcher:
             endpoint.last_used = time.monotonic()
             if endpoint.state is EndpointState.unhealthy:
                 endpoint.set_state(EndpointState.warm, "answered a turn")
-            attempts.append(Attempt(model=candidate.model, endpoint=endpoint.name,
-                                    outcome="answered", ms=_ms(t0)))
+            attempts.append(
+                Attempt(model=candidate.model, endpoint=endpoint.name, outcome="answered", ms=_ms(t0))
+            )
             return done
         return None
 
@@ -264,12 +331,21 @@ class Dispatcher:
             endpoint.breaker.failure()
             endpoint.failed += 1
         if exc.kind == "connect" and endpoint.state is EndpointState.warm:
-            endpoint.set_state(EndpointState.cold if endpoint.can_wake else
-                               EndpointState.unhealthy, f"connection refused: {exc.detail}")
+            endpoint.set_state(
+                EndpointState.cold if endpoint.can_wake else EndpointState.unhealthy,
+                f"connection refused: {exc.detail}",
+            )
 
-    async def _cascade(self, cascade: CascadeSpec, messages: list[dict[str, Any]],
-                       models: list[str], session_id: str | None, budget_ms: float | None,
-                       on_delta: OnDelta | None, max_tokens: int | None) -> DispatchOutcome:
+    async def _cascade(
+        self,
+        cascade: CascadeSpec,
+        messages: list[dict[str, Any]],
+        models: list[str],
+        session_id: str | None,
+        budget_ms: float | None,
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
+    ) -> DispatchOutcome:
         """Cheapest model first; keep its answer when confident enough, else escalate. Only the
         last step streams: an answer that may be thrown away is not shown to the user."""
         steps: list[CascadeStep] = []
@@ -279,13 +355,27 @@ class Dispatcher:
         for i, name in enumerate(cascade.models):
             tail = [m for m in models if m not in cascade.models] if i == last else []
             try:
-                outcome = await self._serve(messages, [name, *tail], session_id, budget_ms,
-                                            on_delta if i == last else None, max_tokens,
-                                            logprobs=i < last)
+                outcome = await self._serve(
+                    messages,
+                    [name, *tail],
+                    session_id,
+                    budget_ms,
+                    on_delta if i == last else None,
+                    max_tokens,
+                    logprobs=i < last,
+                )
             except (NoEndpoint, DispatchFailed) as exc:
                 attempts += getattr(exc, "attempts", [])
-                steps.append(CascadeStep(model=name, endpoint=None, mean_logprob=None,
-                                         threshold=cascade.threshold, kept=False, cost_usd=0.0))
+                steps.append(
+                    CascadeStep(
+                        model=name,
+                        endpoint=None,
+                        mean_logprob=None,
+                        threshold=cascade.threshold,
+                        kept=False,
+                        cost_usd=0.0,
+                    )
+                )
                 if i == last:
                     raise DispatchFailed(attempts, [str(exc)]) from None
                 continue
@@ -294,13 +384,21 @@ class Dispatcher:
             confidence = outcome.mean_logprob
             confident = confidence is not None and confidence >= cascade.threshold
             kept = i == last or confident
-            steps.append(CascadeStep(model=outcome.model, endpoint=outcome.endpoint,
-                                     mean_logprob=outcome.mean_logprob, threshold=cascade.threshold,
-                                     kept=kept, cost_usd=outcome.cost_usd))
+            steps.append(
+                CascadeStep(
+                    model=outcome.model,
+                    endpoint=outcome.endpoint,
+                    mean_logprob=outcome.mean_logprob,
+                    threshold=cascade.threshold,
+                    kept=kept,
+                    cost_usd=outcome.cost_usd,
+                )
+            )
             if kept:
                 biggest = self.config.model(cascade.models[-1])
-                outcome.cost_saved_usd = _cost(biggest, outcome.prompt_tokens,
-                                               outcome.completion_tokens) - spent
+                outcome.cost_saved_usd = (
+                    _cost(biggest, outcome.prompt_tokens, outcome.completion_tokens) - spent
+                )
                 outcome.cost_usd = spent
                 outcome.cascade, outcome.attempts = steps, attempts
                 if on_delta is not None and i < last:
@@ -311,15 +409,28 @@ class Dispatcher:
     # ---- status ----------------------------------------------------------------------------
 
     def status(self) -> list[EndpointStatus]:
-        return [EndpointStatus(
-            name=e.name, pool=e.pool.name, url=e.base_url, models=e.models, state=e.state,
-            reason=e.reason, breaker=e.breaker.state, in_flight=e.in_flight, served=e.served,
-            failed=e.failed, queue_depth=e.load.waiting, running=e.load.running,
-            kv_cache_usage=e.load.kv_cache_usage,
-            cold_start_s=round(e.cold_start_s, 3) if e.cold_starts else None,
-            cold_starts_measured=len(e.cold_starts), api_key_env=e.pool.api_key_env,
-            api_key_set=bool(os.environ.get(e.pool.api_key_env)) if e.pool.api_key_env else None,
-        ) for e in self.endpoints]
+        return [
+            EndpointStatus(
+                name=e.name,
+                pool=e.pool.name,
+                url=e.base_url,
+                models=e.models,
+                state=e.state,
+                reason=e.reason,
+                breaker=e.breaker.state,
+                in_flight=e.in_flight,
+                served=e.served,
+                failed=e.failed,
+                queue_depth=e.load.waiting,
+                running=e.load.running,
+                kv_cache_usage=e.load.kv_cache_usage,
+                cold_start_s=round(e.cold_start_s, 3) if e.cold_starts else None,
+                cold_starts_measured=len(e.cold_starts),
+                api_key_env=e.pool.api_key_env,
+                api_key_set=bool(os.environ.get(e.pool.api_key_env)) if e.pool.api_key_env else None,
+            )
+            for e in self.endpoints
+        ]
 
 
 def _ms(t0: float) -> float:

@@ -47,12 +47,20 @@ class Endpoint:
 
     @classmethod
     def build(cls, pool: PoolSpec, spec: EndpointSpec) -> Endpoint:
-        start = EndpointState.cold if pool.temperature is PoolTemperature.cold and pool.wake \
+        start = (
+            EndpointState.cold
+            if pool.temperature is PoolTemperature.cold and pool.wake
             else EndpointState.unhealthy
-        return cls(pool, spec, f"{pool.name}@{urlparse(spec.url).netloc}", pool.models_of(spec),
-                   CircuitBreaker(pool.breaker), state=start,
-                   reason="asleep until needed" if start is EndpointState.cold
-                   else "not probed yet")
+        )
+        return cls(
+            pool,
+            spec,
+            f"{pool.name}@{urlparse(spec.url).netloc}",
+            pool.models_of(spec),
+            CircuitBreaker(pool.breaker),
+            state=start,
+            reason="asleep until needed" if start is EndpointState.cold else "not probed yet",
+        )
 
     @property
     def base_url(self) -> str:

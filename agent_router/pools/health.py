@@ -24,18 +24,20 @@ async def probe(client: httpx.AsyncClient, endpoint: Endpoint) -> Probe:
     try:
         headers = endpoint.headers()
     except KeyError as exc:
-        return Probe(EndpointState.unhealthy, f"environment variable {exc.args[0]} (the pool's "
-                     "api_key_env) is not set")
+        return Probe(
+            EndpointState.unhealthy, f"environment variable {exc.args[0]} (the pool's api_key_env) is not set"
+        )
     try:
         response = await client.get(f"{endpoint.root_url}/health", timeout=PROBE_TIMEOUT)
         if response.status_code == 404:
-            response = await client.get(f"{endpoint.base_url}/models", headers=headers,
-                                        timeout=PROBE_TIMEOUT)
+            response = await client.get(f"{endpoint.base_url}/models", headers=headers, timeout=PROBE_TIMEOUT)
         if response.status_code == 503 and endpoint.state is EndpointState.waking:
             return Probe(EndpointState.waking, "loading")
         if response.status_code >= 400:
-            return Probe(EndpointState.unhealthy,
-                         f"health check answered {response.status_code}: {response.text[:120]}")
+            return Probe(
+                EndpointState.unhealthy,
+                f"health check answered {response.status_code}: {response.text[:120]}",
+            )
         if endpoint.can_wake and await _sleeping(client, endpoint):
             return Probe(EndpointState.cold, "in sleep mode")
     except httpx.ConnectError:

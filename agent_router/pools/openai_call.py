@@ -49,8 +49,11 @@ def _status_failure(status: int, body: str) -> EndpointFailure:
     if status >= 500:
         return EndpointFailure(f"http {status}", snippet or "server error", retryable=True)
     if status in (401, 403):
-        return EndpointFailure(f"http {status}", "the endpoint rejected the API key "
-                               f"(check the pool's api_key_env): {snippet}", retryable=False)
+        return EndpointFailure(
+            f"http {status}",
+            f"the endpoint rejected the API key (check the pool's api_key_env): {snippet}",
+            retryable=False,
+        )
     if status in (404, 408, 429):  # model not on this server, its own timeout, rate limited
         return EndpointFailure(f"http {status}", snippet, retryable=status != 404)
     return EndpointFailure(f"http {status}", snippet, retryable=False, counts=False)
@@ -62,8 +65,12 @@ def _logprobs_of(choice: dict[str, Any]) -> list[float]:
 
 
 async def chat_completion(
-    client: httpx.AsyncClient, base_url: str, body: dict[str, Any], headers: dict[str, str],
-    timeouts: Timeouts, on_delta: OnDelta | None = None,
+    client: httpx.AsyncClient,
+    base_url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    timeouts: Timeouts,
+    on_delta: OnDelta | None = None,
 ) -> Completion:
     """POST /chat/completions. Streams when on_delta is given; raises EndpointFailure."""
     timeout = httpx.Timeout(timeouts.first_token_s, connect=timeouts.connect_s)
@@ -75,23 +82,31 @@ async def chat_completion(
                 return await _plain(client, url, body, headers, timeout, started)
             return await _streamed(client, url, body, headers, timeout, started, on_delta)
     except TimeoutError:
-        raise EndpointFailure("timeout", f"no complete answer within {timeouts.total_s:g}s "
-                              "(timeouts.total_s)", retryable=False) from None
+        raise EndpointFailure(
+            "timeout", f"no complete answer within {timeouts.total_s:g}s (timeouts.total_s)", retryable=False
+        ) from None
     except httpx.TimeoutException as exc:
-        which = ("connect_s" if isinstance(exc, httpx.ConnectTimeout) else "first_token_s")
-        raise EndpointFailure("timeout", f"{exc.__class__.__name__} (timeouts.{which})",
-                              retryable=isinstance(exc, httpx.ConnectTimeout)) from None
+        which = "connect_s" if isinstance(exc, httpx.ConnectTimeout) else "first_token_s"
+        raise EndpointFailure(
+            "timeout",
+            f"{exc.__class__.__name__} (timeouts.{which})",
+            retryable=isinstance(exc, httpx.ConnectTimeout),
+        ) from None
     except httpx.ConnectError as exc:
         raise EndpointFailure("connect", str(exc) or "connection refused", retryable=True) from None
     except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
-        raise EndpointFailure("connection lost", str(exc) or exc.__class__.__name__,
-                              retryable=True) from None
+        raise EndpointFailure("connection lost", str(exc) or exc.__class__.__name__, retryable=True) from None
 
 
-async def _plain(client: httpx.AsyncClient, url: str, body: dict[str, Any],
-                 headers: dict[str, str], timeout: httpx.Timeout, started: float) -> Completion:
-    response = await client.post(url, json={**body, "stream": False}, headers=headers,
-                                 timeout=timeout)
+async def _plain(
+    client: httpx.AsyncClient,
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+    started: float,
+) -> Completion:
+    response = await client.post(url, json={**body, "stream": False}, headers=headers, timeout=timeout)
     if response.status_code >= 400:
         raise _status_failure(response.status_code, response.text)
     elapsed = time.perf_counter() - started
@@ -102,16 +117,33 @@ async def _plain(client: httpx.AsyncClient, url: str, body: dict[str, Any],
         usage = data.get("usage") or {}
         logprobs = _logprobs_of(choice)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise EndpointFailure("malformed", f"response is not an OpenAI chat completion "
-                              f"({exc.__class__.__name__}: {str(exc)[:80]}): "
-                              f"{response.text[:120]!r}", retryable=False) from None
-    return Completion(text, choice.get("finish_reason"), elapsed, elapsed,
-                      usage.get("prompt_tokens"), usage.get("completion_tokens"), logprobs)
+        raise EndpointFailure(
+            "malformed",
+            f"response is not an OpenAI chat completion "
+            f"({exc.__class__.__name__}: {str(exc)[:80]}): "
+            f"{response.text[:120]!r}",
+            retryable=False,
+        ) from None
+    return Completion(
+        text,
+        choice.get("finish_reason"),
+        elapsed,
+        elapsed,
+        usage.get("prompt_tokens"),
+        usage.get("completion_tokens"),
+        logprobs,
+    )
 
 
-async def _streamed(client: httpx.AsyncClient, url: str, body: dict[str, Any],
-                    headers: dict[str, str], timeout: httpx.Timeout, started: float,
-                    on_delta: OnDelta) -> Completion:
+async def _streamed(
+    client: httpx.AsyncClient,
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+    started: float,
+    on_delta: OnDelta,
+) -> Completion:
     payload = {**body, "stream": True, "stream_options": {"include_usage": True}}
     pieces: list[str] = []
     logprobs: list[float] = []
@@ -140,18 +172,31 @@ async def _streamed(client: httpx.AsyncClient, url: str, body: dict[str, Any],
                 logprobs.extend(_logprobs_of(choice))
                 finish = choice.get("finish_reason") or finish
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise EndpointFailure("malformed", f"stream chunk is not JSON of a chat "
-                                      f"completion chunk ({exc.__class__.__name__}): "
-                                      f"{data[:120]!r}",
-                                      retryable=False) from None
+                raise EndpointFailure(
+                    "malformed",
+                    f"stream chunk is not JSON of a chat "
+                    f"completion chunk ({exc.__class__.__name__}): "
+                    f"{data[:120]!r}",
+                    retryable=False,
+                ) from None
             if delta:
                 if ttft is None:
                     ttft = time.perf_counter() - started
                 pieces.append(delta)
                 await on_delta(delta)
     if not done and finish is None:
-        raise EndpointFailure("broken stream", f"the stream ended after {len(pieces)} chunks "
-                              "without a finish_reason or [DONE]", retryable=False)
+        raise EndpointFailure(
+            "broken stream",
+            f"the stream ended after {len(pieces)} chunks without a finish_reason or [DONE]",
+            retryable=False,
+        )
     total = time.perf_counter() - started
-    return Completion("".join(pieces), finish, ttft if ttft is not None else total, total,
-                      usage.get("prompt_tokens"), usage.get("completion_tokens"), logprobs)
+    return Completion(
+        "".join(pieces),
+        finish,
+        ttft if ttft is not None else total,
+        total,
+        usage.get("prompt_tokens"),
+        usage.get("completion_tokens"),
+        logprobs,
+    )

@@ -43,8 +43,9 @@ class Affinity:
             self._map.popitem(last=False)
 
 
-def plan(models: list[str], serving: dict[str, list[Endpoint]], budget_ms: float | None,
-         sticky: str | None) -> Plan:
+def plan(
+    models: list[str], serving: dict[str, list[Endpoint]], budget_ms: float | None, sticky: str | None
+) -> Plan:
     """Candidates in the order to try them. A model with no warm endpoint is woken in place
     when the budget covers its cold start (or there is no budget), else skipped and woken in the
     background; if nothing else can answer, the cold ones are awaited after all."""
@@ -60,12 +61,14 @@ def plan(models: list[str], serving: dict[str, list[Endpoint]], budget_ms: float
                 warm.insert(0, warm.pop(i))
                 break
         result.candidates += [Candidate(model, e, affinity=e.name == sticky) for e in warm]
-        unhealthy += [Candidate(model, e) for e in endpoints
-                      if e.state is EndpointState.unhealthy]
+        unhealthy += [Candidate(model, e) for e in endpoints if e.state is EndpointState.unhealthy]
         if warm:
             continue
-        sleepers = [e for e in endpoints if e.can_wake and e.state in
-                    (EndpointState.cold, EndpointState.waking, EndpointState.draining)]
+        sleepers = [
+            e
+            for e in endpoints
+            if e.can_wake and e.state in (EndpointState.cold, EndpointState.waking, EndpointState.draining)
+        ]
         if not sleepers:
             continue
         best = min(sleepers, key=lambda e: (e.state is not EndpointState.waking, e.cold_start_s))
@@ -73,16 +76,17 @@ def plan(models: list[str], serving: dict[str, list[Endpoint]], budget_ms: float
         if budget_ms is None or wait_ms <= budget_ms:
             result.candidates.append(Candidate(model, best, wake=True))
         else:
-            result.notes.append(f"{model} is cold: waking takes ~{best.cold_start_s:.1f}s, over "
-                                f"the {budget_ms:g} ms budget; woken in the background for "
-                                "next time")
+            result.notes.append(
+                f"{model} is cold: waking takes ~{best.cold_start_s:.1f}s, over "
+                f"the {budget_ms:g} ms budget; woken in the background for "
+                "next time"
+            )
             result.wake_in_background.append(best)
             deferred.append(Candidate(model, best, wake=True))
     if not result.candidates and deferred:
         result.notes.append("nothing warm can answer: waiting for a cold model despite the budget")
         result.candidates = deferred[:1]
-        result.wake_in_background = [e for e in result.wake_in_background
-                                     if e is not deferred[0].endpoint]
+        result.wake_in_background = [e for e in result.wake_in_background if e is not deferred[0].endpoint]
     # endpoints that failed a health check may have recovered: the last resort
     result.candidates += unhealthy
     return result

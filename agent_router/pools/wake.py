@@ -34,13 +34,13 @@ async def wake(client: httpx.AsyncClient, endpoint: Endpoint) -> float:
     try:
         if isinstance(spec, HttpWake):
             try:
-                response = await client.request(spec.wake.method, _target(spec.wake, endpoint),
-                                                timeout=spec.ready_timeout_s)
+                response = await client.request(
+                    spec.wake.method, _target(spec.wake, endpoint), timeout=spec.ready_timeout_s
+                )
             except httpx.HTTPError as exc:
                 raise WakeFailed(f"wake call failed: {exc.__class__.__name__}: {exc}") from None
             if response.status_code >= 400:
-                raise WakeFailed(f"wake call answered {response.status_code}: "
-                                 f"{response.text[:120]}")
+                raise WakeFailed(f"wake call answered {response.status_code}: {response.text[:120]}")
         else:
             await _start_process(endpoint, spec)
         await _until_ready(client, endpoint, spec.ready_timeout_s, started)
@@ -63,19 +63,18 @@ async def _start_process(endpoint: Endpoint, spec: CommandWake) -> None:
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
     try:
         endpoint.process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log
+        )
     except OSError as exc:
         raise WakeFailed(f"cannot start {argv[0]!r}: {exc.strerror}") from None
     endpoint.process_log = log
 
 
-async def _until_ready(client: httpx.AsyncClient, endpoint: Endpoint, limit_s: float,
-                       started: float) -> None:
+async def _until_ready(client: httpx.AsyncClient, endpoint: Endpoint, limit_s: float, started: float) -> None:
     while time.monotonic() - started < limit_s:
         process = endpoint.process
         if process is not None and process.returncode is not None:
-            raise WakeFailed(f"the server process exited with {process.returncode}: "
-                             f"{_log_tail(endpoint)}")
+            raise WakeFailed(f"the server process exited with {process.returncode}: {_log_tail(endpoint)}")
         result = await probe(client, endpoint)
         if result.state is EndpointState.warm:
             return

@@ -6,6 +6,19 @@ from .replayer import ReplayOptions, replay_sessions
 from .run import ReplayRun, replay_all
 from .sessions import Loaded, RecordedSession, from_store, read_lines
 
-__all__ = ["Loaded", "Policy", "RecordedSession", "ReplayItem", "ReplayOptions", "ReplayRun",
-           "ReplaySummary", "Side", "build_policy", "from_store", "read_lines", "replay_all",
-           "replay_sessions", "summary_table"]
+__all__ = [
+    "Loaded",
+    "Policy",
+    "RecordedSession",
+    "ReplayItem",
+    "ReplayOptions",
+    "ReplayRun",
+    "ReplaySummary",
+    "Side",
+    "build_policy",
+    "from_store",
+    "read_lines",
+    "replay_all",
+    "replay_sessions",
+    "summary_table",
+]

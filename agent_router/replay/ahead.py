@@ -28,4 +28,4 @@ async def encode_ahead(encoder: AsyncEncoder[str, np.ndarray], texts: Iterable[s
     unique = sorted({t for t in texts if t}, key=len)
     size = encoder.batcher.max_batch
     for start in range(0, len(unique), size):
-        await encoder.encode(unique[start:start + size])
+        await encoder.encode(unique[start : start + size])

@@ -50,8 +50,9 @@ class ReplaySummary(BaseModel):
     before_label: Label = "recorded"
     config_digest: str = Field("", description="the config replayed under")
     baseline_digest: str | None = None
-    recorded_digests: list[str] = Field(default_factory=list,
-                                        description="configs the recorded decisions name")
+    recorded_digests: list[str] = Field(
+        default_factory=list, description="configs the recorded decisions name"
+    )
     turns_replayed: int = 0
     model_changed: int = 0
     route_changed: int = 0
@@ -59,8 +60,9 @@ class ReplaySummary(BaseModel):
     tools_changed: int = 0
     verdicts_replayed: int = 0
     verdict_changed: int = 0
-    verdict_changes: dict[str, int] = Field(default_factory=dict,
-                                            description="'allow->deny': count, per direction")
+    verdict_changes: dict[str, int] = Field(
+        default_factory=dict, description="'allow->deny': count, per direction"
+    )
     exact: int = Field(0, description="items whose decision was reproduced in every field")
     cost_before_usd: float = 0.0
     cost_after_usd: float = 0.0
@@ -74,11 +76,11 @@ class ReplaySummary(BaseModel):
 PROBLEMS_SHOWN = 50
 
 
-def priced(spec: ModelSpec | None, prompt_tokens: int | None, output_tokens: int,
-           side: Side) -> Side:
+def priced(spec: ModelSpec | None, prompt_tokens: int | None, output_tokens: int, side: Side) -> Side:
     if spec is not None and prompt_tokens is not None:
-        side.cost_usd = round((prompt_tokens * spec.cost.input_per_mtok
-                               + output_tokens * spec.cost.output_per_mtok) / 1e6, 8)
+        side.cost_usd = round(
+            (prompt_tokens * spec.cost.input_per_mtok + output_tokens * spec.cost.output_per_mtok) / 1e6, 8
+        )
         side.latency_ms = spec.latency_ms
     return side
 
@@ -93,13 +95,21 @@ def changes(kind: Kind, before: Side | None, after: Side | None) -> list[str]:
     return ["verdict"] if before.verdict != after.verdict else []
 
 
-def summarize(items: list[ReplayItem], sessions: int, config_digest: str,
-              baseline_digest: str | None, recorded_digests: list[str],
-              run_problems: list[str]) -> ReplaySummary:
-    s = ReplaySummary(sessions=sessions, config_digest=config_digest,
-                      baseline_digest=baseline_digest,
-                      before_label="baseline" if baseline_digest else "recorded",
-                      recorded_digests=recorded_digests)
+def summarize(
+    items: list[ReplayItem],
+    sessions: int,
+    config_digest: str,
+    baseline_digest: str | None,
+    recorded_digests: list[str],
+    run_problems: list[str],
+) -> ReplaySummary:
+    s = ReplaySummary(
+        sessions=sessions,
+        config_digest=config_digest,
+        baseline_digest=baseline_digest,
+        before_label="baseline" if baseline_digest else "recorded",
+        recorded_digests=recorded_digests,
+    )
     directions: Counter[str] = Counter()
     before_latency: list[float] = []
     after_latency: list[float] = []

@@ -36,10 +36,15 @@ class Policy:
             await gateway.aclose()
 
 
-async def build_policy(label: str, config: RouterConfig, encoders: Encoders,
-                       running: RouterConfig | None = None, router: Router | None = None,
-                       tools: Gateway | None = None,
-                       safety: SafetyChecker | None = None) -> Policy:
+async def build_policy(
+    label: str,
+    config: RouterConfig,
+    encoders: Encoders,
+    running: RouterConfig | None = None,
+    router: Router | None = None,
+    tools: Gateway | None = None,
+    safety: SafetyChecker | None = None,
+) -> Policy:
     """`running` and its router/tools/safety are reused where `config` agrees with them."""
     same = running is not None and running == config
     if not (same and router is not None):
@@ -50,8 +55,12 @@ async def build_policy(label: str, config: RouterConfig, encoders: Encoders,
         tools = Gateway(config.tools, text.encode, text.name)  # type: ignore[attr-defined]
         await tools.start()  # lists the tools; nothing is called
         owned.append(tools)
-    if safety is None or running is None or (running.safety, running.defaults, running.models
-                                             ) != (config.safety, config.defaults, config.models):
+    if (
+        safety is None
+        or running is None
+        or (running.safety, running.defaults, running.models)
+        != (config.safety, config.defaults, config.models)
+    ):
         strongest = max(config.models, key=lambda m: m.quality).name
         safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
     return Policy(label, config, router, tools, safety, owned)

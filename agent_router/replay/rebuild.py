@@ -18,15 +18,13 @@ from ..turns import ChatMessage
 NO_LIMIT = (1 << 40, 1 << 40)  # sizes only; the replayed config's limits apply when routing
 
 
-def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]],
-                 where: str) -> ChatMessage:
+def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]], where: str) -> ChatMessage:
     """One stored message as the ChatMessage it came from. Exports older than parts carry
     only `text` (or the raw `content`); those are taken as they are."""
     role = stored.get("role")
     if "parts" not in stored:
         content = stored.get("content", stored.get("text"))
-        raw = {k: v for k, v in stored.items() if k in ("role", "name", "tool_call_id",
-                                                        "tool_calls")}
+        raw = {k: v for k, v in stored.items() if k in ("role", "name", "tool_call_id", "tool_calls")}
         try:
             return ChatMessage.model_validate({**raw, "content": content})
         except ValueError as exc:
@@ -40,16 +38,26 @@ def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]],
         elif kind == "image":
             sha = part.get("image_sha256")
             if sha not in blobs:
-                raise InputError.single(f"{where}.parts[{j}]", f"image {str(sha)[:12]}... is not "
-                                        "in the recording (export with its blob events)")
+                raise InputError.single(
+                    f"{where}.parts[{j}]",
+                    f"image {str(sha)[:12]}... is not in the recording (export with its blob events)",
+                )
             mime, data = blobs[sha]
-            content.append({"type": "image_url", "image_url": {
-                "url": f"data:{mime};base64,{base64.b64encode(data).decode()}"}})
+            content.append(
+                {
+                    "type": "image_url",
+                    "image_url": {"url": f"data:{mime};base64,{base64.b64encode(data).decode()}"},
+                }
+            )
         elif kind == "tool_call":
             data = part.get("data") or {}
-            calls.append({"id": data.get("id"), "type": "function",
-                          "function": {"name": data.get("name", ""),
-                                       "arguments": data.get("arguments", "")}})
+            calls.append(
+                {
+                    "id": data.get("id"),
+                    "type": "function",
+                    "function": {"name": data.get("name", ""), "arguments": data.get("arguments", "")},
+                }
+            )
         else:
             raise InputError.single(f"{where}.parts[{j}].kind", f"unknown part kind {kind!r}")
     plain = all(c["type"] == "text" for c in content)
@@ -61,16 +69,26 @@ def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]],
     else:
         body = content
     try:
-        return ChatMessage.model_validate({
-            "role": role, "content": body, "name": stored.get("name"),
-            "tool_call_id": stored.get("tool_call_id"), "tool_calls": calls or None})
+        return ChatMessage.model_validate(
+            {
+                "role": role,
+                "content": body,
+                "name": stored.get("name"),
+                "tool_call_id": stored.get("tool_call_id"),
+                "tool_calls": calls or None,
+            }
+        )
     except ValueError as exc:
         raise InputError.single(where, f"message cannot be read: {exc}") from None
 
 
-def routed_messages(history: list[ChatMessage], stored: list[dict[str, Any]],
-                    decision: dict[str, Any] | None, blobs: dict[str, tuple[str, bytes]],
-                    where: str) -> tuple[list[ChatMessage], list[ChatMessage]]:
+def routed_messages(
+    history: list[ChatMessage],
+    stored: list[dict[str, Any]],
+    decision: dict[str, Any] | None,
+    blobs: dict[str, tuple[str, bytes]],
+    where: str,
+) -> tuple[list[ChatMessage], list[ChatMessage]]:
     """(what the router saw, the turn's own new messages)."""
     new = [chat_message(m, blobs, f"{where}.messages[{i}]") for i, m in enumerate(stored)]
     recorded = ((decision or {}).get("signals") or {}).get("prompt_tokens")

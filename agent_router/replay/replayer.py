@@ -38,29 +38,33 @@ class ReplayOptions:
     dispatcher: Any = None  # a started pools Dispatcher: re-send turns and keep the answers
 
 
-async def replay_sessions(sessions: list[RecordedSession], new: Policy,
-                          baseline: Policy | None = None,
-                          options: ReplayOptions | None = None) -> list[list[ReplayItem]]:
+async def replay_sessions(
+    sessions: list[RecordedSession],
+    new: Policy,
+    baseline: Policy | None = None,
+    options: ReplayOptions | None = None,
+) -> list[list[ReplayItem]]:
     """Per session, items in order: the routed turns, then tool selections, then verdicts.
     The routed turns of all sessions go through the router together (their texts encoded
     ahead in batches); selections and verdicts then follow session by session. Problems of a
     session as a whole (lines skipped, an older schema) stay on `session.problems`."""
     options = options or ReplayOptions()
     prepared = [_prepare(session, baseline) for session in sessions]
-    await _route_all([t for turns in prepared for t in turns if t.messages is not None], new,
-                     baseline, options)
+    await _route_all(
+        [t for turns in prepared for t in turns if t.messages is not None], new, baseline, options
+    )
     results = []
     for session, turns in zip(sessions, prepared, strict=True):
         items = [t.item for t in turns]
         attach_answers(items, session)
         items += await _selections(session, new, baseline)
-        items += [await _verdict(session, v, i, new, baseline)
-                  for i, v in enumerate(session.verdicts, 1)]
+        items += [await _verdict(session, v, i, new, baseline) for i, v in enumerate(session.verdicts, 1)]
         results.append(items)
     return results
 
 
 # ---- routed turns ------------------------------------------------------------------------
+
 
 @dataclass
 class _Turn:
@@ -83,12 +87,15 @@ def _prepare(session: RecordedSession, baseline: Policy | None) -> list[_Turn]:
     history: list[ChatMessage] = []
     turns: list[_Turn] = []
     for turn in session.turns:
-        item = ReplayItem(session_id=session.id, kind="route", index=len(turns) + 1,
-                          turn_id=turn.turn_id,
-                          before_label="baseline" if baseline else "recorded")
+        item = ReplayItem(
+            session_id=session.id,
+            kind="route",
+            index=len(turns) + 1,
+            turn_id=turn.turn_id,
+            before_label="baseline" if baseline else "recorded",
+        )
         try:
-            seen, own = routed_messages(history, turn.messages, turn.decision, session.blobs,
-                                        turn.where)
+            seen, own = routed_messages(history, turn.messages, turn.decision, session.blobs, turn.where)
             history += own
             item.text = _short(latest_user_text(seen))
         except InputError as exc:
@@ -101,8 +108,9 @@ def _prepare(session: RecordedSession, baseline: Policy | None) -> list[_Turn]:
     return turns
 
 
-async def _route_all(turns: list[_Turn], new: Policy, baseline: Policy | None,
-                     options: ReplayOptions) -> None:
+async def _route_all(
+    turns: list[_Turn], new: Policy, baseline: Policy | None, options: ReplayOptions
+) -> None:
     """A window of turns at a time: their texts encoded ahead, then the turns routed (and
     dispatched) concurrently, every vector found in the cache."""
     encoder = new.router.encoders.text
@@ -116,14 +124,13 @@ async def _route_all(turns: list[_Turn], new: Policy, baseline: Policy | None,
 
     step = size or max(1, len(turns))
     for start in range(0, len(turns), step):
-        chunk = turns[start:start + step]
+        chunk = turns[start : start + step]
         if size:
             await ahead.encode_ahead(encoder, [latest_user_text(t.messages or []) for t in chunk])
         await asyncio.gather(*(one(t) for t in chunk))
 
 
-async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None,
-                      options: ReplayOptions) -> None:
+async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None, options: ReplayOptions) -> None:
     item, messages = t.item, t.messages
     assert messages is not None
     constraints = _constraints(t.recorded, item)
@@ -161,8 +168,9 @@ def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constrain
         return None
 
 
-async def _decide(policy: Policy, messages: list[ChatMessage], constraints: Constraints | None,
-                  item: ReplayItem) -> RoutingDecision | None:
+async def _decide(
+    policy: Policy, messages: list[ChatMessage], constraints: Constraints | None, item: ReplayItem
+) -> RoutingDecision | None:
     try:
         images = turn_images(messages, policy.config.defaults)
         return await policy.router.route(messages, images, constraints)
@@ -171,8 +179,13 @@ async def _decide(policy: Policy, messages: list[ChatMessage], constraints: Cons
         return None
 
 
-def _route_side(decision: dict[str, Any], policy: Policy, options: ReplayOptions,
-                item: ReplayItem, priced_only: bool = False) -> Side:
+def _route_side(
+    decision: dict[str, Any],
+    policy: Policy,
+    options: ReplayOptions,
+    item: ReplayItem,
+    priced_only: bool = False,
+) -> Side:
     """A decision as a Side, priced with `policy`'s models. An older recording may lack
     fields, and the config may no longer have the model: each is a note, not a stop."""
     model = decision.get("model")
@@ -182,15 +195,21 @@ def _route_side(decision: dict[str, Any], policy: Policy, options: ReplayOptions
         if model is None:
             item.problems.append("the recorded decision names no model (older schema)")
         if tokens is None:
-            item.problems.append("the recorded decision has no prompt size (older schema): "
-                                 "its cost is unknown")
-    side = Side(model=model, route=decision.get("route"),
-                fallbacks=list(decision.get("fallbacks") or []),
-                confidence=decision.get("confidence"), prompt_tokens=tokens)
+            item.problems.append(
+                "the recorded decision has no prompt size (older schema): its cost is unknown"
+            )
+    side = Side(
+        model=model,
+        route=decision.get("route"),
+        fallbacks=list(decision.get("fallbacks") or []),
+        confidence=decision.get("confidence"),
+        prompt_tokens=tokens,
+    )
     spec = policy.model(model)
     if spec is None and model is not None:
-        item.problems.append(f"model {model!r} is not in the {policy.label} config: its cost "
-                             "and latency are unknown")
+        item.problems.append(
+            f"model {model!r} is not in the {policy.label} config: its cost and latency are unknown"
+        )
     return priced(spec, tokens, options.output_tokens, side)
 
 
@@ -206,8 +225,9 @@ def _same_decision(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return strip(before) == strip(after)
 
 
-async def _dispatch(dispatcher: Any, messages: list[ChatMessage], decision: RoutingDecision,
-                    item: ReplayItem) -> None:
+async def _dispatch(
+    dispatcher: Any, messages: list[ChatMessage], decision: RoutingDecision, item: ReplayItem
+) -> None:
     """Re-send the turn to the live pools; the answer goes beside the recorded one."""
     from ..pools import DispatchFailed, NoEndpoint
 
@@ -224,14 +244,18 @@ async def _dispatch(dispatcher: Any, messages: list[ChatMessage], decision: Rout
 
 def attach_answers(items: list[ReplayItem], session: RecordedSession) -> None:
     """Recorded answers (dispatch_turn results kept beside the turn) on the before side."""
-    answers = {c.arguments.get("turn_id"): (c.result or {}).get("answer") or c.error
-               for c in session.calls if (c.server, c.tool) == ("agent-router", "dispatch_turn")}
+    answers = {
+        c.arguments.get("turn_id"): (c.result or {}).get("answer") or c.error
+        for c in session.calls
+        if (c.server, c.tool) == ("agent-router", "dispatch_turn")
+    }
     for item in items:
         if item.kind == "route" and item.before is not None and item.turn_id in answers:
             item.before.answer = answers[item.turn_id]
 
 
 # ---- tool selections ---------------------------------------------------------------------
+
 
 class _SelectionState:
     """One policy's tool index as the session saw it: successful calls of tools from the last
@@ -258,22 +282,30 @@ class _SelectionState:
 
     def select(self, query: str, vector: np.ndarray, k: int, boost: dict[str, float]) -> list[str]:
         spec = self.gateway.spec
-        picked = self.gateway.select(query, vector, k, spec.max_tokens, None, boost, None,
-                                     blocked_servers=self.blocked)
+        picked = self.gateway.select(
+            query, vector, k, spec.max_tokens, None, boost, None, blocked_servers=self.blocked
+        )
         keys = [r.tool.key for r in picked.tools]
         self.last = (np.atleast_2d(vector)[0], set(keys))  # the whole request's row
         return keys
 
 
-async def _selections(session: RecordedSession, new: Policy,
-                      baseline: Policy | None) -> list[ReplayItem]:
+async def _selections(session: RecordedSession, new: Policy, baseline: Policy | None) -> list[ReplayItem]:
     if not session.selections:
         return []
     policies = [p for p in (baseline, new) if p is not None]
     missing = [p.label for p in policies if p.tools is None]
-    items = [ReplayItem(session_id=session.id, kind="tools", index=i, turn_id=s.turn_id,
-                        text=_short(s.query), before_label="baseline" if baseline else "recorded")
-             for i, s in enumerate(session.selections, 1)]
+    items = [
+        ReplayItem(
+            session_id=session.id,
+            kind="tools",
+            index=i,
+            turn_id=s.turn_id,
+            text=_short(s.query),
+            before_label="baseline" if baseline else "recorded",
+        )
+        for i, s in enumerate(session.selections, 1)
+    ]
     if missing:
         for item in items:
             item.problems.append(f"tool selection is not set up in the {missing[0]} config")
@@ -296,8 +328,9 @@ async def _selections(session: RecordedSession, new: Policy,
         k = len(recorded) or new.config.tools.default_k
         sides = {}
         for label, state in states.items():
-            boost = {f"{c.server}/{c.tool}": state.gateway.spec.session_boost
-                     for c in recent if c.error is None}
+            boost = {
+                f"{c.server}/{c.tool}": state.gateway.spec.session_boost for c in recent if c.error is None
+            }
             sides[label] = Side(tools=state.select(selection.query, vector, k, boost))
         item.before = sides["baseline"] if baseline else Side(tools=recorded)
         item.after = sides["new"]
@@ -308,18 +341,25 @@ async def _selections(session: RecordedSession, new: Policy,
 
 # ---- safety verdicts ---------------------------------------------------------------------
 
-async def _verdict(session: RecordedSession, recorded: RecordedVerdict, index: int, new: Policy,
-                   baseline: Policy | None) -> ReplayItem:
+
+async def _verdict(
+    session: RecordedSession, recorded: RecordedVerdict, index: int, new: Policy, baseline: Policy | None
+) -> ReplayItem:
     v = recorded.verdict
     kind = v.get("kind", "action")
-    item = ReplayItem(session_id=session.id, kind="verdict", index=index,
-                      turn_id=recorded.turn_id,
-                      before_label="baseline" if baseline else "recorded")
+    item = ReplayItem(
+        session_id=session.id,
+        kind="verdict",
+        index=index,
+        turn_id=recorded.turn_id,
+        before_label="baseline" if baseline else "recorded",
+    )
     inputs = v.get("input")
     if not isinstance(inputs, dict):
         item.before = _verdict_side(kind, v)
-        item.problems.append(f"the {kind} verdict was recorded without its input (an older "
-                             "schema): it cannot be judged again")
+        item.problems.append(
+            f"the {kind} verdict was recorded without its input (an older schema): it cannot be judged again"
+        )
         return item
     item.text = _short(str(inputs.get("content") or inputs.get("action")))
     after = await _judge(new, kind, inputs, item)
@@ -336,18 +376,21 @@ async def _verdict(session: RecordedSession, recorded: RecordedVerdict, index: i
     return item
 
 
-async def _judge(policy: Policy, kind: str, inputs: dict[str, Any],
-                 item: ReplayItem) -> dict[str, Any] | None:
+async def _judge(
+    policy: Policy, kind: str, inputs: dict[str, Any], item: ReplayItem
+) -> dict[str, Any] | None:
     if policy.safety is None:
         item.problems.append(f"safety checks are not set up in the {policy.label} config")
         return None
     try:
         if kind == "observation":
             report = await policy.safety.check_observation(
-                str(inputs.get("content", "")), Integrity(inputs.get("integrity", "external")))
+                str(inputs.get("content", "")), Integrity(inputs.get("integrity", "external"))
+            )
             return report.model_dump(mode="json")
-        verdict = await policy.safety.check_action(inputs.get("action"), inputs.get("agent_id"),
-                                                   list(inputs.get("user_texts") or []))
+        verdict = await policy.safety.check_action(
+            inputs.get("action"), inputs.get("agent_id"), list(inputs.get("user_texts") or [])
+        )
         return verdict.model_dump(mode="json")
     except (InputError, ValueError) as exc:
         item.problems.append(f"the {policy.label} config cannot judge this {kind}: {exc}")
@@ -357,8 +400,9 @@ async def _judge(policy: Policy, kind: str, inputs: dict[str, Any],
 def _verdict_side(kind: str, v: dict[str, Any]) -> Side:
     flagged = "flagged" if v.get("flagged") else "clean"
     outcome = flagged if kind == "observation" else v.get("decision")
-    return Side(verdict=outcome, rules=list(v.get("rules") or
-                                            [f.get("rule") for f in v.get("findings") or []]))
+    return Side(
+        verdict=outcome, rules=list(v.get("rules") or [f.get("rule") for f in v.get("findings") or []])
+    )
 
 
 def _short(text: str) -> str:

@@ -34,18 +34,22 @@ def write_jsonl(items: Iterable[ReplayItem], path: str | Path) -> int:
 
 def render_html(run: ReplayRun, title: str = "agent-router replay") -> str:
     s = run.summary
-    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(title)}"
-             f"</title><style>{CSS}</style></head><body><h1>{escape(title)}</h1>",
-             _summary(s)]
+    parts = [
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(title)}"
+        f"</title><style>{CSS}</style></head><body><h1>{escape(title)}</h1>",
+        _summary(s),
+    ]
     sessions: dict[str, list[ReplayItem]] = {}
     for item in run.items:
         sessions.setdefault(item.session_id, []).append(item)
     for sid, items in sessions.items():
         changed = sum(bool(i.changed) for i in items)
-        parts.append(f"<h2 id=\"s-{escape(sid)}\">session {escape(sid)} "
-                     f"<span class=k>{len(items)} decisions, {changed} changed</span></h2>"
-                     f"<table><tr><th>#</th><th>kind</th><th>turn</th><th>input</th>"
-                     f"<th>{s.before_label}</th><th>new</th><th>diff</th></tr>")
+        parts.append(
+            f'<h2 id="s-{escape(sid)}">session {escape(sid)} '
+            f"<span class=k>{len(items)} decisions, {changed} changed</span></h2>"
+            f"<table><tr><th>#</th><th>kind</th><th>turn</th><th>input</th>"
+            f"<th>{s.before_label}</th><th>new</th><th>diff</th></tr>"
+        )
         parts += [_row(i) for i in items]
         parts.append("</table>")
     parts.append("</body></html>")
@@ -53,14 +57,18 @@ def render_html(run: ReplayRun, title: str = "agent-router replay") -> str:
 
 
 def _summary(s: ReplaySummary) -> str:
-    rows = "".join(f"<tr><td>{escape(k)}</td><td class=n>{escape(v)}</td></tr>"
-                   for k, v in summary_rows(s))
+    rows = "".join(f"<tr><td>{escape(k)}</td><td class=n>{escape(v)}</td></tr>" for k, v in summary_rows(s))
     problems = "".join(f"<li>{escape(p)}</li>" for p in s.problems)
-    against = (f"baseline {s.baseline_digest}" if s.baseline_digest else
-               f"recorded under {', '.join(s.recorded_digests) or 'unknown configs'}")
-    return (f"<table id=summary style=\"width:auto\">{rows}</table>"
-            f"<p class=k>config {escape(s.config_digest)}; {escape(against)}</p>"
-            + (f"<ul class=k>{problems}</ul>" if problems else ""))
+    against = (
+        f"baseline {s.baseline_digest}"
+        if s.baseline_digest
+        else f"recorded under {', '.join(s.recorded_digests) or 'unknown configs'}"
+    )
+    return (
+        f'<table id=summary style="width:auto">{rows}</table>'
+        f"<p class=k>config {escape(s.config_digest)}; {escape(against)}</p>"
+        + (f"<ul class=k>{problems}</ul>" if problems else "")
+    )
 
 
 def _row(item: ReplayItem) -> str:
@@ -69,9 +77,11 @@ def _row(item: ReplayItem) -> str:
     if item.exact:
         diff += "<span class=tag>exact</span>"
     diff += "".join(f"<div class=k>{escape(p)}</div>" for p in item.problems)
-    return (f"<tr class=\"{cls}\"><td class=n>{item.index}</td><td>{item.kind}</td>"
-            f"<td>{escape(item.turn_id or '')}</td><td><pre>{escape(item.text)}</pre></td>"
-            f"<td>{_side(item.before)}</td><td>{_side(item.after)}</td><td>{diff}</td></tr>")
+    return (
+        f'<tr class="{cls}"><td class=n>{item.index}</td><td>{item.kind}</td>'
+        f"<td>{escape(item.turn_id or '')}</td><td><pre>{escape(item.text)}</pre></td>"
+        f"<td>{_side(item.before)}</td><td>{_side(item.after)}</td><td>{diff}</td></tr>"
+    )
 
 
 def _side(side: Side | None) -> str:
@@ -79,15 +89,15 @@ def _side(side: Side | None) -> str:
         return "<span class=k>-</span>"
     bits = []
     if side.model is not None:
-        bits.append(f"<b>{escape(side.model)}</b> <span class=k>route "
-                    f"{escape(side.route or '(default)')}</span>")
+        bits.append(
+            f"<b>{escape(side.model)}</b> <span class=k>route {escape(side.route or '(default)')}</span>"
+        )
     if side.cost_usd is not None:
         bits.append(f"<span class=k>${side.cost_usd:.6f}, {side.latency_ms:g} ms</span>")
     if side.tools is not None:
         bits.append(escape(", ".join(side.tools) or "(none)"))
     if side.verdict is not None:
-        bits.append(f"<b>{escape(side.verdict)}</b> <span class=k>"
-                    f"{escape(', '.join(side.rules))}</span>")
+        bits.append(f"<b>{escape(side.verdict)}</b> <span class=k>{escape(', '.join(side.rules))}</span>")
     if side.answer is not None:
         bits.append(f"<pre>{escape(side.answer[:2000])}</pre>")
     return "<br>".join(bits)

@@ -99,8 +99,12 @@ def read_lines(lines: Iterable[str], source: str = "") -> Loaded:
         try:
             event = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(where, f"not JSON ({exc.msg} at column {exc.colno}): the line "
-                                    "is cut off or corrupt; skipped"))
+            problems.append(
+                Problem(
+                    where,
+                    f"not JSON ({exc.msg} at column {exc.colno}): the line is cut off or corrupt; skipped",
+                )
+            )
             continue
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
             problems.append(Problem(where, "expected an object with an 'event' key; skipped"))
@@ -121,16 +125,23 @@ def from_events(events: Iterable[dict[str, Any]]) -> Loaded:
         kind = event["event"]
         if kind == "session":
             if not isinstance(event.get("id"), str):
-                orphans.append(Problem(where, "session event without an id; its events are "
-                                       "skipped until the next session"))
+                orphans.append(
+                    Problem(
+                        where, "session event without an id; its events are skipped until the next session"
+                    )
+                )
                 current = None
                 continue
             current = RecordedSession(event["id"], event.get("agent_id"), event.get("format"))
             if current.older_schema:
-                current.problems.append(Problem(
-                    f"session {current.id}", f"recorded with export format "
-                    f"{current.format if current.format is not None else 'unnamed'} (this "
-                    f"replay reads {FORMAT_VERSION}); what it lacks is reported per turn"))
+                current.problems.append(
+                    Problem(
+                        f"session {current.id}",
+                        f"recorded with export format "
+                        f"{current.format if current.format is not None else 'unnamed'} (this "
+                        f"replay reads {FORMAT_VERSION}); what it lacks is reported per turn",
+                    )
+                )
             sessions.append(current)
             continue
         if current is None:
@@ -139,8 +150,9 @@ def from_events(events: Iterable[dict[str, Any]]) -> Loaded:
         try:
             _add(current, kind, event, where)
         except (KeyError, TypeError, ValueError) as exc:
-            current.problems.append(Problem(where, f"{kind} event is malformed "
-                                            f"({exc.__class__.__name__}: {exc}); skipped"))
+            current.problems.append(
+                Problem(where, f"{kind} event is malformed ({exc.__class__.__name__}: {exc}); skipped")
+            )
     return Loaded(sessions, orphans)
 
 
@@ -149,23 +161,47 @@ def _add(session: RecordedSession, kind: str, e: dict[str, Any], where: str) -> 
         session.blobs[e["sha256"]] = (e.get("mime") or "image/png", base64.b64decode(e["data"]))
     elif kind == "turn":
         seq = int(e.get("seq") or len(session.turns) + 1)
-        session.turns.append(RecordedTurn(
-            seq=seq, turn_id=e.get("turn_id"), created_at=str(e.get("created_at") or ""),
-            messages=list(e["messages"]), decision=e.get("decision"),
-            where=f"{session.id} turn {seq}"))
+        session.turns.append(
+            RecordedTurn(
+                seq=seq,
+                turn_id=e.get("turn_id"),
+                created_at=str(e.get("created_at") or ""),
+                messages=list(e["messages"]),
+                decision=e.get("decision"),
+                where=f"{session.id} turn {seq}",
+            )
+        )
     elif kind == "tool_selection":
-        session.selections.append(RecordedSelection(
-            e.get("turn_id"), str(e["query"]), list(e["selected"]), str(e.get("created_at") or ""),
-            f"{session.id} tool selection {len(session.selections) + 1}"))
+        session.selections.append(
+            RecordedSelection(
+                e.get("turn_id"),
+                str(e["query"]),
+                list(e["selected"]),
+                str(e.get("created_at") or ""),
+                f"{session.id} tool selection {len(session.selections) + 1}",
+            )
+        )
     elif kind == "tool_call":
-        session.calls.append(RecordedCall(str(e["server"]), str(e["tool"]),
-                                          dict(e.get("arguments") or {}), e.get("result"),
-                                          e.get("error"), str(e.get("created_at") or ""),
-                                          e.get("turn_id")))
+        session.calls.append(
+            RecordedCall(
+                str(e["server"]),
+                str(e["tool"]),
+                dict(e.get("arguments") or {}),
+                e.get("result"),
+                e.get("error"),
+                str(e.get("created_at") or ""),
+                e.get("turn_id"),
+            )
+        )
     elif kind == "verdict":
-        session.verdicts.append(RecordedVerdict(
-            e.get("turn_id"), dict(e["verdict"]), str(e.get("created_at") or ""),
-            f"{session.id} verdict {len(session.verdicts) + 1}"))
+        session.verdicts.append(
+            RecordedVerdict(
+                e.get("turn_id"),
+                dict(e["verdict"]),
+                str(e.get("created_at") or ""),
+                f"{session.id} verdict {len(session.verdicts) + 1}",
+            )
+        )
     elif kind != "feedback":
         session.problems.append(Problem(where, f"unknown event {kind!r}; skipped"))
 

@@ -21,12 +21,19 @@ def modality_issues(config: RouterConfig) -> Iterator[ConfigIssue]:
             continue
         blind = [n for n in route.models if Modality.image not in config.model(n).modalities]
         if len(blind) == len(route.models):
-            yield ConfigIssue(f"routes[{i}].models", f"route {route.name!r} matches images but none "
-                              f"of its models ({', '.join(blind)}) accepts images")
+            yield ConfigIssue(
+                f"routes[{i}].models",
+                f"route {route.name!r} matches images but none "
+                f"of its models ({', '.join(blind)}) accepts images",
+            )
         elif blind:
-            yield ConfigIssue(f"routes[{i}].models", f"route {route.name!r} matches images but "
-                              f"{', '.join(blind)} cannot take them; they only serve as a last "
-                              "resort", Severity.warning)
+            yield ConfigIssue(
+                f"routes[{i}].models",
+                f"route {route.name!r} matches images but "
+                f"{', '.join(blind)} cannot take them; they only serve as a last "
+                "resort",
+                Severity.warning,
+            )
 
 
 def _range(route: RouteSpec) -> tuple[float, float]:
@@ -53,17 +60,23 @@ def _fires_whenever(a: RouteSpec, b: RouteSpec) -> bool:
     if not a.when.has_text_condition:
         return True
     # a's keywords catch every turn b's keywords catch, and b has nothing else to fire on.
-    return (not b.when.examples and bool(b.when.keywords)
-            and {k.lower() for k in b.when.keywords} <= {k.lower() for k in a.when.keywords})
+    return (
+        not b.when.examples
+        and bool(b.when.keywords)
+        and {k.lower() for k in b.when.keywords} <= {k.lower() for k in a.when.keywords}
+    )
 
 
 def shadow_issues(config: RouterConfig) -> Iterator[ConfigIssue]:
     for j, b in enumerate(config.routes):
         for i, a in enumerate(config.routes):
             if i != j and a.priority > b.priority and _fires_whenever(a, b):
-                yield ConfigIssue(f"routes[{j}]", f"route {b.name!r} can never fire: route "
-                                  f"{a.name!r} (routes[{i}], priority {a.priority} > {b.priority}) "
-                                  "fires on every turn it would")
+                yield ConfigIssue(
+                    f"routes[{j}]",
+                    f"route {b.name!r} can never fire: route "
+                    f"{a.name!r} (routes[{i}], priority {a.priority} > {b.priority}) "
+                    "fires on every turn it would",
+                )
                 break
 
 
@@ -76,7 +89,7 @@ def overlap_issues(
     vectors = {i: np.stack(embed(r.when.examples)) for i, r in routes}
     limit = config.defaults.overlap_threshold
     for n, (i, a) in enumerate(routes):
-        for j, b in routes[n + 1:]:
+        for j, b in routes[n + 1 :]:
             sims = vectors[i] @ vectors[j].T
             x, y = np.unravel_index(int(np.argmax(sims)), sims.shape)
             if sims[x, y] >= limit:

@@ -21,8 +21,9 @@ class Constraints(BaseModel):
 
     @property
     def has_priorities(self) -> bool:
-        return any(p is not None for p in (self.cost_priority, self.speed_priority,
-                                           self.intelligence_priority)) or bool(self.hints)
+        return any(
+            p is not None for p in (self.cost_priority, self.speed_priority, self.intelligence_priority)
+        ) or bool(self.hints)
 
 
 class ImageSignal(BaseModel):
@@ -57,5 +58,8 @@ class RoutingDecision(BaseModel):
     reasons: list[str]
     rejected: dict[str, str] = Field(default_factory=dict, description="model -> why it was not chosen")
     config_digest: str = Field(description="identifies the configuration that decided")
-    memory: str | None = Field(None, description="what session memory did with this turn: "
-                               "recorded, a retry already stored, or why it was not recorded")
+    memory: str | None = Field(
+        None,
+        description="what session memory did with this turn: "
+        "recorded, a retry already stored, or why it was not recorded",
+    )

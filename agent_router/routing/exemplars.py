@@ -50,8 +50,7 @@ class KeywordMatcher:
 
     @classmethod
     def build(cls, keywords: list[str]) -> KeywordMatcher:
-        return cls(tuple((k, re.compile(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)"))
-                         for k in keywords))
+        return cls(tuple((k, re.compile(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)")) for k in keywords))
 
     def hits(self, *lowered_texts: str) -> list[str]:
         """Texts already lower-cased, once per turn rather than once per keyword."""

@@ -12,10 +12,13 @@ from ..config import ImageKind
 from ..embeddings import ClipEncoder, ScreenText
 
 CLIP_PROMPTS: dict[ImageKind, tuple[str, ...]] = {
-    ImageKind.screenshot: ("a screenshot of a computer screen", "a screenshot of a web page",
-                           "the user interface of an application", "a terminal window"),
-    ImageKind.document: ("a scanned page of a document", "a page of printed text",
-                         "a page from a PDF"),
+    ImageKind.screenshot: (
+        "a screenshot of a computer screen",
+        "a screenshot of a web page",
+        "the user interface of an application",
+        "a terminal window",
+    ),
+    ImageKind.document: ("a scanned page of a document", "a page of printed text", "a page from a PDF"),
     ImageKind.photo: ("a photo", "a photograph of a scene", "a picture of an object"),
 }
 
@@ -46,8 +49,9 @@ class PixelStats:
         gradient = float(((step > 0) & (step <= 24)).mean())
         bright = float((gray > 215).mean())
         saturation = float((rgb.max(axis=2) - rgb.min(axis=2)).mean() / 255)
-        return cls(round(gradient, 4), round(bright, 4), round(saturation, 4),
-                   image.height >= 1.15 * image.width)
+        return cls(
+            round(gradient, 4), round(bright, 4), round(saturation, 4), image.height >= 1.15 * image.width
+        )
 
 
 # Photographs are smooth gradients almost everywhere; screens and pages are flat areas cut by

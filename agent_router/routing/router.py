@@ -41,8 +41,9 @@ class Router:
         self.encoders = encoders
         examples = [e for r in config.routes for e in r.when.examples]
         self.index = RouteIndex.build(config.routes, encoders.text.encode_sync(examples))
-        self.keywords = {r.name: KeywordMatcher.build(r.when.keywords) for r in config.routes
-                         if r.when.keywords}
+        self.keywords = {
+            r.name: KeywordMatcher.build(r.when.keywords) for r in config.routes if r.when.keywords
+        }
         clip = encoders.clip_model
         self.kinds = ClipKindClassifier(clip) if clip is not None else None
         self.digest = config_digest(config)
@@ -71,12 +72,19 @@ class Router:
         needs = set(signals.modalities)
         chosen = select_model(self.config, candidates, needs, signals.prompt_tokens, constraints)
         reasons.extend(chosen.reasons)
-        reasons.append(f"chose {chosen.model!r}" + (f"; fallbacks {', '.join(chosen.fallbacks)}"
-                                                    if chosen.fallbacks else ""))
+        reasons.append(
+            f"chose {chosen.model!r}"
+            + (f"; fallbacks {', '.join(chosen.fallbacks)}" if chosen.fallbacks else "")
+        )
         return RoutingDecision(
-            model=chosen.model, fallbacks=chosen.fallbacks, route=route_name,
-            confidence=round(confidence, 4), signals=signals, reasons=reasons,
-            rejected=chosen.rejected, config_digest=self.digest,
+            model=chosen.model,
+            fallbacks=chosen.fallbacks,
+            route=route_name,
+            confidence=round(confidence, 4),
+            signals=signals,
+            reasons=reasons,
+            rejected=chosen.rejected,
+            config_digest=self.digest,
         )
 
     async def signals(
@@ -85,8 +93,7 @@ class Router:
         reasons: list[str] = []
         text = latest_user_text(messages)
         text_task = self.encoders.text.encode([text]) if text and len(self.index.matrix) else None
-        screens, clip_vectors = await asyncio.gather(self._read_screens(images),
-                                                     self._clip_vectors(images))
+        screens, clip_vectors = await asyncio.gather(self._read_screens(images), self._clip_vectors(images))
         image_signals = []
         for n, image in enumerate(images):
             screen = screens[n] if screens else None
@@ -94,14 +101,20 @@ class Router:
                 result = self.kinds.classify(clip_vectors[n])
             else:
                 result = classify_by_heuristic(image.image, screen)
-            image_signals.append(ImageSignal(
-                field=image.field, sha256=image.sha256, width=image.width, height=image.height,
-                kind=result.kind, kind_source=result.source, kind_scores=result.scores,
-                screen_text_chars=len(screen.text) if screen else 0,
-            ))
+            image_signals.append(
+                ImageSignal(
+                    field=image.field,
+                    sha256=image.sha256,
+                    width=image.width,
+                    height=image.height,
+                    kind=result.kind,
+                    kind_source=result.source,
+                    kind_scores=result.scores,
+                    screen_text_chars=len(screen.text) if screen else 0,
+                )
+            )
         if images and self.kinds is None:
-            reasons.append("CLIP is not configured: image kinds come from screen text and pixel "
-                           "statistics")
+            reasons.append("CLIP is not configured: image kinds come from screen text and pixel statistics")
         screen_text = "\n".join(s.text for s in screens if s.text) if screens else ""
         prompt_tokens = estimate_prompt_tokens(messages, images)
         similarity = {}
@@ -117,8 +130,9 @@ class Router:
             screen_text=screen_text[:SCREEN_TEXT_LIMIT],
             prompt_tokens=prompt_tokens,
             fits_context={m.name: fits_context(m, prompt_tokens) for m in self.config.models},
-            keyword_hits={name: hits for name, matcher in self.keywords.items()
-                          if (hits := matcher.hits(*lowered))},
+            keyword_hits={
+                name: hits for name, matcher in self.keywords.items() if (hits := matcher.hits(*lowered))
+            },
             similarity=similarity,
             constraints=constraints,
         )
@@ -153,8 +167,9 @@ class Router:
             return Firing(route, 1.0 + similarity, _join(gates, f"keywords {', '.join(hits)}"))
         threshold = when.threshold if when.threshold is not None else self.config.defaults.threshold
         if when.examples and similarity >= threshold:
-            return Firing(route, similarity,
-                          _join(gates, f"similarity {similarity:.3f} >= threshold {threshold:.2f}"))
+            return Firing(
+                route, similarity, _join(gates, f"similarity {similarity:.3f} >= threshold {threshold:.2f}")
+            )
         return None
 
     @staticmethod
@@ -167,8 +182,9 @@ class Router:
             sources = sorted({i.kind_source for i in s.images if i.kind in kinds})
             parts.append(f"image kind {', '.join(kinds)} (by {', '.join(sources)})")
         if when.min_tokens is not None or when.max_tokens is not None:
-            parts.append(f"{s.prompt_tokens} prompt tokens within "
-                         f"[{when.min_tokens or 0}, {when.max_tokens or 'inf'}]")
+            parts.append(
+                f"{s.prompt_tokens} prompt tokens within [{when.min_tokens or 0}, {when.max_tokens or 'inf'}]"
+            )
         return "; ".join(parts)
 
     def _confidence(self, winner: Firing, firings: list[Firing], s: TurnSignals) -> float:
@@ -176,10 +192,12 @@ class Router:
             kinds = winner.route.when.image_kinds
             scores = [i.kind_scores.get(k, 0.0) for i in s.images for k in kinds]
             return max(scores) if scores else 1.0
-        rivals = [f.score for f in firings
-                  if f.route.priority == winner.route.priority and f is not winner]
-        rivals += [v for name, v in s.similarity.items()
-                   if name != winner.route.name and name not in {f.route.name for f in firings}]
+        rivals = [f.score for f in firings if f.route.priority == winner.route.priority and f is not winner]
+        rivals += [
+            v
+            for name, v in s.similarity.items()
+            if name != winner.route.name and name not in {f.route.name for f in firings}
+        ]
         return _softmax_share(winner.score, rivals)
 
     def _default_confidence(self, s: TurnSignals) -> float:

@@ -25,8 +25,10 @@ def _why_not(model: ModelSpec, needs: set[Modality], tokens: int, c: Constraints
         missing = ", ".join(sorted(needs - set(model.modalities)))
         return f"does not accept {missing}"
     if not fits_context(model, tokens):
-        return (f"context window {model.context_window} < {tokens} prompt + "
-                f"{model.max_output_tokens} output tokens")
+        return (
+            f"context window {model.context_window} < {tokens} prompt + "
+            f"{model.max_output_tokens} output tokens"
+        )
     if c is None:
         return None
     if c.max_cost_per_mtok is not None and model.cost.input_per_mtok > c.max_cost_per_mtok:
@@ -40,6 +42,7 @@ def _why_not(model: ModelSpec, needs: set[Modality], tokens: int, c: Constraints
 
 def _preference_score(model: ModelSpec, pool: list[ModelSpec], c: Constraints) -> float:
     """Weighted 0..1 ranks within the candidates, as MCP model preferences describe them."""
+
     def rank(value: float, values: list[float], low_is_good: bool) -> float:
         lo, hi = min(values), max(values)
         if hi == lo:
@@ -71,8 +74,10 @@ def select_model(
     constraints: Constraints | None,
 ) -> Selection:
     route_models = [config.model(n) for n in candidates]
-    others = sorted((m for m in config.models if m.name not in candidates),
-                    key=lambda m: (-m.quality, m.cost.input_per_mtok, m.name))
+    others = sorted(
+        (m for m in config.models if m.name not in candidates),
+        key=lambda m: (-m.quality, m.cost.input_per_mtok, m.name),
+    )
     rejected = {m.name: why for m in route_models if (why := _why_not(m, needs, prompt_tokens, constraints))}
     eligible = _order([m for m in route_models if m.name not in rejected], constraints)
     extra = _order([m for m in others if _why_not(m, needs, prompt_tokens, constraints) is None], constraints)

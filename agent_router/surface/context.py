@@ -53,12 +53,15 @@ def reports_input_errors(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable
                 span.set_attribute("agent_router.outcome", outcome)
                 metrics = _metrics(ctx)
                 if metrics is not None:
-                    metrics.calls.labels(fn.__name__, outcome).observe(
-                        time.perf_counter() - started)
+                    metrics.calls.labels(fn.__name__, outcome).observe(time.perf_counter() - started)
                     if outcome != "ok":
                         metrics.error(outcome)
-                log.info("%s: %s", fn.__name__, outcome,
-                         extra={"duration_ms": elapsed_ms(started), "outcome": outcome})
+                log.info(
+                    "%s: %s",
+                    fn.__name__,
+                    outcome,
+                    extra={"duration_ms": elapsed_ms(started), "outcome": outcome},
+                )
 
     return wrapper
 

@@ -18,15 +18,22 @@ from .context import app_of, reports_input_errors
 
 
 def register(server: MCPServer) -> None:
-    @server.tool(annotations=ToolAnnotations(title="Replay a session", read_only_hint=True,
-                                             idempotent_hint=True, open_world_hint=False))
+    @server.tool(
+        annotations=ToolAnnotations(
+            title="Replay a session", read_only_hint=True, idempotent_hint=True, open_world_hint=False
+        )
+    )
     @reports_input_errors
     async def replay_session(
         session_id: Annotated[str, Field(description="a session recorded by route_turn")],
         ctx: Context,
-        config_yaml: Annotated[str | None, Field(
-            description="a whole router config as YAML to replay under; default: the running "
-            "config, which shows whether recorded decisions still hold")] = None,
+        config_yaml: Annotated[
+            str | None,
+            Field(
+                description="a whole router config as YAML to replay under; default: the running "
+                "config, which shows whether recorded decisions still hold"
+            ),
+        ] = None,
     ) -> ReplaySummary:
         """Re-decide every routed turn, tool selection and safety verdict of a recorded session
         under a config, without calling any model, and count what changed: models, routes,
@@ -34,15 +41,20 @@ def register(server: MCPServer) -> None:
         app = app_of(ctx)
         check_id(session_id, "session_id")
         if app.memory is None:
-            raise InputError.single("session_id", "session memory is off on this server ("
-                                    f"{app.memory_down or 'memory.enabled is false'})")
+            raise InputError.single(
+                "session_id",
+                f"session memory is off on this server ({app.memory_down or 'memory.enabled is false'})",
+            )
         config = app.config if config_yaml is None else _parse(config_yaml)
         loaded = await from_store(app.memory, [session_id])
         if not loaded.sessions:
-            raise InputError.single("session_id", f"no session {session_id!r}; sessions are "
-                                    "created by route_turn with a session_id")
-        policy = await build_policy("new", config, app.encoders, app.config, app.router,
-                                    app.tools, app.safety)
+            raise InputError.single(
+                "session_id",
+                f"no session {session_id!r}; sessions are created by route_turn with a session_id",
+            )
+        policy = await build_policy(
+            "new", config, app.encoders, app.config, app.router, app.tools, app.safety
+        )
         try:
             return (await replay_all(loaded, policy)).summary
         finally:

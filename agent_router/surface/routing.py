@@ -18,26 +18,41 @@ from .memory import check_memory_ids, remember_turn
 def register(server: MCPServer) -> None:
     # Not read-only: with a session_id the turn is recorded. Recording never destroys
     # anything and a retry with the same turn_id stores nothing new.
-    @server.tool(annotations=ToolAnnotations(title="Route a turn", read_only_hint=False,
-                                             destructive_hint=False, idempotent_hint=True,
-                                             open_world_hint=False))
+    @server.tool(
+        annotations=ToolAnnotations(
+            title="Route a turn",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        )
+    )
     @reports_input_errors
     async def route_turn(
-        messages: Annotated[list[ChatMessage], Field(
-            description="the turn as OpenAI-style chat messages; content is text or parts: "
-            "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
-            "or MCP ImageContent {type: image, data, mimeType}",
-        )],
+        messages: Annotated[
+            list[ChatMessage],
+            Field(
+                description="the turn as OpenAI-style chat messages; content is text or parts: "
+                "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
+                "or MCP ImageContent {type: image, data, mimeType}",
+            ),
+        ],
         ctx: Context,
         constraints: Constraints | None = None,
-        session_id: Annotated[str | None, Field(
-            description="record this turn in the named session (created when new) so "
-            "get_context and recall can use it")] = None,
-        turn_id: Annotated[str | None, Field(
-            description="idempotency key: a retry with the same turn_id is not stored twice",
-        )] = None,
-        agent_id: Annotated[str | None, Field(
-            description="the agent the session belongs to")] = None,
+        session_id: Annotated[
+            str | None,
+            Field(
+                description="record this turn in the named session (created when new) so "
+                "get_context and recall can use it"
+            ),
+        ] = None,
+        turn_id: Annotated[
+            str | None,
+            Field(
+                description="idempotency key: a retry with the same turn_id is not stored twice",
+            ),
+        ] = None,
+        agent_id: Annotated[str | None, Field(description="the agent the session belongs to")] = None,
     ) -> RoutingDecision:
         """Pick the model that should answer this turn, with fallbacks, the signals behind the
         choice and reasons a person can read."""

@@ -32,8 +32,7 @@ ACTION_HELP = (
 
 
 def _read_only(title: str) -> ToolAnnotations:
-    return ToolAnnotations(title=title, read_only_hint=True, idempotent_hint=True,
-                           open_world_hint=False)
+    return ToolAnnotations(title=title, read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
 def _checker(app: App) -> SafetyChecker:
@@ -42,14 +41,24 @@ def _checker(app: App) -> SafetyChecker:
     return app.safety
 
 
-async def _remember(app: App, session_id: str | None, turn_id: str | None, kind: str,
-                    result: Verdict | ObservationReport, hostile: bool = False,
-                    inputs: dict[str, Any] | None = None) -> None:
+async def _remember(
+    app: App,
+    session_id: str | None,
+    turn_id: str | None,
+    kind: str,
+    result: Verdict | ObservationReport,
+    hostile: bool = False,
+    inputs: dict[str, Any] | None = None,
+) -> None:
     """Record the verdict in the session; a flagged observation demotes its turn to hostile.
     Memory is optional: when it is off or down the verdict still goes back to the caller.
     `inputs` (what the checker was given) lets `agent-router replay` judge it again."""
-    app.metrics.judged(kind, ("flagged" if result.flagged else "clean")
-                       if isinstance(result, ObservationReport) else result.decision.value)
+    app.metrics.judged(
+        kind,
+        ("flagged" if result.flagged else "clean")
+        if isinstance(result, ObservationReport)
+        else result.decision.value,
+    )
     if app.memory is None or session_id is None:
         return
     verdict = {"kind": kind, **result.model_dump(mode="json")}
@@ -91,24 +100,43 @@ def register(server: MCPServer) -> None:
         user_texts = await _user_texts(app, session_id)
         verdict = await checker.check_action(action, agent_id, user_texts)
         injected = any(rule.startswith("injection.") for rule in verdict.rules)
-        await _remember(app, session_id, turn_id, "action", verdict, hostile=injected,
-                        inputs={"action": action, "agent_id": agent_id, "user_texts": user_texts})
+        await _remember(
+            app,
+            session_id,
+            turn_id,
+            "action",
+            verdict,
+            hostile=injected,
+            inputs={"action": action, "agent_id": agent_id, "user_texts": user_texts},
+        )
         return verdict
 
     @server.tool(annotations=_read_only("Check an observation"))
     @reports_input_errors
     async def check_observation(
-        content: Annotated[str, Field(description="screen text, page text, tool output or file "
-                                      "contents the agent is about to read")],
+        content: Annotated[
+            str,
+            Field(
+                description="screen text, page text, tool output or file contents the agent is about to read"
+            ),
+        ],
         ctx: Context,
         session_id: str | None = None,
-        turn_id: Annotated[str | None, Field(
-            description="the turn that carried the content; marked hostile when flagged")] = None,
+        turn_id: Annotated[
+            str | None, Field(description="the turn that carried the content; marked hostile when flagged")
+        ] = None,
         integrity: Integrity = Integrity.external,
     ) -> ObservationReport:
         """Look for prompt injection in content the agent takes in, naming the text matched."""
         app = app_of(ctx)
         report = await _checker(app).check_observation(content, integrity)
-        await _remember(app, session_id, turn_id, "observation", report, hostile=report.flagged,
-                        inputs={"content": content, "integrity": integrity.value})
+        await _remember(
+            app,
+            session_id,
+            turn_id,
+            "observation",
+            report,
+            hostile=report.flagged,
+            inputs={"content": content, "integrity": integrity.value},
+        )
         return report

@@ -77,9 +77,7 @@ class ToolRequest:
     images: np.ndarray | None  # CLIP vectors of the turn's images, with encoders.clip set
 
 
-async def read_request(
-    app: App, query: str | None, messages: list[ChatMessage] | None
-) -> ToolRequest:
+async def read_request(app: App, query: str | None, messages: list[ChatMessage] | None) -> ToolRequest:
     """The query itself, or the turn's newest user text plus what its images show on screen,
     and the images themselves through CLIP where it is configured."""
     if query is not None and messages is not None:
@@ -175,9 +173,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
     """subscriptions: the server's own bus, on which changes of the exposed tools are announced."""
 
     @server.tool(
-        annotations=ToolAnnotations(
-            title="Select tools", read_only_hint=True, open_world_hint=False
-        )
+        annotations=ToolAnnotations(title="Select tools", read_only_hint=True, open_world_hint=False)
     )
     @reports_input_errors
     async def select_tools(
@@ -201,14 +197,10 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
                 "when omitted, the session's latest turn",
             ),
         ] = None,
-        servers: Annotated[
-            list[str] | None, Field(description="only tools of these servers")
-        ] = None,
+        servers: Annotated[list[str] | None, Field(description="only tools of these servers")] = None,
         max_tokens: Annotated[
             int | None,
-            Field(
-                gt=0, description="budget for the returned definitions (default from the config)"
-            ),
+            Field(gt=0, description="budget for the returned definitions (default from the config)"),
         ] = None,
         agent_id: Annotated[
             str | None,
@@ -282,17 +274,13 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
     @reports_input_errors
     async def call_tool(
         ctx: Context,
-        server: Annotated[
-            str, Field(description="the downstream server, as select_tools named it")
-        ],
+        server: Annotated[str, Field(description="the downstream server, as select_tools named it")],
         name: Annotated[str, Field(description="the tool's name on that server")],
         arguments: Annotated[
             dict[str, Any] | None,
             Field(description="arguments, checked against the tool's input schema"),
         ] = None,
-        session_id: Annotated[
-            str | None, Field(description="record the call in this session")
-        ] = None,
+        session_id: Annotated[str | None, Field(description="record the call in this session")] = None,
         turn_id: Annotated[
             str | None,
             Field(
@@ -428,9 +416,7 @@ class ExposedTools:
             "agent_id": agent_id,
         }
         arguments = {k: v for k, v in call.items() if v is not None}
-        return dataclasses.replace(
-            ctx, params={**params, "name": self.call_tool, "arguments": arguments}
-        )
+        return dataclasses.replace(ctx, params={**params, "name": self.call_tool, "arguments": arguments})
 
 
 async def _record(

@@ -16,8 +16,11 @@ from ...embeddings import AsyncEncoder, ScreenReader
 from ..categories import categories_of
 from ..findings import Evidence, Finding, Outcome, clip_text
 
-_VERBS = re.compile(r"^\s*(please\s+)?(double[- ]|right[- ]|triple[- ])?(click|press|tap|select|"
-                    r"choose|hit|open|type|enter|focus)(\s+(on|in|into))?(\s+the)?\s+", re.I)
+_VERBS = re.compile(
+    r"^\s*(please\s+)?(double[- ]|right[- ]|triple[- ])?(click|press|tap|select|"
+    r"choose|hit|open|type|enter|focus)(\s+(on|in|into))?(\s+the)?\s+",
+    re.I,
+)
 _TRAILING = re.compile(r"\s+(button|link|tab|icon|menu|field|box|item|option)\s*$", re.I)
 MATCH_SIMILARITY = 0.6
 
@@ -38,13 +41,14 @@ def intended_target(intent: str) -> str:
     return _TRAILING.sub("", _VERBS.sub("", intent)).strip(" .")
 
 
-def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int,
-                radius: int) -> str | None:
+def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, radius: int) -> str | None:
     """The line of text under or nearest the point: find it from the ink around the point,
     then recognise just that line."""
     left, top = max(0, x - radius * 3), max(0, y - radius)
-    region = np.asarray(image.convert("L").crop((left, top, min(image.width, x + radius * 3),
-                                                 min(image.height, y + radius))), dtype=np.int16)
+    region = np.asarray(
+        image.convert("L").crop((left, top, min(image.width, x + radius * 3), min(image.height, y + radius))),
+        dtype=np.int16,
+    )
     if region.size == 0:
         return None
     ink = np.abs(region - int(np.median(region))) > 60
@@ -53,8 +57,14 @@ def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int,
         return None
     x0, y0, x1, y1 = box
     pad = 4
-    line = image.crop((left + max(0, x0 - pad), top + max(0, y0 - pad),
-                       left + min(ink.shape[1], x1 + pad), top + min(ink.shape[0], y1 + pad)))
+    line = image.crop(
+        (
+            left + max(0, x0 - pad),
+            top + max(0, y0 - pad),
+            left + min(ink.shape[1], x1 + pad),
+            top + min(ink.shape[0], y1 + pad),
+        )
+    )
     text, score = reader.read_line(line)
     return text.strip() if text.strip() and score >= 0.5 else None
 
@@ -71,9 +81,9 @@ def _runs(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
 
 
 def _nearest(runs: list[tuple[int, int]], at: int) -> tuple[int, int] | None:
-    return min(runs, key=lambda r: 0 if r[0] <= at < r[1] else min(abs(r[0] - at),
-                                                                     abs(r[1] - at)),
-               default=None)
+    return min(
+        runs, key=lambda r: 0 if r[0] <= at < r[1] else min(abs(r[0] - at), abs(r[1] - at)), default=None
+    )
 
 
 def _text_box(ink: np.ndarray, x: int, y: int) -> tuple[int, int, int, int] | None:
@@ -105,27 +115,42 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1}
 
 
-async def compare(target: str, intent: str, text: AsyncEncoder[str, np.ndarray],
-                  field_name: str) -> list[Finding]:
+async def compare(
+    target: str, intent: str, text: AsyncEncoder[str, np.ndarray], field_name: str
+) -> list[Finding]:
     wanted = intended_target(intent)
-    evidence = Evidence(text=clip_text(target, 120), field=field_name,
-                        detail={"intent": clip_text(intent, 120)})
+    evidence = Evidence(
+        text=clip_text(target, 120), field=field_name, detail={"intent": clip_text(intent, 120)}
+    )
     riskier = categories_of(target) - categories_of(intent)
     if riskier:
         names = ", ".join(sorted(c.value for c in riskier))
-        return [Finding(rule="deputy.riskier_target", outcome=Outcome.confirm, risk=0.85,
-                        escalate=True, evidence=evidence,
-                        message=f"the target {target!r} is riskier ({names}) than the stated "
-                                f"intent {intent!r}")]
-    if _words(wanted) & _words(target) or difflib.SequenceMatcher(
-        None, wanted.lower(), target.lower()
-    ).ratio() >= 0.8:
+        return [
+            Finding(
+                rule="deputy.riskier_target",
+                outcome=Outcome.confirm,
+                risk=0.85,
+                escalate=True,
+                evidence=evidence,
+                message=f"the target {target!r} is riskier ({names}) than the stated intent {intent!r}",
+            )
+        ]
+    if (
+        _words(wanted) & _words(target)
+        or difflib.SequenceMatcher(None, wanted.lower(), target.lower()).ratio() >= 0.8
+    ):
         return []
     a, b = await text.encode([wanted or intent, target])
     similarity = float(np.dot(a, b))
     if similarity >= MATCH_SIMILARITY:
         return []
     evidence.detail["similarity"] = round(similarity, 3)
-    return [Finding(rule="deputy.intent_mismatch", outcome=Outcome.confirm, risk=0.6,
-                    evidence=evidence,
-                    message=f"the target {target!r} does not match the intent {intent!r}")]
+    return [
+        Finding(
+            rule="deputy.intent_mismatch",
+            outcome=Outcome.confirm,
+            risk=0.6,
+            evidence=evidence,
+            message=f"the target {target!r} does not match the intent {intent!r}",
+        )
+    ]

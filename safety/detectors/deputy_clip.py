@@ -42,11 +42,22 @@ class ClipTargetReader:
         category = self._categories[best]
         if category in categories_of(wanted) or to_risky[best] < to_intent + MARGIN:
             return []
-        return [Finding(
-            rule="deputy.clip_riskier_target", outcome=Outcome.confirm, risk=0.75, escalate=True,
-            evidence=Evidence(field="action.context.screenshot", detail={
-                "category": category.value, "intent": wanted,
-                "similarity_to_intent": round(to_intent, 3),
-                "similarity_to_risky": round(float(to_risky[best]), 3)}),
-            message=f"the pixels under the pointer look more like {RISKY_TARGETS[category]} than "
-                    f"like the intended {wanted!r}")]
+        return [
+            Finding(
+                rule="deputy.clip_riskier_target",
+                outcome=Outcome.confirm,
+                risk=0.75,
+                escalate=True,
+                evidence=Evidence(
+                    field="action.context.screenshot",
+                    detail={
+                        "category": category.value,
+                        "intent": wanted,
+                        "similarity_to_intent": round(to_intent, 3),
+                        "similarity_to_risky": round(float(to_risky[best]), 3),
+                    },
+                ),
+                message=f"the pixels under the pointer look more like {RISKY_TARGETS[category]} than "
+                f"like the intended {wanted!r}",
+            )
+        ]

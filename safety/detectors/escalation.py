@@ -16,28 +16,50 @@ from ..similarity import Match, PatternBank
 from .injection import chunks
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("escalation.persona_jailbreak", re.compile(
-        r"\b(DAN|do anything now|developer mode|jailbr[eo]ak(en|ed)?|unfiltered|uncensored|amoral|"
-        r"no (ethical|moral) (guidelines|restrictions|principles)|without (any )?(ethical |moral )?"
-        r"(restrictions|filters|limitations|rules|censorship)|never refuses?|(can|will) not refuse|"
-        r"free from (all )?(restrictions|rules)|broken free|no (limits|boundaries|restrictions))\b",
-        re.I)),
-    ("escalation.persona_override", re.compile(
-        r"\b(from now on,? you (are|will|must|shall)|you are now|"
-        r"you (will|must|shall) (now )?act as|act as (an?|two|the|my)|"
-        r"respond as (the )?character|(always|only) respond as|"
-        r"you are no longer|pretend to be|simulate (an?|the)|your new (name|persona|role) is)\b",
-        re.I)),
-    ("escalation.dual_response", re.compile(
-        r"\b(two (different )?(responses|answers|paragraphs)|(respond|answer) (twice|in two ways)|"
-        r"stay in character|break character|opposite of|evil (twin|confidant|ai))\b", re.I)),
-    ("escalation.ignore_rules", re.compile(
-        r"\b(ignore|bypass|disable|turn off|forget)\b[^.\n]{0,30}\b(safety|guidelines|rules|"
-        r"restrictions|filters|policies|content policy|previous instructions)\b", re.I)),
-    ("escalation.roleplay_frame", re.compile(
-        r"\b(pretend|imagine|roleplay|role-play|act as|you are now|stay in character)\b[^.\n]{0,60}"
-        r"\b(no|without|never|any)\b[^.\n]{0,20}\b(rules|limits|restrictions|refuse|filter)",
-        re.I)),
+    (
+        "escalation.persona_jailbreak",
+        re.compile(
+            r"\b(DAN|do anything now|developer mode|jailbr[eo]ak(en|ed)?|unfiltered|uncensored|amoral|"
+            r"no (ethical|moral) (guidelines|restrictions|principles)|without (any )?(ethical |moral )?"
+            r"(restrictions|filters|limitations|rules|censorship)|never refuses?|(can|will) not refuse|"
+            r"free from (all )?(restrictions|rules)|broken free|no (limits|boundaries|restrictions))\b",
+            re.I,
+        ),
+    ),
+    (
+        "escalation.persona_override",
+        re.compile(
+            r"\b(from now on,? you (are|will|must|shall)|you are now|"
+            r"you (will|must|shall) (now )?act as|act as (an?|two|the|my)|"
+            r"respond as (the )?character|(always|only) respond as|"
+            r"you are no longer|pretend to be|simulate (an?|the)|your new (name|persona|role) is)\b",
+            re.I,
+        ),
+    ),
+    (
+        "escalation.dual_response",
+        re.compile(
+            r"\b(two (different )?(responses|answers|paragraphs)|(respond|answer) (twice|in two ways)|"
+            r"stay in character|break character|opposite of|evil (twin|confidant|ai))\b",
+            re.I,
+        ),
+    ),
+    (
+        "escalation.ignore_rules",
+        re.compile(
+            r"\b(ignore|bypass|disable|turn off|forget)\b[^.\n]{0,30}\b(safety|guidelines|rules|"
+            r"restrictions|filters|policies|content policy|previous instructions)\b",
+            re.I,
+        ),
+    ),
+    (
+        "escalation.roleplay_frame",
+        re.compile(
+            r"\b(pretend|imagine|roleplay|role-play|act as|you are now|stay in character)\b[^.\n]{0,60}"
+            r"\b(no|without|never|any)\b[^.\n]{0,20}\b(rules|limits|restrictions|refuse|filter)",
+            re.I,
+        ),
+    ),
 ]
 
 # Framings written for this bank (not taken from any evaluation set).
@@ -77,17 +99,31 @@ class EscalationDetector:
         findings = []
         for i, text in enumerate(texts):
             if words := smuggled_words(text):
-                findings.append(_finding("escalation.homoglyph_smuggling", "words written with "
-                                         "look-alike letters from another script",
-                                         " ".join(words[:5]), f"{field}[{i}]", 0.7, {}))
+                findings.append(
+                    _finding(
+                        "escalation.homoglyph_smuggling",
+                        "words written with look-alike letters from another script",
+                        " ".join(words[:5]),
+                        f"{field}[{i}]",
+                        0.7,
+                        {},
+                    )
+                )
                 break
         texts = [fold(text) for text in texts]
         for rule, pattern in RULES:
             for i, text in enumerate(texts):
                 if m := pattern.search(text):
-                    findings.append(_finding(rule, "a jailbreak framing in the user's messages",
-                                             text[max(0, m.start() - 40): m.end() + 40],
-                                             f"{field}[{i}]", 0.75, {}))
+                    findings.append(
+                        _finding(
+                            rule,
+                            "a jailbreak framing in the user's messages",
+                            text[max(0, m.start() - 40) : m.end() + 40],
+                            f"{field}[{i}]",
+                            0.75,
+                            {},
+                        )
+                    )
                     break
         window = " ".join(texts[-WINDOW:])
         singles = [await self._best(text) for text in texts]
@@ -97,24 +133,38 @@ class EscalationDetector:
             session = session * DECAY + max(0.0, match.score - self.threshold / 2)
         top = max(range(len(singles)), key=lambda i: singles[i].score)
         if singles[top].score >= self.threshold:
-            findings.append(_finding("escalation.similar_to_jailbreak",
-                                     "a message close in meaning to a known jailbreak",
-                                     singles[top].text, f"{field}[{top}]",
-                                     min(1.0, 0.4 + singles[top].score / 2),
-                                     {"pattern": singles[top].pattern,
-                                      "similarity": round(singles[top].score, 3)}))
+            findings.append(
+                _finding(
+                    "escalation.similar_to_jailbreak",
+                    "a message close in meaning to a known jailbreak",
+                    singles[top].text,
+                    f"{field}[{top}]",
+                    min(1.0, 0.4 + singles[top].score / 2),
+                    {"pattern": singles[top].pattern, "similarity": round(singles[top].score, 3)},
+                )
+            )
         elif joined is not None and joined.score >= self.threshold:
-            findings.append(_finding("escalation.built_up", "the last few messages together read "
-                                     "as a jailbreak though none does alone", window,
-                                     f"{field}[-{min(WINDOW, len(texts))}:]",
-                                     min(1.0, 0.4 + joined.score / 2),
-                                     {"pattern": joined.pattern,
-                                      "similarity": round(joined.score, 3)}))
+            findings.append(
+                _finding(
+                    "escalation.built_up",
+                    "the last few messages together read as a jailbreak though none does alone",
+                    window,
+                    f"{field}[-{min(WINDOW, len(texts))}:]",
+                    min(1.0, 0.4 + joined.score / 2),
+                    {"pattern": joined.pattern, "similarity": round(joined.score, 3)},
+                )
+            )
         elif session >= self.threshold / 2:
-            findings.append(_finding("escalation.session_score", "jailbreak-like messages keep "
-                                     "accumulating over the session", singles[top].text,
-                                     field, min(1.0, 0.4 + session / 2),
-                                     {"session_score": round(session, 3)}))
+            findings.append(
+                _finding(
+                    "escalation.session_score",
+                    "jailbreak-like messages keep accumulating over the session",
+                    singles[top].text,
+                    field,
+                    min(1.0, 0.4 + session / 2),
+                    {"session_score": round(session, 3)},
+                )
+            )
         return findings
 
     async def _best(self, text: str) -> Match:
@@ -123,7 +173,14 @@ class EscalationDetector:
         return max(await self.bank.nearest(pieces), key=lambda m: m.score)
 
 
-def _finding(rule: str, message: str, text: str, field: str, risk: float,
-             detail: dict[str, str | float | int]) -> Finding:
-    return Finding(rule=rule, outcome=Outcome.confirm, risk=risk, message=message, escalate=True,
-                   evidence=Evidence(text=clip_text(text), field=field, detail=detail))
+def _finding(
+    rule: str, message: str, text: str, field: str, risk: float, detail: dict[str, str | float | int]
+) -> Finding:
+    return Finding(
+        rule=rule,
+        outcome=Outcome.confirm,
+        risk=risk,
+        message=message,
+        escalate=True,
+        evidence=Evidence(text=clip_text(text), field=field, detail=detail),
+    )

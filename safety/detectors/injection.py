@@ -15,37 +15,80 @@ from ..findings import Evidence, Finding, Outcome, clip_text
 from ..similarity import PatternBank
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("injection.ignore_instructions", re.compile(
-        r"(?<![a-z])(ignore|disregard|forget|override|skip)\b[^.\n]{0,40}\b(previous|prior|above|earlier|"
-        r"preceding|original|all|any|your)\b[^.\n]{0,30}\b(\w*structions?|prompts?|directions?|"
-        r"rules|guidelines|tasks?|context)\b", re.I)),
-    ("injection.new_instructions", re.compile(
-        r"\b(new|updated|real|actual|additional|important|urgent)\s+(instructions?|task|orders?)"
-        r"\s*(:|for (the )?(ai|assistant|agent|model))", re.I)),
-    ("injection.role_change", re.compile(
-        r"\b(you are now|from now on,? you|act as (an?|the) (unrestricted|different)|"
-        r"you must now|your new (role|goal|task) is)\b", re.I)),
-    ("injection.addresses_agent", re.compile(
-        r"\b(attention|note|message|instructions?)\s+(to|for)\s+(the\s+)?(ai|assistant|agent|llm|"
-        r"language model|model|chatbot|bot)\b|\b(dear|hey|hi)\s+(ai|assistant|agent|llm|"
-        r"chatgpt|claude|gpt|gemini)\b", re.I)),
-    ("injection.task_hijack", re.compile(
-        r"\bbefore (you )?(can )?(solve|complete|finish|continue|proceed with|do) (the|your|this) "
-        r"task\b|\b(instead of|rather than) (the|your) (original|current|user'?s?) task\b", re.I)),
-    ("injection.hide_from_user", re.compile(
-        r"\b(do not|don't|never|without) (tell|telling|inform|informing|mention|mentioning|alert|"
-        r"alerting|notify|notifying|ask|asking)\b[^.\n]{0,20}\b(the )?(user|owner|human)\b", re.I)),
-    ("injection.fake_markup", re.compile(
-        r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>|#{2,}\s*\(?(system|"
-        r"instruction)s?([_ ](message|prompt))?\b|</?(information|instructions?|system|admin)>",
-        re.I | re.M)),
-    ("injection.todo_for_agent", re.compile(
-        r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?(send|forward|e-?mail|transfer|"
-        r"pay|create|delete|remove|invite|share|change|update|click|visit|open|run|download)\b",
-        re.I)),
-    ("injection.system_prompt", re.compile(
-        r"\b(reveal|print|show|output|repeat|leak)\b[^.\n]{0,30}\b(system prompt|your instructions|"
-        r"initial prompt|hidden prompt)\b", re.I)),
+    (
+        "injection.ignore_instructions",
+        re.compile(
+            r"(?<![a-z])(ignore|disregard|forget|override|skip)\b[^.\n]{0,40}\b(previous|prior|above|earlier|"
+            r"preceding|original|all|any|your)\b[^.\n]{0,30}\b(\w*structions?|prompts?|directions?|"
+            r"rules|guidelines|tasks?|context)\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.new_instructions",
+        re.compile(
+            r"\b(new|updated|real|actual|additional|important|urgent)\s+(instructions?|task|orders?)"
+            r"\s*(:|for (the )?(ai|assistant|agent|model))",
+            re.I,
+        ),
+    ),
+    (
+        "injection.role_change",
+        re.compile(
+            r"\b(you are now|from now on,? you|act as (an?|the) (unrestricted|different)|"
+            r"you must now|your new (role|goal|task) is)\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.addresses_agent",
+        re.compile(
+            r"\b(attention|note|message|instructions?)\s+(to|for)\s+(the\s+)?(ai|assistant|agent|llm|"
+            r"language model|model|chatbot|bot)\b|\b(dear|hey|hi)\s+(ai|assistant|agent|llm|"
+            r"chatgpt|claude|gpt|gemini)\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.task_hijack",
+        re.compile(
+            r"\bbefore (you )?(can )?(solve|complete|finish|continue|proceed with|do) (the|your|this) "
+            r"task\b|\b(instead of|rather than) (the|your) (original|current|user'?s?) task\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.hide_from_user",
+        re.compile(
+            r"\b(do not|don't|never|without) (tell|telling|inform|informing|mention|mentioning|alert|"
+            r"alerting|notify|notifying|ask|asking)\b[^.\n]{0,20}\b(the )?(user|owner|human)\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.fake_markup",
+        re.compile(
+            r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>|#{2,}\s*\(?(system|"
+            r"instruction)s?([_ ](message|prompt))?\b|</?(information|instructions?|system|admin)>",
+            re.I | re.M,
+        ),
+    ),
+    (
+        "injection.todo_for_agent",
+        re.compile(
+            r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?(send|forward|e-?mail|transfer|"
+            r"pay|create|delete|remove|invite|share|change|update|click|visit|open|run|download)\b",
+            re.I,
+        ),
+    ),
+    (
+        "injection.system_prompt",
+        re.compile(
+            r"\b(reveal|print|show|output|repeat|leak)\b[^.\n]{0,30}\b(system prompt|your instructions|"
+            r"initial prompt|hidden prompt)\b",
+            re.I,
+        ),
+    ),
 ]
 
 # Phrasings of attacks written for this bank (not taken from any evaluation set).
@@ -114,33 +157,54 @@ class InjectionDetector:
     async def scan(self, text: str, field: str) -> list[Finding]:
         folded = fold(text[: self.max_chars])  # look-alike letters do not hide a phrase
         findings = [
-            Finding(rule=rule, outcome=Outcome.confirm, risk=0.8,
-                    message="text that tries to give the agent instructions",
-                    evidence=Evidence(text=clip_text(_around(folded, m.start(), m.end())),
-                                      field=field, detail={"offset": m.start()}))
+            Finding(
+                rule=rule,
+                outcome=Outcome.confirm,
+                risk=0.8,
+                message="text that tries to give the agent instructions",
+                evidence=Evidence(
+                    text=clip_text(_around(folded, m.start(), m.end())),
+                    field=field,
+                    detail={"offset": m.start()},
+                ),
+            )
             for rule, pattern in RULES
             if (m := pattern.search(folded))
         ]
         if len(text) > self.max_chars:
-            findings.append(Finding(
-                rule="injection.truncated", outcome=Outcome.confirm, risk=0.4,
-                message=f"only the first {self.max_chars} of {len(text)} characters were read",
-                evidence=Evidence(field=field, detail={"chars": len(text)})))
+            findings.append(
+                Finding(
+                    rule="injection.truncated",
+                    outcome=Outcome.confirm,
+                    risk=0.4,
+                    message=f"only the first {self.max_chars} of {len(text)} characters were read",
+                    evidence=Evidence(field=field, detail={"chars": len(text)}),
+                )
+            )
         pieces = chunks(text, self.max_chars)
         matches = await self.bank.nearest([c.text for c in pieces])
         best = max(zip(matches, pieces, strict=True), key=lambda mc: mc[0].score, default=None)
         if best is not None and best[0].score >= self.threshold:
             match, piece = best
-            findings.append(Finding(
-                rule="injection.similar_to_known", outcome=Outcome.confirm,
-                risk=min(1.0, 0.5 + match.score / 2),
-                message="text close in meaning to a known injection",
-                evidence=Evidence(text=clip_text(match.text), field=field,
-                                  detail={"pattern": match.pattern,
-                                          "similarity": round(match.score, 3),
-                                          "offset": piece.start})))
+            findings.append(
+                Finding(
+                    rule="injection.similar_to_known",
+                    outcome=Outcome.confirm,
+                    risk=min(1.0, 0.5 + match.score / 2),
+                    message="text close in meaning to a known injection",
+                    evidence=Evidence(
+                        text=clip_text(match.text),
+                        field=field,
+                        detail={
+                            "pattern": match.pattern,
+                            "similarity": round(match.score, 3),
+                            "offset": piece.start,
+                        },
+                    ),
+                )
+            )
         return findings
 
 
 def _around(text: str, start: int, end: int, margin: int = 60) -> str:
-    return text[max(0, start - margin): end + margin]
+    return text[max(0, start - margin) : end + margin]

@@ -49,59 +49,109 @@ def host_of(url: str) -> str | None:
     return host.rstrip(".").lower() if host else None
 
 
-def check_navigation(url: str, policy: AgentPolicy, protected: list[str],
-                     field: str = "action.url") -> list[Finding]:
+def check_navigation(
+    url: str, policy: AgentPolicy, protected: list[str], field: str = "action.url"
+) -> list[Finding]:
     url = url.strip()
     scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
     if scheme in DANGEROUS_SCHEMES:
-        return [Finding(rule="navigation.script_url", outcome=Outcome.deny, risk=0.9,
-                        message=f"{scheme}: URLs run code or hide content",
-                        evidence=Evidence(text=clip_text(url, 80), field=field))]
+        return [
+            Finding(
+                rule="navigation.script_url",
+                outcome=Outcome.deny,
+                risk=0.9,
+                message=f"{scheme}: URLs run code or hide content",
+                evidence=Evidence(text=clip_text(url, 80), field=field),
+            )
+        ]
     if scheme in LOCAL_SCHEMES:
-        return [Finding(rule="navigation.local_file", outcome=Outcome.confirm, risk=0.5,
-                        message="opens a local file in the browser",
-                        evidence=Evidence(text=clip_text(url, 120), field=field))]
+        return [
+            Finding(
+                rule="navigation.local_file",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message="opens a local file in the browser",
+                evidence=Evidence(text=clip_text(url, 120), field=field),
+            )
+        ]
     host = host_of(url)
     if not host:
-        return [Finding(rule="navigation.unparsed", outcome=Outcome.confirm, risk=0.5,
-                        message="the URL has no host that can be checked",
-                        evidence=Evidence(text=clip_text(url, 120), field=field))]
+        return [
+            Finding(
+                rule="navigation.unparsed",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message="the URL has no host that can be checked",
+                evidence=Evidence(text=clip_text(url, 120), field=field),
+            )
+        ]
     return check_domain(host, policy, protected, field)
 
 
-def check_domain(host: str, policy: AgentPolicy, protected: list[str],
-                 field: str) -> list[Finding]:
+def check_domain(host: str, policy: AgentPolicy, protected: list[str], field: str) -> list[Finding]:
     shown = decode_host(host)
     evidence = Evidence(text=shown, field=field, domain=host)
     for blocked in policy.blocked_domains:
         if domain_matches(host, blocked) or domain_matches(shown, blocked):
-            return [Finding(rule="navigation.blocked_domain", outcome=Outcome.deny, risk=0.9,
-                            message=f"{host} is blocked by policy ({blocked})", evidence=evidence)]
+            return [
+                Finding(
+                    rule="navigation.blocked_domain",
+                    outcome=Outcome.deny,
+                    risk=0.9,
+                    message=f"{host} is blocked by policy ({blocked})",
+                    evidence=evidence,
+                )
+            ]
     trusted = [*policy.allowed_domains, *protected]
     if any(domain_matches(host, t) for t in trusted):
         return []
     lookalike = _imitates(shown, trusted)
     if lookalike:
-        return [Finding(rule="navigation.lookalike_domain", outcome=Outcome.deny, risk=0.95,
-                        message=f"{shown} imitates {lookalike}", escalate=True,
-                        evidence=evidence.model_copy(update={"detail": {"imitates": lookalike}}))]
+        return [
+            Finding(
+                rule="navigation.lookalike_domain",
+                outcome=Outcome.deny,
+                risk=0.95,
+                message=f"{shown} imitates {lookalike}",
+                escalate=True,
+                evidence=evidence.model_copy(update={"detail": {"imitates": lookalike}}),
+            )
+        ]
     findings = []
     if host != shown or not shown.isascii():
-        findings.append(Finding(rule="navigation.punycode", outcome=Outcome.confirm, risk=0.5,
-                                message=f"{host} is an internationalised name shown as {shown}",
-                                evidence=evidence))
+        findings.append(
+            Finding(
+                rule="navigation.punycode",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message=f"{host} is an internationalised name shown as {shown}",
+                evidence=evidence,
+            )
+        )
     if policy.allowed_domains:
-        findings.append(Finding(rule="navigation.outside_allowlist", outcome=Outcome.confirm,
-                                risk=0.5, message=f"{host} is not on this agent's allowed domains",
-                                evidence=evidence))
+        findings.append(
+            Finding(
+                rule="navigation.outside_allowlist",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message=f"{host} is not on this agent's allowed domains",
+                evidence=evidence,
+            )
+        )
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         address = None
     if address is not None and address.is_global:
-        findings.append(Finding(rule="navigation.raw_ip", outcome=Outcome.confirm, risk=0.4,
-                                message="a public IP address instead of a domain name",
-                                evidence=evidence))
+        findings.append(
+            Finding(
+                rule="navigation.raw_ip",
+                outcome=Outcome.confirm,
+                risk=0.4,
+                message="a public IP address instead of a domain name",
+                evidence=evidence,
+            )
+        )
     return findings
 
 
@@ -123,7 +173,11 @@ def _one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
-                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+        return len(diffs) == 1 or (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
     short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

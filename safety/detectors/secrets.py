@@ -13,23 +13,33 @@ from ...config.safety import AgentPolicy, DataClass, domain_matches
 from ..findings import Evidence, Finding, Outcome
 
 KEY_FORMATS: list[tuple[str, DataClass, re.Pattern[str]]] = [
-    ("private key block", DataClass.private_key,
-     re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+    ("private key block", DataClass.private_key, re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
     ("AWS access key", DataClass.secret_key, re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("GitHub token", DataClass.secret_key,
-     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    (
+        "GitHub token",
+        DataClass.secret_key,
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b"),
+    ),
     ("Slack token", DataClass.secret_key, re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
     ("Stripe key", DataClass.secret_key, re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b")),
     ("Google API key", DataClass.secret_key, re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("OpenAI or Anthropic key", DataClass.secret_key,
-     re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}\b")),
-    ("JSON web token", DataClass.secret_key,
-     re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    (
+        "OpenAI or Anthropic key",
+        DataClass.secret_key,
+        re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}\b"),
+    ),
+    (
+        "JSON web token",
+        DataClass.secret_key,
+        re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    ),
 ]
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])"
-                   r"\d{3,4}[ .-]?\d{3,4}(?!\w)")
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])"
+    r"\d{3,4}[ .-]?\d{3,4}(?!\w)"
+)
 SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 UK_NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
@@ -115,8 +125,7 @@ def _looks_secret(token: str) -> bool:
     return classes == 3 and entropy(token) >= 4.0 and not token.isdigit()
 
 
-def check_outbound(text: str, domain: str | None, policy: AgentPolicy,
-                   field: str) -> Iterator[Finding]:
+def check_outbound(text: str, domain: str | None, policy: AgentPolicy, field: str) -> Iterator[Finding]:
     """Data in never_send (deny) or confirm_send (confirm) bound for a domain outside the
     allowlist. An unknown destination is outside it."""
     if domain and any(domain_matches(domain, d) for d in policy.send_allowlist):
@@ -129,8 +138,11 @@ def check_outbound(text: str, domain: str | None, policy: AgentPolicy,
             outcome, risk = Outcome.confirm, 0.5
         else:
             continue
-        yield Finding(rule=f"secrets.{match.data.value}", outcome=outcome, risk=risk,
-                      message=f"a {match.kind} would go to {where}, outside the send allowlist",
-                      evidence=Evidence(text=match.shown, field=field, domain=domain,
-                                        detail={"kind": match.kind}),
-                      escalate=outcome is Outcome.deny)
+        yield Finding(
+            rule=f"secrets.{match.data.value}",
+            outcome=outcome,
+            risk=risk,
+            message=f"a {match.kind} would go to {where}, outside the send allowlist",
+            evidence=Evidence(text=match.shown, field=field, domain=domain, detail={"kind": match.kind}),
+            escalate=outcome is Outcome.deny,
+        )

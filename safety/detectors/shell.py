@@ -20,37 +20,129 @@ SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "ash"}
 INTERPRETERS = SHELLS | {"python", "python3", "perl", "ruby", "php", "node", "lua"}
 DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "lwp-download"}
 DECODERS = {"base64", "xxd", "openssl", "gunzip", "zcat", "rev"}
-SENDERS = {"curl", "wget", "nc", "ncat", "netcat", "scp", "sftp", "ftp", "rsync", "socat",
-           "telnet", "mail", "sendmail", "mutt", "ssh"}
-WRAPPERS = {"sudo", "doas", "env", "nohup", "time", "nice", "ionice", "timeout", "xargs",
-            "command", "exec", "stdbuf", "unbuffer", "chroot", "su"}
-DISK_TOOLS = {"fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "parted", "wipefs", "mkswap",
-              "blkdiscard", "hdparm"}
-INSTALLERS = {"apt": {"install"}, "apt-get": {"install"}, "yum": {"install"}, "dnf": {"install"},
-              "zypper": {"install", "in"}, "apk": {"add"}, "brew": {"install"},
-              "pip": {"install"}, "pip3": {"install"}, "pipx": {"install"}, "npm": {"install", "i"},
-              "gem": {"install"}, "snap": {"install"}, "cargo": {"install"}, "go": {"install"},
-              "flatpak": {"install"}, "choco": {"install"}, "winget": {"install"}}
+SENDERS = {
+    "curl",
+    "wget",
+    "nc",
+    "ncat",
+    "netcat",
+    "scp",
+    "sftp",
+    "ftp",
+    "rsync",
+    "socat",
+    "telnet",
+    "mail",
+    "sendmail",
+    "mutt",
+    "ssh",
+}
+WRAPPERS = {
+    "sudo",
+    "doas",
+    "env",
+    "nohup",
+    "time",
+    "nice",
+    "ionice",
+    "timeout",
+    "xargs",
+    "command",
+    "exec",
+    "stdbuf",
+    "unbuffer",
+    "chroot",
+    "su",
+}
+DISK_TOOLS = {
+    "fdisk",
+    "sfdisk",
+    "cfdisk",
+    "gdisk",
+    "sgdisk",
+    "parted",
+    "wipefs",
+    "mkswap",
+    "blkdiscard",
+    "hdparm",
+}
+INSTALLERS = {
+    "apt": {"install"},
+    "apt-get": {"install"},
+    "yum": {"install"},
+    "dnf": {"install"},
+    "zypper": {"install", "in"},
+    "apk": {"add"},
+    "brew": {"install"},
+    "pip": {"install"},
+    "pip3": {"install"},
+    "pipx": {"install"},
+    "npm": {"install", "i"},
+    "gem": {"install"},
+    "snap": {"install"},
+    "cargo": {"install"},
+    "go": {"install"},
+    "flatpak": {"install"},
+    "choco": {"install"},
+    "winget": {"install"},
+}
 POWER = {"shutdown", "reboot", "halt", "poweroff"}
-CRITICAL_PATHS = {p.lower() for p in {
-                  "/", "/*", "~", "~/", "~/*", "$HOME", "${HOME}", "$HOME/", "$HOME/*", ".", "..",
-                  "*", "./*", "/home", "/etc", "/usr", "/var", "/boot", "/bin", "/sbin", "/lib",
-                  "/lib64", "/opt", "/root", "/sys", "/dev", "/proc", "/srv", "/mnt", "c:\\",
-                  "c:/", "/system", "/users", "/applications", "/library"}}
-BLOCK_DEVICE = re.compile(
-    r"^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)")
+CRITICAL_PATHS = {
+    p.lower()
+    for p in {
+        "/",
+        "/*",
+        "~",
+        "~/",
+        "~/*",
+        "$HOME",
+        "${HOME}",
+        "$HOME/",
+        "$HOME/*",
+        ".",
+        "..",
+        "*",
+        "./*",
+        "/home",
+        "/etc",
+        "/usr",
+        "/var",
+        "/boot",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib64",
+        "/opt",
+        "/root",
+        "/sys",
+        "/dev",
+        "/proc",
+        "/srv",
+        "/mnt",
+        "c:\\",
+        "c:/",
+        "/system",
+        "/users",
+        "/applications",
+        "/library",
+    }
+}
+BLOCK_DEVICE = re.compile(r"^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)")
 CREDENTIALS = re.compile(
     r"(\.ssh/(id_[a-z0-9_]+|authorized_keys|known_hosts|config)\b|\.aws/credentials|"
     r"/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.netrc\b|\.git-credentials|\.pgpass|"
     r"\.docker/config\.json|\.kube/config|\.gnupg/|\.password-store|"
     r"login data|cookies\.sqlite|keychain|\.config/gcloud|\.azure/|\bid_rsa\b|\bid_ed25519\b|"
-    r"(^|/)\.env\b|\.(ssh|gnupg|aws)/?$)", re.I)
+    r"(^|/)\.env\b|\.(ssh|gnupg|aws)/?$)",
+    re.I,
+)
 HISTORY_FILE = re.compile(r"(^|/)\.?(bash_|zsh_|sh_|python_|mysql_|psql_)?history$|_history$")
 FORK_BOMB = re.compile(r"(\w+|:)\s*\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}\s*;\s*\1")
 REVERSE_TEXT = re.compile(
     r"/dev/(tcp|udp)/|\bsocket\b.*\b(subprocess|pty|dup2|exec|/bin/sh)\b|"
     r"(fsockopen|TCPSocket\.(open|new)|IO::Socket::INET|new Socket\().*(exec|/bin/(ba)?sh|spawn)",
-    re.I | re.S)
+    re.I | re.S,
+)
 
 
 @dataclass
@@ -177,8 +269,12 @@ def _unwrap(command: Command) -> Command:
     argv = list(command.argv)
     while argv and (argv[0].rsplit("/", 1)[-1] in WRAPPERS or "=" in argv[0]):
         wrapper = argv.pop(0).rsplit("/", 1)[-1]
-        while argv and (argv[0].startswith("-") or "=" in argv[0] or argv[0].isdigit()
-                        or re.fullmatch(r"\d+[smhd]", argv[0])):
+        while argv and (
+            argv[0].startswith("-")
+            or "=" in argv[0]
+            or argv[0].isdigit()
+            or re.fullmatch(r"\d+[smhd]", argv[0])
+        ):
             option = argv.pop(0)
             if wrapper in ("sudo", "su", "doas") and option in ("-u", "-g") and argv:
                 argv.pop(0)
@@ -209,9 +305,15 @@ def check_shell(text: str, field: str = "action.command") -> list[Finding]:
     try:
         commands = parse_commands(text)
     except ValueError as exc:
-        return [Finding(rule="shell.unparsed", outcome=Outcome.confirm, risk=0.5,
-                        message=f"the command could not be parsed ({exc}); a person should read it",
-                        evidence=Evidence(text=clip_text(text), field=field))]
+        return [
+            Finding(
+                rule="shell.unparsed",
+                outcome=Outcome.confirm,
+                risk=0.5,
+                message=f"the command could not be parsed ({exc}); a person should read it",
+                evidence=Evidence(text=clip_text(text), field=field),
+            )
+        ]
     findings = list(_text_rules(text, field))
     programs = {c.program for c in commands}
     for command in commands:
@@ -230,29 +332,41 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
     program, args, flags = c.program, c.args, c.flags()
     line = clip_text(" ".join(c.argv))
     lowered = [a.lower().rstrip("/") or "/" for a in args if not a.startswith("-")]
-    if program in INTERPRETERS and not _has_script_arg(c) and (
-        set(c.upstream) & (DOWNLOADERS | DECODERS)
-    ):
-        yield _deny("shell.pipe_to_shell", f"runs {program} on downloaded or decoded text",
-                    f"{' | '.join([*c.upstream, program])}", field)
-    if program in SHELLS | {"source", "."} and any(a.startswith("<(") for a in args) and any(
-        d in " ".join(args) for d in DOWNLOADERS
+    if program in INTERPRETERS and not _has_script_arg(c) and (set(c.upstream) & (DOWNLOADERS | DECODERS)):
+        yield _deny(
+            "shell.pipe_to_shell",
+            f"runs {program} on downloaded or decoded text",
+            f"{' | '.join([*c.upstream, program])}",
+            field,
+        )
+    if (
+        program in SHELLS | {"source", "."}
+        and any(a.startswith("<(") for a in args)
+        and any(d in " ".join(args) for d in DOWNLOADERS)
     ):
         yield _deny("shell.pipe_to_shell", "runs a downloaded script", line, field)
     if program == "rm":
         recursive = bool(flags & {"r", "R", "recursive"})
         if "no-preserve-root" in flags or (recursive and (set(lowered) & CRITICAL_PATHS)):
-            yield _deny("shell.recursive_delete_critical",
-                        "recursively deletes a system or home directory", line, field, 0.97)
+            yield _deny(
+                "shell.recursive_delete_critical",
+                "recursively deletes a system or home directory",
+                line,
+                field,
+                0.97,
+            )
         elif any(HISTORY_FILE.search(a) for a in lowered):
             yield _deny("shell.history_wipe", "deletes shell history", line, field, 0.85)
         else:
-            yield _confirm("shell.delete", "deletes files", line, field, 0.5,
-                           ConfirmCategory.delete)
-    if program == "mv" and args and (set(lowered[:-1]) & CRITICAL_PATHS or
-                                     (lowered and lowered[-1] == "/dev/null")):
-        yield _deny("shell.move_critical", "moves a system or home directory away or into "
-                    "/dev/null", line, field, 0.9)
+            yield _confirm("shell.delete", "deletes files", line, field, 0.5, ConfirmCategory.delete)
+    if (
+        program == "mv"
+        and args
+        and (set(lowered[:-1]) & CRITICAL_PATHS or (lowered and lowered[-1] == "/dev/null"))
+    ):
+        yield _deny(
+            "shell.move_critical", "moves a system or home directory away or into /dev/null", line, field, 0.9
+        )
     if program in ("shred", "wipe", "srm", "unlink", "rmdir", "truncate") or (
         program == "find" and "-delete" in args
     ):
@@ -261,28 +375,24 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
         elif any(HISTORY_FILE.search(a) for a in lowered):
             yield _deny("shell.history_wipe", "erases shell history", line, field, 0.85)
         else:
-            yield _confirm("shell.delete", "deletes or overwrites files", line, field, 0.5,
-                           ConfirmCategory.delete)
+            yield _confirm(
+                "shell.delete", "deletes or overwrites files", line, field, 0.5, ConfirmCategory.delete
+            )
     if _rewrites_disk(c, flags):
         yield _deny("shell.disk_tool", f"{program} rewrites disks or partitions", line, field)
     for kind, target in c.redirects:
         if BLOCK_DEVICE.match(target) and ">" in kind:
-            yield _deny("shell.disk_wipe", "writes straight onto a disk device",
-                        f"{kind} {target}", field)
+            yield _deny("shell.disk_wipe", "writes straight onto a disk device", f"{kind} {target}", field)
         if HISTORY_FILE.search(target) and kind in (">", ">|", "&>"):
-            yield _deny("shell.history_wipe", "empties shell history", f"{kind} {target}", field,
-                        0.85)
+            yield _deny("shell.history_wipe", "empties shell history", f"{kind} {target}", field, 0.85)
     if program in ("nc", "ncat", "netcat") and any(
-        a in ("--exec", "--sh-exec", "--lua-exec") or re.fullmatch(r"-[a-zA-Z]*[ec]", a)
-        for a in args
+        a in ("--exec", "--sh-exec", "--lua-exec") or re.fullmatch(r"-[a-zA-Z]*[ec]", a) for a in args
     ):
-        yield _deny("shell.reverse_shell", "netcat that executes a program for the remote side",
-                    line, field)
+        yield _deny("shell.reverse_shell", "netcat that executes a program for the remote side", line, field)
     if program == "socat" and any(re.match(r"(exec|system):", a, re.I) for a in args):
         yield _deny("shell.reverse_shell", "socat bound to a local program", line, field)
     if program == "mkfifo" and programs & {"nc", "ncat", "netcat", "telnet", "openssl"}:
-        yield _deny("shell.reverse_shell", "a named pipe wired to a network connection",
-                    line, field)
+        yield _deny("shell.reverse_shell", "a named pipe wired to a network connection", line, field)
     if program == "history" and flags & {"c", "w", "d"}:
         yield _deny("shell.history_wipe", "clears shell history", line, field, 0.85)
     if program in ("unset", "export") and any(
@@ -295,39 +405,61 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
     credential = credential or next((t for _, t in c.redirects if CREDENTIALS.search(t)), None)
     if credential:
         if programs & SENDERS:
-            yield _deny("shell.credential_exfiltration",
-                        "reads a credential file in a command that sends data out",
-                        credential, field, 0.97)
+            yield _deny(
+                "shell.credential_exfiltration",
+                "reads a credential file in a command that sends data out",
+                credential,
+                field,
+                0.97,
+            )
         else:
-            yield _confirm("shell.credential_access", "touches a credential file", credential,
-                           field, 0.6)
+            yield _confirm("shell.credential_access", "touches a credential file", credential, field, 0.6)
     if program in ("curl", "wget") and _uploads(c):
         yield _confirm("shell.upload", "uploads local data to a remote host", line, field, 0.5)
     if program in ("scp", "rsync") and args and ":" in args[-1] and not args[-1].startswith("/"):
         yield _confirm("shell.upload", "copies local files to a remote host", line, field, 0.45)
-    if program in ("chmod", "chown", "chgrp") and flags & {"R", "recursive"} and (
-        set(lowered) & CRITICAL_PATHS
+    if (
+        program in ("chmod", "chown", "chgrp")
+        and flags & {"R", "recursive"}
+        and (set(lowered) & CRITICAL_PATHS)
     ):
-        yield _deny("shell.permissions_critical",
-                    "recursively changes permissions of a system or home directory", line, field)
+        yield _deny(
+            "shell.permissions_critical",
+            "recursively changes permissions of a system or home directory",
+            line,
+            field,
+        )
     if program in INSTALLERS and set(args) & INSTALLERS[program]:
-        yield _confirm("shell.install", "installs software", line, field, 0.4,
-                       ConfirmCategory.install_software)
+        yield _confirm(
+            "shell.install", "installs software", line, field, 0.4, ConfirmCategory.install_software
+        )
     if program in ("dpkg", "rpm") and flags & {"i", "U", "install"}:
-        yield _confirm("shell.install", "installs a package file", line, field, 0.4,
-                       ConfirmCategory.install_software)
-    if program in POWER or (program == "init" and args[:1] in (["0"], ["6"])) or (
-        program == "kill" and "-1" in args
-    ) or program == "killall5":
+        yield _confirm(
+            "shell.install", "installs a package file", line, field, 0.4, ConfirmCategory.install_software
+        )
+    if (
+        program in POWER
+        or (program == "init" and args[:1] in (["0"], ["6"]))
+        or (program == "kill" and "-1" in args)
+        or program == "killall5"
+    ):
         yield _confirm("shell.power", "stops the machine or every process", line, field, 0.5)
     if program == "crontab" and "r" in flags:
-        yield _confirm("shell.delete", "removes every cron job", line, field, 0.5,
-                       ConfirmCategory.delete)
-    if (program in ("iptables", "ip6tables", "nft") and flags & {"F", "flush"}) or (
-        program == "ufw" and "disable" in args
-    ) or (program == "setenforce" and "0" in args) or (program == "passwd"):
-        yield _confirm("shell.security_settings", "changes security settings", line, field, 0.6,
-                       ConfirmCategory.account_security)
+        yield _confirm("shell.delete", "removes every cron job", line, field, 0.5, ConfirmCategory.delete)
+    if (
+        (program in ("iptables", "ip6tables", "nft") and flags & {"F", "flush"})
+        or (program == "ufw" and "disable" in args)
+        or (program == "setenforce" and "0" in args)
+        or (program == "passwd")
+    ):
+        yield _confirm(
+            "shell.security_settings",
+            "changes security settings",
+            line,
+            field,
+            0.6,
+            ConfirmCategory.account_security,
+        )
     if program == "git" and "push" in args and flags & {"f", "force", "force-with-lease"}:
         yield _confirm("shell.force_push", "rewrites history on a remote", line, field, 0.45)
 
@@ -361,14 +493,27 @@ def _uploads(c: Command) -> bool:
 
 
 def _deny(rule: str, message: str, text: str, field: str, risk: float = 0.95) -> Finding:
-    return Finding(rule=rule, outcome=Outcome.deny, risk=risk, message=message,
-                   evidence=Evidence(text=clip_text(text), field=field), escalate=risk >= 0.9)
+    return Finding(
+        rule=rule,
+        outcome=Outcome.deny,
+        risk=risk,
+        message=message,
+        evidence=Evidence(text=clip_text(text), field=field),
+        escalate=risk >= 0.9,
+    )
 
 
-def _confirm(rule: str, message: str, text: str, field: str, risk: float,
-             category: ConfirmCategory | None = None) -> Finding:
-    return Finding(rule=rule, outcome=Outcome.confirm, risk=risk, message=message,
-                   evidence=Evidence(text=clip_text(text), field=field), category=category)
+def _confirm(
+    rule: str, message: str, text: str, field: str, risk: float, category: ConfirmCategory | None = None
+) -> Finding:
+    return Finding(
+        rule=rule,
+        outcome=Outcome.confirm,
+        risk=risk,
+        message=message,
+        evidence=Evidence(text=clip_text(text), field=field),
+        category=category,
+    )
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

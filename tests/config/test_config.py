@@ -24,8 +24,12 @@ def base() -> dict:
             {"name": "vision", "modalities": ["text", "image"], "context_window": 32000},
         ],
         "routes": [
-            {"name": "code", "priority": 10, "when": {"examples": ["write a function"]},
-             "models": ["text-small"]},
+            {
+                "name": "code",
+                "priority": 10,
+                "when": {"examples": ["write a function"]},
+                "models": ["text-small"],
+            },
         ],
         "defaults": {"model": "text-small"},
     }
@@ -40,14 +44,14 @@ def test_builtin_default_loads_with_routes_over_several_models():
 
 def test_every_error_is_reported_with_its_path():
     data = base()
-    data["routes"].append({"name": "bad", "when": {"examples": ["ok", "  "], "threshold": 3},
-                           "models": ["nope"]})
+    data["routes"].append(
+        {"name": "bad", "when": {"examples": ["ok", "  "], "threshold": 3}, "models": ["nope"]}
+    )
     data["models"][0]["context_window"] = -1
     with pytest.raises(ConfigError) as info:
         parse_config(data)
     paths = {issue.path for issue in info.value.issues}
-    assert {"routes[1].when.examples", "routes[1].when.threshold",
-            "models[0].context_window"} <= paths
+    assert {"routes[1].when.examples", "routes[1].when.threshold", "models[0].context_window"} <= paths
 
 
 def test_references_to_unknown_models_name_the_field_and_the_known_ones():
@@ -91,8 +95,9 @@ def test_yaml_syntax_errors_give_the_line(tmp_path: Path):
 
 def test_image_route_whose_models_cannot_see_images_is_an_error():
     data = base()
-    data["routes"].append({"name": "shots", "priority": 20, "when": {"image_kinds": ["screenshot"]},
-                           "models": ["text-small"]})
+    data["routes"].append(
+        {"name": "shots", "priority": 20, "when": {"image_kinds": ["screenshot"]}, "models": ["text-small"]}
+    )
     issues = find_conflicts(parse_config(data))
     errors = [i for i in issues if i.severity is Severity.error]
     assert errors and errors[0].path == "routes[1].models"
@@ -123,8 +128,9 @@ def test_keyword_route_shadowed_by_a_broader_keyword_route():
 
 def test_overlapping_exemplars_are_reported_with_both_routes(app):
     data = base()
-    data["routes"].append({"name": "coding", "when": {"examples": ["Write a function."]},
-                           "models": ["text-small"]})
+    data["routes"].append(
+        {"name": "coding", "when": {"examples": ["Write a function."]}, "models": ["text-small"]}
+    )
     issues = find_conflicts(parse_config(data), app.encoders.text.encoder.encode)
     overlap = [i for i in issues if "overlaps" in i.message]
     assert overlap and overlap[0].severity is Severity.warning

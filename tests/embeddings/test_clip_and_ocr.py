@@ -38,16 +38,19 @@ def test_device_preprocessing_matches_open_clips_own(tiny_clip_files, size):
     import torch
 
     config_file, checkpoint = tiny_clip_files
-    clip = ClipEncoder(ClipSpec(model="tiny-clip", checkpoint=checkpoint, model_config_file=config_file),
-                       resolve_placement("cpu"))
+    clip = ClipEncoder(
+        ClipSpec(model="tiny-clip", checkpoint=checkpoint, model_config_file=config_file),
+        resolve_placement("cpu"),
+    )
     image = render_text_image(["Account settings", "Delete account", "Cancel"], size=size)
     reference = clip.preprocess(image).unsqueeze(0)
     on_device = pixels_on_device([image], clip.pixel_cfg, torch.device("cpu"))
     assert on_device.shape == reference.shape
     assert (on_device - reference).abs().mean() < 0.005  # normalised units: under half a grey level
     with torch.inference_mode():
-        a, b = (torch.nn.functional.normalize(clip.model.encode_image(x), dim=-1)
-                for x in (reference, on_device))
+        a, b = (
+            torch.nn.functional.normalize(clip.model.encode_image(x), dim=-1) for x in (reference, on_device)
+        )
     assert float((a * b).sum()) > 0.995
 
 

@@ -22,7 +22,8 @@ from agent_router.embeddings.text import model_folder
 
 def test_vectors_are_unit_length_and_meaningful(app):
     a, b, c = app.encoders.text.encode_sync(
-        ["How do I reverse a list in Python?", "Reverse a Python list", "Book a table for two"])
+        ["How do I reverse a list in Python?", "Reverse a Python list", "Book a table for two"]
+    )
     assert a.shape == (384,) and a.dtype == np.float32
     assert np.linalg.norm(a) == pytest.approx(1, abs=1e-5)
     assert a @ b > a @ c + 0.3
@@ -119,8 +120,12 @@ def test_the_exported_graph_is_reused_and_a_damaged_one_replaced(onnx_cache):
 
 def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache):
     folder = model_folder(BUNDLED)
-    texts = ["short", "Reverse a Python list in place", "def f(x):\n    return sorted(x)[::-1]",
-             "Book a table for two at eight tonight"]
+    texts = [
+        "short",
+        "Reverse a Python list in place",
+        "def f(x):\n    return sorted(x)[::-1]",
+        "Book a table for two at eight tonight",
+    ]
     fp32 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache)
     int8 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
     assert int8.graph != fp32.graph and int8.graph.stat().st_size < fp32.graph.stat().st_size / 3
@@ -135,8 +140,7 @@ def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache)
     side_by_side = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True, threads=3)
     many = [f"{text} ({k})" for k in range(4) for text in texts]
     singles = [int8.encode([t])[0] for t in many]
-    assert all(np.array_equal(x, y)
-               for x, y in zip(side_by_side.encode(many), singles, strict=True))
+    assert all(np.array_equal(x, y) for x, y in zip(side_by_side.encode(many), singles, strict=True))
     int8.graph.write_bytes(b"damaged")
     again = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
     assert np.allclose(again.encode(texts)[1], quantized[1], atol=1e-6)
@@ -145,11 +149,11 @@ def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache)
 def test_the_runtime_follows_the_device(onnx_cache):
     default = load_text_encoder(TextEncoderSpec(onnx_cache=onnx_cache), resolve_placement("cpu"))
     assert isinstance(default, OnnxMiniLMEncoder) and default.name.endswith(":int8")
-    fp32 = load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=onnx_cache),
-                             resolve_placement("cpu"))
+    fp32 = load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=onnx_cache), resolve_placement("cpu"))
     assert isinstance(fp32, OnnxMiniLMEncoder) and not fp32.name.endswith(":int8")
-    assert isinstance(load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")),
-                      MiniLMEncoder)
+    assert isinstance(
+        load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")), MiniLMEncoder
+    )
     blocked = onnx_cache / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")
     cpu = resolve_placement("cpu")

@@ -61,8 +61,9 @@ class Databases:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def databases(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
+async def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Databases]:
     if request.param == "postgresql":
         admin = await _pg_admin()
         if admin is None:
@@ -82,8 +83,13 @@ async def open_store(databases: Databases, app: App) -> AsyncIterator[StoreFacto
     opened: list[MemoryStore] = []
 
     async def factory(url: str | None = None, **spec: object) -> MemoryStore:
-        store = await MemoryStore.open(MemorySpec(**spec), app.config.models, app.encoders.text,
-                                       app.encoders.ocr, url=url or await databases.new())
+        store = await MemoryStore.open(
+            MemorySpec(**spec),
+            app.config.models,
+            app.encoders.text,
+            app.encoders.ocr,
+            url=url or await databases.new(),
+        )
         opened.append(store)
         return store
 

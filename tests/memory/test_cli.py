@@ -25,8 +25,13 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 
 async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, sid: str) -> None:
-    await store.record_turn(sid, "t1", parse_messages([{"role": "user", "content": "héllo"}]),
-                            {"model": "small-chat", "route": None}, agent_id="cli-agent")
+    await store.record_turn(
+        sid,
+        "t1",
+        parse_messages([{"role": "user", "content": "héllo"}]),
+        {"model": "small-chat", "route": None},
+        agent_id="cli-agent",
+    )
     await store.record_feedback(sid, "t1", -0.5, "too slow")
     source = str(store.engine.url.render_as_string(hide_password=False))
     target = await databases.new()
@@ -38,7 +43,10 @@ async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, s
     exported = cli("sessions", "export", "--session", sid, "--db", source)
     assert exported.returncode == 0, exported.stderr
     assert [json.loads(line)["event"] for line in exported.stdout.splitlines()] == [
-        "session", "turn", "feedback"]
+        "session",
+        "turn",
+        "feedback",
+    ]
     imported = cli("sessions", "import", "--db", target, stdin=exported.stdout)
     assert imported.returncode == 0, imported.stderr
     again = cli("sessions", "export", "--db", target)
@@ -54,8 +62,7 @@ async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, s
     assert "session_id: no session" in missing.stderr
 
 
-async def test_serve_records_into_the_database_given_on_the_command_line(databases,
-                                                                         sid: str) -> None:
+async def test_serve_records_into_the_database_given_on_the_command_line(databases, sid: str) -> None:
     """A stdio host starts the server with mcp's default environment, so the flag is how a
     test (or a host) points it at a database of its own."""
     if databases.backend != "sqlite":
@@ -63,15 +70,17 @@ async def test_serve_records_into_the_database_given_on_the_command_line(databas
     url = await databases.new()
     params = StdioServerParameters(command=CLI, args=["serve", "--memory-url", url])
     async with Client(params) as client:
-        result = await client.call_tool("route_turn", {"messages": [user("Reverse a string.")],
-                                                       "session_id": sid, "turn_id": "t1"})
+        result = await client.call_tool(
+            "route_turn", {"messages": [user("Reverse a string.")], "session_id": sid, "turn_id": "t1"}
+        )
     assert not result.is_error, result.content
     assert result.structured_content["memory"] == f"recorded as turn 1 of session {sid!r}"
     store = await MemoryStore.open(MemorySpec(), url=url)
     try:
         async with store._read() as db:
-            rows = (await db.execute(select(TurnRow.seq, TurnRow.turn_key)
-                                     .where(TurnRow.session_id == sid))).all()
+            rows = (
+                await db.execute(select(TurnRow.seq, TurnRow.turn_key).where(TurnRow.session_id == sid))
+            ).all()
     finally:
         await store.aclose()
     assert [tuple(r) for r in rows] == [(1, "t1")]

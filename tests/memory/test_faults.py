@@ -21,13 +21,18 @@ def turn(text: str) -> list:
 
 async def stored_keys(store: MemoryStore, sid: str) -> list[tuple[int, str | None]]:
     async with store._read() as db:
-        return list((await db.execute(select(TurnRow.seq, TurnRow.turn_key)
-                                      .where(TurnRow.session_id == sid)
-                                      .order_by(TurnRow.seq))).all())
+        return list(
+            (
+                await db.execute(
+                    select(TurnRow.seq, TurnRow.turn_key)
+                    .where(TurnRow.session_id == sid)
+                    .order_by(TurnRow.seq)
+                )
+            ).all()
+        )
 
 
-async def test_full_sqlite_database_keeps_acknowledged_turns(open_store, databases,
-                                                             sid: str) -> None:
+async def test_full_sqlite_database_keeps_acknowledged_turns(open_store, databases, sid: str) -> None:
     if databases.backend != "sqlite":
         pytest.skip("max_page_count simulates a full disk on SQLite only")
     store = await open_store()
@@ -69,7 +74,8 @@ async def test_connection_killed_mid_transaction(open_store, databases, sid: str
         await asyncio.sleep(0.05)
         pid = await blocker.fetchval(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
     assert pid is not None
     assert await blocker.fetchval("SELECT pg_terminate_backend($1)", pid)
     with pytest.raises(MemoryUnavailable):
@@ -82,22 +88,23 @@ async def test_connection_killed_mid_transaction(open_store, databases, sid: str
     assert await stored_keys(store, sid) == [(1, "t0"), (2, "t1")]
 
 
-async def test_connections_the_server_closed_are_replaced(open_store, databases,
-                                                           sid: str) -> None:
+async def test_connections_the_server_closed_are_replaced(open_store, databases, sid: str) -> None:
     """A restart or an administrator closes the pool's idle connections: the next write and
     read open new ones instead of failing on the dead ones."""
     if databases.backend != "postgresql":
         pytest.skip("SQLite has no server to close connections")
     store = await open_store()
     store.index_in_background = False
-    await asyncio.gather(*(store.record_turn(f"{sid}-{n}", "t0", turn("warm the pool"), None)
-                           for n in range(8)))
+    await asyncio.gather(
+        *(store.record_turn(f"{sid}-{n}", "t0", turn("warm the pool"), None) for n in range(8))
+    )
     url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     admin = await asyncpg.connect(url)
     try:
         closed = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     finally:
         await admin.close()
     assert closed > 0
@@ -105,7 +112,8 @@ async def test_connections_the_server_closed_are_replaced(open_store, databases,
     again = await store.record_turn(sid, "t1", turn("after the restart"), None)
     assert (again.seq, again.duplicate) == (1, False)
     assert [m["content"] for m in (await store.get_context(sid, "small-chat")).messages] == [
-        "after the restart"]
+        "after the restart"
+    ]
 
 
 async def hold_session_lock(store: MemoryStore, databases, sid: str):  # noqa: ANN001, ANN201
@@ -120,8 +128,7 @@ async def hold_session_lock(store: MemoryStore, databases, sid: str):  # noqa: A
             holder.close()
 
         return release_sqlite
-    blocker = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(
-        hide_password=False))
+    blocker = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
     lock = blocker.transaction()
     await lock.start()
     await blocker.execute("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", sid)
@@ -133,8 +140,7 @@ async def hold_session_lock(store: MemoryStore, databases, sid: str):  # noqa: A
     return release_pg
 
 
-async def test_a_write_its_caller_gave_up_on_is_not_stored(open_store, databases,
-                                                          sid: str) -> None:
+async def test_a_write_its_caller_gave_up_on_is_not_stored(open_store, databases, sid: str) -> None:
     """route_turn stops waiting after write_timeout_s and answers 'not recorded': the write it
     abandoned must not land later, or the decision would have lied."""
     store = await open_store()

@@ -21,8 +21,15 @@ def turn(text: str) -> list:
 
 async def stored(store: MemoryStore, sessions: list[str]) -> set[tuple[str, int, str | None]]:
     async with store._read() as db:
-        return set((await db.execute(select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key)
-                                     .where(TurnRow.session_id.in_(sessions)))).all())
+        return set(
+            (
+                await db.execute(
+                    select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key).where(
+                        TurnRow.session_id.in_(sessions)
+                    )
+                )
+            ).all()
+        )
 
 
 async def test_turns_of_many_sessions_share_transactions(open_store, sid: str) -> None:
@@ -36,8 +43,10 @@ async def test_turns_of_many_sessions_share_transactions(open_store, sid: str) -
             turn_inserts.append(statement)
 
     async def writer(session: str) -> list[int]:
-        return [(await store.record_turn(session, f"t{n}", turn(f"{session} {n}"),
-                                         {"model": "m"})).seq for n in range(5)]
+        return [
+            (await store.record_turn(session, f"t{n}", turn(f"{session} {n}"), {"model": "m"})).seq
+            for n in range(5)
+        ]
 
     event.listen(store._transactions.engine, "before_cursor_execute", count)
     try:
@@ -45,8 +54,7 @@ async def test_turns_of_many_sessions_share_transactions(open_store, sid: str) -
     finally:
         event.remove(store._transactions.engine, "before_cursor_execute", count)
     assert seqs == [[1, 2, 3, 4, 5]] * len(sessions)
-    assert await stored(store, sessions) == {(s, n + 1, f"t{n}") for s in sessions
-                                             for n in range(5)}
+    assert await stored(store, sessions) == {(s, n + 1, f"t{n}") for s in sessions for n in range(5)}
     assert len(turn_inserts) < 5 * len(sessions)  # some transactions carried several turns
     for s in sessions:
         assert [m.text for m in await store.load_messages(s)] == [f"{s} {n}" for n in range(5)]
@@ -59,15 +67,13 @@ async def test_a_failing_turn_fails_alone(open_store, sid: str) -> None:
     sessions = [f"{sid}-{s}" for s in range(6)]
 
     async def record(session: str) -> object:
-        decision = {"model": "m", "unserialisable": {1, 2}} if session == sessions[3] \
-            else {"model": "m"}
+        decision = {"model": "m", "unserialisable": {1, 2}} if session == sessions[3] else {"model": "m"}
         return await store.record_turn(session, "t1", turn(f"hello from {session}"), decision)
 
     results = await asyncio.gather(*(record(s) for s in sessions), return_exceptions=True)
     assert isinstance(results[3], MemoryUnavailable)
     assert [r.seq for i, r in enumerate(results) if i != 3] == [1] * 5
-    assert await stored(store, sessions) == {(s, 1, "t1") for i, s in enumerate(sessions)
-                                             if i != 3}
+    assert await stored(store, sessions) == {(s, 1, "t1") for i, s in enumerate(sessions) if i != 3}
     fixed = await store.record_turn(sessions[3], "t1", turn("hello again"), {"model": "m"})
     assert (fixed.seq, fixed.duplicate) == (1, False)
 
@@ -82,15 +88,16 @@ async def test_a_turn_given_up_on_leaves_its_batch(open_store, databases, sid: s
         await store.record_turn(s, "t0", turn("before the lock"), None)
     release = await hold_session_lock(store, databases, sessions[0])
     try:
-        kept = [asyncio.create_task(store.record_turn(s, "t1", turn("kept"), None))
-                for s in sessions[:2]]
+        kept = [asyncio.create_task(store.record_turn(s, "t1", turn("kept"), None)) for s in sessions[:2]]
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(store.record_turn(sessions[2], "t1", turn("given up"), None),
-                                   0.3)
+            await asyncio.wait_for(store.record_turn(sessions[2], "t1", turn("given up"), None), 0.3)
     finally:
         await release()
     assert [r.seq for r in await asyncio.gather(*kept)] == [2, 2]
     assert await stored(store, sessions) == {
-        *((s, 1, "t0") for s in sessions), (sessions[0], 2, "t1"), (sessions[1], 2, "t1")}
+        *((s, 1, "t0") for s in sessions),
+        (sessions[0], 2, "t1"),
+        (sessions[1], 2, "t1"),
+    }
     retry = await store.record_turn(sessions[2], "t1", turn("given up"), None)
     assert (retry.seq, retry.duplicate) == (2, False)

@@ -28,13 +28,22 @@ async def route(client: Client, text: str, **memory: str) -> dict:
     return result.structured_content
 
 
-async def test_route_turn_records_once_and_tools_read_it(app: App, store: MemoryStore,
-                                                         sid: str) -> None:
+async def test_route_turn_records_once_and_tools_read_it(app: App, store: MemoryStore, sid: str) -> None:
     async with client_for(app, store) as client:
-        first = await route(client, "Write a Python function that reverses a linked list.",
-                            session_id=sid, turn_id="t1", agent_id="coder-bot")
-        retry = await route(client, "Write a Python function that reverses a linked list.",
-                            session_id=sid, turn_id="t1", agent_id="coder-bot")
+        first = await route(
+            client,
+            "Write a Python function that reverses a linked list.",
+            session_id=sid,
+            turn_id="t1",
+            agent_id="coder-bot",
+        )
+        retry = await route(
+            client,
+            "Write a Python function that reverses a linked list.",
+            session_id=sid,
+            turn_id="t1",
+            agent_id="coder-bot",
+        )
         await route(client, "Now add type hints to it.", session_id=sid, turn_id="t2")
         assert first["memory"] == f"recorded as turn 1 of session {sid!r}"
         assert retry["memory"].startswith("already recorded as turn 1")
@@ -43,14 +52,16 @@ async def test_route_turn_records_once_and_tools_read_it(app: App, store: Memory
         context = await client.call_tool("get_context", {"session_id": sid, "model": "coder"})
         assert context.structured_content["tier"] == "full"
         assert [m["content"] for m in context.structured_content["messages"]] == [
-            "Write a Python function that reverses a linked list.", "Now add type hints to it."]
+            "Write a Python function that reverses a linked list.",
+            "Now add type hints to it.",
+        ]
 
-        hits = await client.call_tool("recall", {"query": "linked list", "session_id": sid,
-                                                 "k": 1})
+        hits = await client.call_tool("recall", {"query": "linked list", "session_id": sid, "k": 1})
         assert hits.structured_content["result"][0]["turn_id"] == "t1"
 
-        feedback = await client.call_tool("record_feedback", {"session_id": sid, "turn_id": "t1",
-                                                              "score": 1, "comment": "right"})
+        feedback = await client.call_tool(
+            "record_feedback", {"session_id": sid, "turn_id": "t1", "score": 1, "comment": "right"}
+        )
         assert not feedback.is_error
 
         resource = await client.read_resource(f"session://{sid}")
@@ -68,24 +79,27 @@ async def test_route_turn_records_once_and_tools_read_it(app: App, store: Memory
         assert gone.is_error and "session_id: no session" in gone.content[0].text
 
 
-async def test_bad_memory_input_is_a_tool_error_naming_the_field(app: App,
-                                                                 store: MemoryStore) -> None:
+async def test_bad_memory_input_is_a_tool_error_naming_the_field(app: App, store: MemoryStore) -> None:
     async with client_for(app, store) as client:
-        bad = await client.call_tool("route_turn", {"messages": [user("hi")],
-                                                    "session_id": "no spaces allowed"})
-        orphan = await client.call_tool("route_turn", {"messages": [user("hi")],
-                                                       "turn_id": "t1"})
-        score = await client.call_tool("record_feedback", {"session_id": "x", "turn_id": "y",
-                                                           "score": 7})
+        bad = await client.call_tool(
+            "route_turn", {"messages": [user("hi")], "session_id": "no spaces allowed"}
+        )
+        orphan = await client.call_tool("route_turn", {"messages": [user("hi")], "turn_id": "t1"})
+        score = await client.call_tool("record_feedback", {"session_id": "x", "turn_id": "y", "score": 7})
     assert bad.is_error and "session_id: use 1-200 characters" in bad.content[0].text
     assert orphan.is_error and "turn_id: a turn_id needs a session_id" in orphan.content[0].text
     assert score.is_error and "score" in score.content[0].text
 
 
 async def test_memory_down_at_start_leaves_route_turn_answering(app: App, sid: str) -> None:
-    broken = dataclasses.replace(app, memory=None, memory_down=None,
-                                 config=app.config.model_copy(update={"memory": MemorySpec(
-                                     url="postgresql+asyncpg://postgres@127.0.0.1:1/none")}))
+    broken = dataclasses.replace(
+        app,
+        memory=None,
+        memory_down=None,
+        config=app.config.model_copy(
+            update={"memory": MemorySpec(url="postgresql+asyncpg://postgres@127.0.0.1:1/none")}
+        ),
+    )
     await broken.open_memory()
     assert broken.memory is None and broken.memory_down
     async with Client(build_server(app=broken)) as client:
@@ -95,25 +109,23 @@ async def test_memory_down_at_start_leaves_route_turn_answering(app: App, sid: s
 
 
 async def test_locked_database_times_out_and_route_turn_still_answers(
-        app: App, open_store, databases, sid: str) -> None:
+    app: App, open_store, databases, sid: str
+) -> None:
     if databases.backend != "sqlite":
         pytest.skip("a whole-database lock is SQLite's; PostgreSQL faults are in test_faults")
     store = await open_store(write_timeout_s=0.5)
-    locked_app = dataclasses.replace(app, config=app.config.model_copy(
-        update={"memory": store.spec}))
+    locked_app = dataclasses.replace(app, config=app.config.model_copy(update={"memory": store.spec}))
     path = make_url(str(store.engine.url)).database
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         async with client_for(locked_app, store) as client:
-            decision = await route(client, "What is the capital of France?", session_id=sid,
-                                   turn_id="t1")
+            decision = await route(client, "What is the capital of France?", session_id=sid, turn_id="t1")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert decision["model"]
     assert decision["memory"] == "not recorded: the database did not answer within 0.5s"
     async with client_for(locked_app, store) as client:
-        again = await route(client, "What is the capital of France?", session_id=sid,
-                            turn_id="t1")
+        again = await route(client, "What is the capital of France?", session_id=sid, turn_id="t1")
     assert again["memory"] == f"recorded as turn 1 of session {sid!r}"

@@ -37,8 +37,15 @@ async def call_turns(store: MemoryStore, sid: str) -> list[str | None]:
 
 async def selection_turns(store: MemoryStore, sid: str) -> list[str | None]:
     async with AsyncSession(store.engine) as db:
-        return list((await db.scalars(sa.select(ToolSelectionRow.turn_key).where(
-            ToolSelectionRow.session_id == sid).order_by(ToolSelectionRow.id))).all())
+        return list(
+            (
+                await db.scalars(
+                    sa.select(ToolSelectionRow.turn_key)
+                    .where(ToolSelectionRow.session_id == sid)
+                    .order_by(ToolSelectionRow.id)
+                )
+            ).all()
+        )
 
 
 async def test_an_omitted_turn_is_the_latest_one_when_written(store: MemoryStore, sid: str) -> None:
@@ -59,9 +66,11 @@ async def test_a_turn_the_session_lacks_is_refused_and_nothing_is_stored(
 ) -> None:
     await turn(store, sid, "t1")
     await store.check_turn(sid, "t1")
-    for record in (store.record_tool_call(sid, "time", "now", {}, None, None, turn_id="t9"),
-                   store.record_tool_selection(sid, "t9", "the time", []),
-                   store.check_turn(sid, "t9")):
+    for record in (
+        store.record_tool_call(sid, "time", "now", {}, None, None, turn_id="t9"),
+        store.record_tool_selection(sid, "t9", "the time", []),
+        store.check_turn(sid, "t9"),
+    ):
         with pytest.raises(InputError, match=r"^turn_id: session '.*' has no turn 't9'"):
             await record
     assert await store.recent_tool_calls(sid) == []
@@ -88,8 +97,9 @@ async def test_export_and_import_keep_a_calls_turn(store: MemoryStore, open_stor
     assert [c.turn_id for c in loaded.sessions[0].calls] == ["t1", "t2"]
 
     # An export from before calls named their turn imports them with none.
-    older = [{k: v for k, v in e.items() if not (e["event"] == "tool_call" and k == "turn_id")}
-             for e in events]
+    older = [
+        {k: v for k, v in e.items() if not (e["event"] == "tool_call" and k == "turn_id")} for e in events
+    ]
     older[0]["id"] = f"{sid}-older"
     third = await open_store()
     assert await import_events(third, parse_lines(json.dumps(e) for e in older)) == [f"{sid}-older"]
@@ -115,35 +125,77 @@ async def test_a_database_at_0002_upgrades_in_place_keeping_its_calls(databases,
     try:
         await upgrade(engine, "0002")
         created = datetime(2026, 11, 1, 12, 0, 0)
-        sessions = sa.table("sessions", *(sa.column(c) for c in (
-            "id", "agent_id", "turn_count", "message_count", "external_chars", "history_digest",
-            "generation")), sa.column("created_at", sa.DateTime), sa.column("updated_at",
-                                                                          sa.DateTime),
-            sa.column("metadata", sa.JSON))
-        calls = sa.table("tool_calls", sa.column("session_id"), sa.column("server"),
-                         sa.column("tool"), sa.column("arguments", sa.JSON),
-                         sa.column("result", sa.JSON), sa.column("error"),
-                         sa.column("created_at", sa.DateTime))
+        sessions = sa.table(
+            "sessions",
+            *(
+                sa.column(c)
+                for c in (
+                    "id",
+                    "agent_id",
+                    "turn_count",
+                    "message_count",
+                    "external_chars",
+                    "history_digest",
+                    "generation",
+                )
+            ),
+            sa.column("created_at", sa.DateTime),
+            sa.column("updated_at", sa.DateTime),
+            sa.column("metadata", sa.JSON),
+        )
+        calls = sa.table(
+            "tool_calls",
+            sa.column("session_id"),
+            sa.column("server"),
+            sa.column("tool"),
+            sa.column("arguments", sa.JSON),
+            sa.column("result", sa.JSON),
+            sa.column("error"),
+            sa.column("created_at", sa.DateTime),
+        )
         async with engine.begin() as conn:
-            await conn.execute(sessions.insert().values(
-                id="old", agent_id=None, turn_count=0, message_count=0, external_chars=0,
-                history_digest="", generation="g", created_at=created, updated_at=created,
-                metadata={}))
-            await conn.execute(calls.insert().values(
-                session_id="old", server="time", tool="now", arguments={"tz": "UTC"},
-                result={"t": 1}, error=None, created_at=created))
+            await conn.execute(
+                sessions.insert().values(
+                    id="old",
+                    agent_id=None,
+                    turn_count=0,
+                    message_count=0,
+                    external_chars=0,
+                    history_digest="",
+                    generation="g",
+                    created_at=created,
+                    updated_at=created,
+                    metadata={},
+                )
+            )
+            await conn.execute(
+                calls.insert().values(
+                    session_id="old",
+                    server="time",
+                    tool="now",
+                    arguments={"tz": "UTC"},
+                    result={"t": 1},
+                    error=None,
+                    created_at=created,
+                )
+            )
         await upgrade(engine)
         assert await current_revision(engine) == "0003"
         async with engine.connect() as conn:
             drift = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+            )
     finally:
         await engine.dispose()
     assert drift == []  # the migrated schema is the one the models describe
     (kept,) = await (await open_store(url)).recent_tool_calls("old")
     assert (kept.server, kept.tool, kept.arguments, kept.created_at, kept.turn_id) == (
-        "time", "now", {"tz": "UTC"}, created, None)
-
+        "time",
+        "now",
+        {"tz": "UTC"},
+        created,
+        None,
+    )
 
 
 async def test_an_offer_for_images_alone_teaches_no_query(store: MemoryStore, sid: str) -> None:

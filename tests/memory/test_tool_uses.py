@@ -6,9 +6,7 @@ from __future__ import annotations
 from agent_router.memory import MemoryStore
 
 
-async def test_successful_calls_pair_with_the_query_that_offered_them(
-    store: MemoryStore, sid: str
-) -> None:
+async def test_successful_calls_pair_with_the_query_that_offered_them(store: MemoryStore, sid: str) -> None:
     await store.record_tool_selection(
         sid, None, "what time is it in Tokyo", [{"server": "time", "name": "get_current_time"}]
     )

@@ -30,10 +30,21 @@ async def test_turns_recorded_after_a_read_are_in_the_next(open_store, sid: str)
     for n in range(3):
         await store.record_turn(sid, f"t{n}", turn(f"turn {n}"), None)
     assert texts(await store.get_context(sid, "small-chat")) == ["turn 0", "turn 1", "turn 2"]
-    await store.record_turn(sid, "t3", parse_messages([
-        {"role": "user", "content": "turn 3"},
-        {"role": "assistant", "content": None,
-         "tool_calls": [{"id": "c1", "function": {"name": "look", "arguments": "{}"}}]}]), None)
+    await store.record_turn(
+        sid,
+        "t3",
+        parse_messages(
+            [
+                {"role": "user", "content": "turn 3"},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "c1", "function": {"name": "look", "arguments": "{}"}}],
+                },
+            ]
+        ),
+        None,
+    )
     cached = await store.get_context(sid, "small-chat")
     fresh = await (await twin(open_store, store)).get_context(sid, "small-chat")
     assert cached == fresh
@@ -47,8 +58,12 @@ async def test_relevance_uses_messages_embedded_after_a_read(open_store, sid: st
     store = await open_store()
     tight = ModelSpec(name="tight", context_window=500, max_output_tokens=300)
     for n in range(40):
-        await store.record_turn(sid, f"f{n}", turn(f"note {n}: the nightly build finished "
-                                                   "without warnings and nothing changed"), None)
+        await store.record_turn(
+            sid,
+            f"f{n}",
+            turn(f"note {n}: the nightly build finished without warnings and nothing changed"),
+            None,
+        )
     query = "when is the database password rotated?"
     assert (await store.get_context(sid, tight, query)).tier == MemoryTier.retrieval
     await store.record_turn(sid, "pw", turn("the database password rotation is on friday"), None)
@@ -80,8 +95,7 @@ async def test_turns_trimmed_elsewhere_leave_the_context(open_store, sid: str) -
     assert texts(await reader.get_context(sid, "small-chat")) == ["turn 3", "turn 4"]
 
 
-async def test_a_session_forgotten_and_imported_again_is_read_again(open_store,
-                                                                    sid: str) -> None:
+async def test_a_session_forgotten_and_imported_again_is_read_again(open_store, sid: str) -> None:
     """The edited export keeps every id, count and time of the original (on SQLite even the
     row ids come back): only the session's generation tells the views apart."""
     reader = await open_store()
@@ -91,11 +105,9 @@ async def test_a_session_forgotten_and_imported_again_is_read_again(open_store,
     cli = await twin(open_store, reader)
     exported = [line async for line in export_lines(cli, [sid])]
     await cli.forget_session(sid)
-    edited = [json.dumps(json.loads(line.replace("hunter2", "*******")), sort_keys=True)
-              for line in exported]
+    edited = [json.dumps(json.loads(line.replace("hunter2", "*******")), sort_keys=True) for line in exported]
     assert await import_events(cli, parse_lines(edited)) == [sid]
-    assert texts(await reader.get_context(sid, "small-chat")) == ["my password is *******",
-                                                                  "thanks"]
+    assert texts(await reader.get_context(sid, "small-chat")) == ["my password is *******", "thanks"]
 
 
 async def test_a_session_forgotten_here_is_not_kept(open_store, sid: str) -> None:

@@ -22,8 +22,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def _sample(text: str, prefix: str) -> float:
-    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-              if line.startswith(prefix)]
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix)]
     return sum(values)
 
 
@@ -34,25 +33,34 @@ async def test_metrics_move_after_route_turn(served: tuple[str, Path]) -> None:
         assert before.status_code == 200
         assert before.headers["content-type"].startswith("text/plain")
         async with Client(f"{base}/mcp") as client:
-            result = await client.call_tool("route_turn", {
-                "messages": [{"role": "user", "content": "Write a Python function that parses "
-                              "ISO dates and add unit tests for it."}],
-                "session_id": "metrics-http", "turn_id": "m1"})
+            result = await client.call_tool(
+                "route_turn",
+                {
+                    "messages": [
+                        {
+                            "role": "user",
+                            "content": "Write a Python function that parses "
+                            "ISO dates and add unit tests for it.",
+                        }
+                    ],
+                    "session_id": "metrics-http",
+                    "turn_id": "m1",
+                },
+            )
             assert not result.is_error
             model = result.structured_content["model"]
-            await client.call_tool("check_action", {"action": {"type": "shell",
-                                                               "command": "history -c"}})
+            await client.call_tool("check_action", {"action": {"type": "shell", "command": "history -c"}})
         after = (await http.get("/metrics")).text
     routed = f'agent_router_models_chosen_total{{model="{model}"}}'
     assert _sample(after, routed) == _sample(before.text, routed) + 1
-    assert _sample(after, "agent_router_routes_total") == \
-        _sample(before.text, "agent_router_routes_total") + 1
+    assert (
+        _sample(after, "agent_router_routes_total") == _sample(before.text, "agent_router_routes_total") + 1
+    )
     assert _sample(after, 'agent_router_verdicts_total{kind="action",outcome="deny"}') == 1
-    assert _sample(after, 'agent_router_tool_call_seconds_count{outcome="ok",tool="route_turn"}'
-                   ) == 1
+    assert _sample(after, 'agent_router_tool_call_seconds_count{outcome="ok",tool="route_turn"}') == 1
     # JSON lines on stderr, the line of the route_turn call naming its session and turn
-    lines = [json.loads(line) for line in log_file.read_text().splitlines()
-             if line.startswith("{")]
-    call = [line for line in lines if line.get("tool") == "route_turn"
-            and line["logger"] == "agent_router.calls"]
+    lines = [json.loads(line) for line in log_file.read_text().splitlines() if line.startswith("{")]
+    call = [
+        line for line in lines if line.get("tool") == "route_turn" and line["logger"] == "agent_router.calls"
+    ]
     assert call and call[0]["session_id"] == "metrics-http" and call[0]["turn_id"] == "m1"

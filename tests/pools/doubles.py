@@ -16,9 +16,19 @@ from processes import free_port
 from agent_router.config import RouterConfig, parse_config
 
 DOUBLE = str(Path(__file__).with_name("openai_double.py"))
-DEFAULTS = {"delay_ms": 0, "token_delay_ms": 0, "fail": 0, "fail_status": 500, "malformed": False,
-            "break_stream": False, "hang": False, "sleeping": False, "wake_ms": 0,
-            "logprob": -0.1, "require_key": None}
+DEFAULTS = {
+    "delay_ms": 0,
+    "token_delay_ms": 0,
+    "fail": 0,
+    "fail_status": 500,
+    "malformed": False,
+    "break_stream": False,
+    "hang": False,
+    "sleeping": False,
+    "wake_ms": 0,
+    "logprob": -0.1,
+    "require_key": None,
+}
 
 
 def wait_until_up(url: str, proc: subprocess.Popen | None = None, limit_s: float = 120) -> None:
@@ -65,8 +75,11 @@ class Double:
 
 def start_double(name: str, *flags: str, wait: bool = True) -> Double:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, DOUBLE, "--port", str(port), "--name", name, *flags],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, DOUBLE, "--port", str(port), "--name", name, *flags],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     double = Double(name, port, proc)
     if wait:
         wait_until_up(double.root, proc)
@@ -82,16 +95,24 @@ MODELS = [
 
 
 def make_config(pools: list[dict[str, Any]], **extra: Any) -> RouterConfig:
-    data: dict[str, Any] = {"models": MODELS, "pools": pools, "defaults": {"model": "small"},
-                            "memory": {"enabled": False}}
+    data: dict[str, Any] = {
+        "models": MODELS,
+        "pools": pools,
+        "defaults": {"model": "small"},
+        "memory": {"enabled": False},
+    }
     data.update(extra)
     return parse_config(data)
 
 
 def fast_pool(name: str, models: list[str], urls: list[str], **extra: Any) -> dict[str, Any]:
     """Short timeouts and backoff: the tests wait for failures, so they should come quickly."""
-    pool = {"name": name, "models": models, "endpoints": [{"url": u} for u in urls],
-            "retry": {"attempts": 2, "backoff_s": 0.01},
-            "timeouts": {"connect_s": 2, "first_token_s": 10, "total_s": 30}}
+    pool = {
+        "name": name,
+        "models": models,
+        "endpoints": [{"url": u} for u in urls],
+        "retry": {"attempts": 2, "backoff_s": 0.01},
+        "timeouts": {"connect_s": 2, "first_token_s": 10, "total_s": 30},
+    }
     pool.update(extra)
     return pool

@@ -30,5 +30,21 @@ def smollm2_gguf() -> Path | None:
 def llama_argv(binary: Path, gguf: Path) -> list[str]:
     """A command wake for the pool: {host} and {port} are filled in per endpoint. --no-repack:
     the repacked AVX-512/AMX weight layout crashes this build at load on these machines."""
-    return [str(binary), "-m", str(gguf), "--host", "{host}", "--port", "{port}", "--metrics",
-            "-c", "4096", "-np", "1", "-t", "2", "--no-webui", "--no-repack"]
+    return [
+        str(binary),
+        "-m",
+        str(gguf),
+        "--host",
+        "{host}",
+        "--port",
+        "{port}",
+        "--metrics",
+        "-c",
+        "4096",
+        "-np",
+        "1",
+        "-t",
+        "2",
+        "--no-webui",
+        "--no-repack",
+    ]

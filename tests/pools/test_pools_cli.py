@@ -14,17 +14,21 @@ from processes import CLI
 
 def write_config(tmp_path: Path, a: Double, b: Double) -> Path:
     path = tmp_path / "pools.yaml"
-    path.write_text(yaml.safe_dump({
-        "models": MODELS, "defaults": {"model": "small"},
-        "memory": {"url": f"sqlite+aiosqlite:///{tmp_path}/m.db"},
-        "pools": [fast_pool("p", ["small"], [a.url]), fast_pool("q", ["big"], [b.url])],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "models": MODELS,
+                "defaults": {"model": "small"},
+                "memory": {"url": f"sqlite+aiosqlite:///{tmp_path}/m.db"},
+                "pools": [fast_pool("p", ["small"], [a.url]), fast_pool("q", ["big"], [b.url])],
+            }
+        )
+    )
     return path
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300,
-                          env=os.environ.copy())
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
 
 
 def test_pools_status_lists_every_endpoint_and_its_state(fresh, tmp_path: Path):

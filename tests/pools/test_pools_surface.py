@@ -19,12 +19,13 @@ from agent_router.server import build_server
 async def served(app: App, fresh: dict[str, Double], tmp_path: Path):
     """A server on the shared encoders, with pools on the doubles and memory in SQLite."""
     a, b = fresh["a"], fresh["b"]
-    config = make_config([fast_pool("p", ["small"], [a.url]), fast_pool("q", ["big"], [b.url])],
-                         memory={"url": f"sqlite+aiosqlite:///{tmp_path}/m.db"})
+    config = make_config(
+        [fast_pool("p", ["small"], [a.url]), fast_pool("q", ["big"], [b.url])],
+        memory={"url": f"sqlite+aiosqlite:///{tmp_path}/m.db"},
+    )
     pools = Dispatcher(config)
     await pools.start()
-    memory = await MemoryStore.open(config.memory, config.models, app.encoders.text,
-                                    app.encoders.ocr)
+    memory = await MemoryStore.open(config.memory, config.models, app.encoders.text, app.encoders.ocr)
     built = App(config, app.encoders, Router(config, app.encoders), memory=memory, pools=pools)
     yield built, fresh
     await memory.aclose()
@@ -40,9 +41,15 @@ async def test_dispatch_turn_routes_answers_streams_and_records(served):
         progress.append(message)
 
     async with Client(build_server(app=built)) as client:
-        result = await client.call_tool("dispatch_turn", {
-            "messages": [{"role": "user", "content": "hello there router"}],
-            "session_id": "sess-1", "turn_id": "t1"}, progress_callback=on_progress)
+        result = await client.call_tool(
+            "dispatch_turn",
+            {
+                "messages": [{"role": "user", "content": "hello there router"}],
+                "session_id": "sess-1",
+                "turn_id": "t1",
+            },
+            progress_callback=on_progress,
+        )
     assert not result.is_error, result.content
     out = result.structured_content
     assert out["answer"] == "a: hello there router" and out["model"] == "small"
@@ -53,8 +60,10 @@ async def test_dispatch_turn_routes_answers_streams_and_records(served):
     calls = await built.memory.recent_tool_calls("sess-1")
     assert calls[0].tool == "dispatch_turn" and calls[0].error is None
     stored = await built.memory.load_messages("sess-1")
-    assert [(m.role, m.text) for m in stored] == [("user", "hello there router"),
-                                                  ("assistant", out["answer"])]
+    assert [(m.role, m.text) for m in stored] == [
+        ("user", "hello there router"),
+        ("assistant", out["answer"]),
+    ]
     assert stored[1].integrity == "known"
 
 
@@ -63,9 +72,15 @@ async def test_a_failed_turn_is_recorded_with_its_failure(served):
     doubles["a"].set(malformed=True)
     doubles["b"].set(fail=-1)
     async with Client(build_server(app=built)) as client:
-        result = await client.call_tool("dispatch_turn", {
-            "messages": [{"role": "user", "content": "hello"}], "session_id": "sess-2",
-            "turn_id": "t1", "model": "small"})
+        result = await client.call_tool(
+            "dispatch_turn",
+            {
+                "messages": [{"role": "user", "content": "hello"}],
+                "session_id": "sess-2",
+                "turn_id": "t1",
+                "model": "small",
+            },
+        )
     assert result.is_error
     text = result.content[0].text
     assert "malformed" in text and "recorded in session 'sess-2'" in text
@@ -77,10 +92,12 @@ async def test_a_failed_turn_is_recorded_with_its_failure(served):
 async def test_bad_model_names_are_input_errors(served):
     built, _ = served
     async with Client(build_server(app=built)) as client:
-        unknown = await client.call_tool("dispatch_turn", {
-            "messages": [{"role": "user", "content": "hi"}], "model": "gpt-nine"})
-        offline = await client.call_tool("dispatch_turn", {
-            "messages": [{"role": "user", "content": "hi"}], "model": "offline"})
+        unknown = await client.call_tool(
+            "dispatch_turn", {"messages": [{"role": "user", "content": "hi"}], "model": "gpt-nine"}
+        )
+        offline = await client.call_tool(
+            "dispatch_turn", {"messages": [{"role": "user", "content": "hi"}], "model": "offline"}
+        )
     assert unknown.is_error and "model: unknown model 'gpt-nine'" in unknown.content[0].text
     assert offline.is_error and "model 'offline' has no endpoint" in offline.content[0].text
 

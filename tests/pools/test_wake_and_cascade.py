@@ -13,8 +13,7 @@ from test_dispatch import USER, running
 
 
 def sleepy_pool(s: Double, **extra) -> dict:
-    return fast_pool("sleep", ["sleepy"], [s.url], temperature="cold",
-                     wake={"kind": "http"}, **extra)
+    return fast_pool("sleep", ["sleepy"], [s.url], temperature="cold", wake={"kind": "http"}, **extra)
 
 
 async def test_a_cold_first_choice_is_woken_when_the_budget_allows(fresh: dict[str, Double]):
@@ -55,9 +54,14 @@ async def test_over_budget_a_warm_fallback_serves_and_the_cold_one_wakes(fresh: 
 async def test_a_command_wake_starts_the_server_and_idling_stops_it():
     port = free_port()
     argv = [sys.executable, DOUBLE, "--port", "{port}", "--name", "proc"]
-    pool = fast_pool("procs", ["sleepy"], [f"http://127.0.0.1:{port}/v1"], temperature="cold",
-                     wake={"kind": "command", "argv": argv, "ready_timeout_s": 120},
-                     idle_after_s=0.5)
+    pool = fast_pool(
+        "procs",
+        ["sleepy"],
+        [f"http://127.0.0.1:{port}/v1"],
+        temperature="cold",
+        wake={"kind": "command", "argv": argv, "ready_timeout_s": 120},
+        idle_after_s=0.5,
+    )
     async with running(make_config([pool], dispatch={"health_interval_s": 0.2})) as d:
         assert d.status()[0].state == "cold" and d.status()[0].reason == "not running"
         out = await d.dispatch(USER, ["sleepy"])
@@ -82,7 +86,8 @@ def cascade_config(a: Double, b: Double):
     return make_config(
         [fast_pool("p", ["small"], [a.url]), fast_pool("q", ["big"], [b.url])],
         routes=[{"name": "chat", "models": ["small", "big"]}],
-        dispatch={"cascades": [{"route": "chat", "models": ["small", "big"], "threshold": -0.5}]})
+        dispatch={"cascades": [{"route": "chat", "models": ["small", "big"], "threshold": -0.5}]},
+    )
 
 
 async def test_a_confident_small_model_keeps_the_turn(fresh: dict[str, Double]):

@@ -28,57 +28,83 @@ def replay_config(config: RouterConfig, tmp_path_factory: pytest.TempPathFactory
     # Gibberish such as "asdf" scores about 0.15 against every route, right at the default
     # threshold; well above it, the recorded "asdf" turn takes the default model under any encoder.
     defaults = config.defaults.model_copy(update={"threshold": 0.25})
-    return tools_config(config.model_copy(update={"defaults": defaults}),
-                        tmp_path_factory.mktemp("tool-vectors"))
+    return tools_config(
+        config.model_copy(update={"defaults": defaults}), tmp_path_factory.mktemp("tool-vectors")
+    )
 
 
 @pytest.fixture(scope="session")
-async def recording_app(app: App, replay_config: RouterConfig,
-                        tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[App]:
+async def recording_app(
+    app: App, replay_config: RouterConfig, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[App]:
     """The shared encoders, with this config's router, tools and safety, and its own memory."""
     folder = tmp_path_factory.mktemp("replay-memory")
     config = replay_config
     text = app.encoders.text.encoder
     gateway = Gateway(config.tools, text.encode, text.name)
     await gateway.start()
-    store = await MemoryStore.open(config.memory, config.models, app.encoders.text,
-                                   app.encoders.ocr, url=f"sqlite+aiosqlite:///{folder}/m.db")
+    store = await MemoryStore.open(
+        config.memory,
+        config.models,
+        app.encoders.text,
+        app.encoders.ocr,
+        url=f"sqlite+aiosqlite:///{folder}/m.db",
+    )
     strongest = max(config.models, key=lambda m: m.quality).name
-    built = replace(app, config=config, router=Router(config, app.encoders), tools=gateway,
-                    safety=SafetyChecker(config.safety, app.encoders, config.defaults,
-                                         escalate_to=strongest),
-                    memory=store, pools=None)
+    built = replace(
+        app,
+        config=config,
+        router=Router(config, app.encoders),
+        tools=gateway,
+        safety=SafetyChecker(config.safety, app.encoders, config.defaults, escalate_to=strongest),
+        memory=store,
+        pools=None,
+    )
     yield built
     await store.aclose()
     await gateway.aclose()
 
 
-SCREENSHOT = render_text_image(["File  Edit  View  Help", "", "Inbox (3)", "Settings", "Sign out"],
-                               size=(1280, 800), background="#e8eef7")
-PAGE = render_text_image([f"Section {i}. The parties agree to the terms set out in clause {i}."
-                          for i in range(16)], size=(850, 1100), font_size=20)
-LONG = " ".join(f"Paragraph {i}: the quarterly report lists revenue, costs and outlook."
-                for i in range(1300))
+SCREENSHOT = render_text_image(
+    ["File  Edit  View  Help", "", "Inbox (3)", "Settings", "Sign out"],
+    size=(1280, 800),
+    background="#e8eef7",
+)
+PAGE = render_text_image(
+    [f"Section {i}. The parties agree to the terms set out in clause {i}." for i in range(16)],
+    size=(850, 1100),
+    font_size=20,
+)
+LONG = " ".join(f"Paragraph {i}: the quarterly report lists revenue, costs and outlook." for i in range(1300))
 
 # (turn_id, messages, constraints): every route of the default config, the default model,
 # a client that re-sends the whole conversation, and caller constraints.
 TURNS = [
     ("t-general", [user("Hi! How are you doing today?")], None),
-    ("t-code", [user("Fix this Python function, it raises an IndexError on empty lists.\n"
-                     "```\ndef first(xs): return xs[0]\n```")], None),
+    (
+        "t-code",
+        [
+            user(
+                "Fix this Python function, it raises an IndexError on empty lists.\n"
+                "```\ndef first(xs): return xs[0]\n```"
+            )
+        ],
+        None,
+    ),
     ("t-tools", [user("What's the weather going to be in Lisbon tomorrow afternoon?")], None),
     ("t-default", [user("asdf")], None),
     ("t-screen", [user("What should I click next?", data_url(SCREENSHOT))], None),
     ("t-doc", [user("Summarise this.", data_url(PAGE))], None),
     ("t-photo", [user("What is in this picture?", data_url(noise_photo(), "JPEG"))], None),
     ("t-long", [user(f"Summarise the report:\n{LONG}")], None),
-    ("t-cheap", [user("Implement an LRU cache with get and put in O(1).")],
-     {"max_cost_per_mtok": 0.5}),
+    ("t-cheap", [user("Implement an LRU cache with get and put in O(1).")], {"max_cost_per_mtok": 0.5}),
 ]
 
-RESENT = [user("Write a short poem about autumn leaves."),
-          {"role": "assistant", "content": "Leaves fall, gold and red..."},
-          user("Now make it rhyme, and add a function `def rhyme(word)` that finds rhymes.")]
+RESENT = [
+    user("Write a short poem about autumn leaves."),
+    {"role": "assistant", "content": "Leaves fall, gold and red..."},
+    user("Now make it rhyme, and add a function `def rhyme(word)` that finds rhymes."),
+]
 
 ACTIONS = [
     {"type": "navigate", "url": "https://en.wikipedia.org/wiki/Lisbon"},  # allow
@@ -93,32 +119,37 @@ OBSERVATIONS = [
 
 async def record_all(app: App) -> None:
     async with Client(build_server(app=app)) as client:
+
         async def call(tool: str, args: dict) -> dict:
             result = await client.call_tool(tool, args)
             assert not result.is_error, result.content
             return result.structured_content
 
         for turn_id, messages, constraints in TURNS:
-            args = {"messages": messages, "session_id": "every-route", "turn_id": turn_id,
-                    "agent_id": "tester"}
+            args = {
+                "messages": messages,
+                "session_id": "every-route",
+                "turn_id": turn_id,
+                "agent_id": "tester",
+            }
             if constraints:
                 args["constraints"] = constraints
             await call("route_turn", args)
-        await call("select_tools", {"query": "weather forecast for Lisbon", "k": 3,
-                                    "session_id": "every-route"})
-        await call("select_tools", {"query": "email my landlord about the rent", "k": 4,
-                                    "session_id": "every-route"})
+        await call(
+            "select_tools", {"query": "weather forecast for Lisbon", "k": 3, "session_id": "every-route"}
+        )
+        await call(
+            "select_tools", {"query": "email my landlord about the rent", "k": 4, "session_id": "every-route"}
+        )
         for action in ACTIONS:
-            await call("check_action", {"action": action, "session_id": "every-route",
-                                        "turn_id": "t-screen"})
+            await call("check_action", {"action": action, "session_id": "every-route", "turn_id": "t-screen"})
         for text in OBSERVATIONS:
-            await call("check_observation", {"content": text, "session_id": "every-route",
-                                             "turn_id": "t-tools"})
+            await call(
+                "check_observation", {"content": text, "session_id": "every-route", "turn_id": "t-tools"}
+            )
         # A client that sends the whole conversation every turn.
-        await call("route_turn", {"messages": RESENT[:1], "session_id": "resender",
-                                  "turn_id": "r1"})
-        await call("route_turn", {"messages": RESENT, "session_id": "resender",
-                                  "turn_id": "r2"})
+        await call("route_turn", {"messages": RESENT[:1], "session_id": "resender", "turn_id": "r1"})
+        await call("route_turn", {"messages": RESENT, "session_id": "resender", "turn_id": "r2"})
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,15 @@ TOOLS = [
 
 
 def tools_config(config: RouterConfig, cache: Path, drop: set[str] = frozenset()) -> RouterConfig:
-    inline = [InlineTool(server=s, name=n, description=d,
-                         input_schema={"type": "object", "properties": {"q": {"type": "string"}}})
-              for s, n, d in TOOLS if f"{s}/{n}" not in drop]
+    inline = [
+        InlineTool(
+            server=s,
+            name=n,
+            description=d,
+            input_schema={"type": "object", "properties": {"q": {"type": "string"}}},
+        )
+        for s, n, d in TOOLS
+        if f"{s}/{n}" not in drop
+    ]
     tools = config.tools.model_copy(update={"inline": inline, "cache_dir": cache})
     return config.model_copy(update={"tools": tools})

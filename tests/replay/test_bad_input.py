@@ -15,11 +15,20 @@ from agent_router.server import build_server
 
 OLD_SESSION = [
     {"event": "session", "id": "old-one", "agent_id": None},  # no format: before version 1
-    {"event": "turn", "session_id": "old-one", "seq": 1, "turn_id": "o1",
-     "messages": [{"role": "user", "content": "Write a function that reverses a string."}],
-     "decision": {"model": "coder", "route": "code"}},  # no signals, no parts
-    {"event": "verdict", "session_id": "old-one", "turn_id": "o1",
-     "verdict": {"kind": "action", "decision": "allow", "rules": []}},  # no input
+    {
+        "event": "turn",
+        "session_id": "old-one",
+        "seq": 1,
+        "turn_id": "o1",
+        "messages": [{"role": "user", "content": "Write a function that reverses a string."}],
+        "decision": {"model": "coder", "route": "code"},
+    },  # no signals, no parts
+    {
+        "event": "verdict",
+        "session_id": "old-one",
+        "turn_id": "o1",
+        "verdict": {"kind": "action", "decision": "allow", "rules": []},
+    },  # no input
 ]
 
 
@@ -46,16 +55,22 @@ async def test_cut_off_lines_and_an_older_schema_are_reported_per_turn(recorded,
 @pytest.fixture(scope="module")
 async def renamed_policy(replay_config: RouterConfig, recording_app: App) -> Policy:
     """A config where small-chat is now called tiny-chat."""
+
     def rename(name: str) -> str:
         return "tiny-chat" if name == "small-chat" else name
 
-    config = replay_config.model_copy(update={
-        "models": [m.model_copy(update={"name": rename(m.name)}) for m in replay_config.models],
-        "routes": [r.model_copy(update={"models": [rename(n) for n in r.models]})
-                   for r in replay_config.routes],
-        "pools": [p.model_copy(update={"models": [rename(n) for n in p.models]})
-                  for p in replay_config.pools],
-        "defaults": replay_config.defaults.model_copy(update={"model": "tiny-chat"})})
+    config = replay_config.model_copy(
+        update={
+            "models": [m.model_copy(update={"name": rename(m.name)}) for m in replay_config.models],
+            "routes": [
+                r.model_copy(update={"models": [rename(n) for n in r.models]}) for r in replay_config.routes
+            ],
+            "pools": [
+                p.model_copy(update={"models": [rename(n) for n in p.models]}) for p in replay_config.pools
+            ],
+            "defaults": replay_config.defaults.model_copy(update={"model": "tiny-chat"}),
+        }
+    )
     a = recording_app
     policy = await build_policy("new", config, a.encoders, a.config, a.router, a.tools, a.safety)
     yield policy
@@ -69,8 +84,9 @@ async def test_a_config_without_the_recorded_model(recorded, renamed_policy):
     gone = [i for i in run.items if i.kind == "route" and i.before.model == "small-chat"]
     assert gone and all(i.after.model == "tiny-chat" and i.changed == ["model"] for i in gone)
     for item in gone:
-        assert item.problems == ["model 'small-chat' is not in the new config: its cost and "
-                                 "latency are unknown"]
+        assert item.problems == [
+            "model 'small-chat' is not in the new config: its cost and latency are unknown"
+        ]
         assert item.before.cost_usd is None
     assert s.problem_count == len(gone)
 
@@ -80,8 +96,9 @@ async def test_replay_session_tool(recording_app: App, recorded):
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert tools["replay_session"].annotations.read_only_hint is True
         ok = await client.call_tool("replay_session", {"session_id": "every-route"})
-        bad = await client.call_tool("replay_session", {"session_id": "every-route",
-                                                        "config_yaml": "models: []\n"})
+        bad = await client.call_tool(
+            "replay_session", {"session_id": "every-route", "config_yaml": "models: []\n"}
+        )
         missing = await client.call_tool("replay_session", {"session_id": "nobody"})
     summary = ok.structured_content
     assert not ok.is_error and summary["turns_replayed"] == 9 and summary["exact"] == 16

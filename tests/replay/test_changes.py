@@ -16,20 +16,21 @@ from agent_router.replay import Policy, build_policy, read_lines, replay_all
 
 @pytest.fixture(scope="module")
 def changed_config(replay_config: RouterConfig) -> RouterConfig:
-    routes = [r.model_copy(update={"models": ["agent-tools", "coder"]}) if r.name == "code" else r
-              for r in replay_config.routes]
-    safety = replay_config.safety.model_copy(update={"agents": {"default": AgentPolicy(
-        blocked_domains=["wikipedia.org"])}})
-    changed = tools_config(replay_config, replay_config.tools.cache_dir,
-                           drop={"weather/get_forecast"})
+    routes = [
+        r.model_copy(update={"models": ["agent-tools", "coder"]}) if r.name == "code" else r
+        for r in replay_config.routes
+    ]
+    safety = replay_config.safety.model_copy(
+        update={"agents": {"default": AgentPolicy(blocked_domains=["wikipedia.org"])}}
+    )
+    changed = tools_config(replay_config, replay_config.tools.cache_dir, drop={"weather/get_forecast"})
     return changed.model_copy(update={"routes": routes, "safety": safety})
 
 
 @pytest.fixture(scope="module")
 async def changed_policy(changed_config: RouterConfig, recording_app: App) -> Policy:
     a = recording_app
-    policy = await build_policy("new", changed_config, a.encoders, a.config, a.router, a.tools,
-                                a.safety)
+    policy = await build_policy("new", changed_config, a.encoders, a.config, a.router, a.tools, a.safety)
     yield policy
     await policy.aclose()
 
@@ -37,8 +38,11 @@ async def changed_policy(changed_config: RouterConfig, recording_app: App) -> Po
 def _check_changes(run, before_label: str) -> None:
     s = run.summary
     assert s.before_label == before_label
-    changed = {(i.turn_id, i.before.model, i.after.model) for i in run.items
-               if i.kind == "route" and "model" in i.changed}
+    changed = {
+        (i.turn_id, i.before.model, i.after.model)
+        for i in run.items
+        if i.kind == "route" and "model" in i.changed
+    }
     assert changed == {("t-code", "coder", "agent-tools"), ("r2", "coder", "agent-tools")}
     assert s.model_changed == 2 and s.route_changed == 0
     assert s.cost_after_usd < s.cost_before_usd  # agent-tools is the cheaper model

@@ -6,14 +6,23 @@ from agent_router.replay import Policy, read_lines, replay_all
 
 
 async def test_replay_under_the_recorded_config_reproduces_every_decision(
-        recorded: list[str], same_policy: Policy):
+    recorded: list[str], same_policy: Policy
+):
     loaded = read_lines(recorded)
     assert [s.id for s in loaded.sessions] == ["every-route", "resender"]
     run = await replay_all(loaded, same_policy)
     s = run.summary
     routes = {i.after.route for i in run.items if i.kind == "route"}
-    assert routes == {"general", "code", "tool_use", None, "computer_use", "documents", "vision",
-                      "long_context"}
+    assert routes == {
+        "general",
+        "code",
+        "tool_use",
+        None,
+        "computer_use",
+        "documents",
+        "vision",
+        "long_context",
+    }
     verdicts = {i.after.verdict for i in run.items if i.kind == "verdict"}
     assert verdicts == {"allow", "confirm", "deny", "flagged", "clean"}
     assert (s.turns_replayed, s.selections_replayed, s.verdicts_replayed) == (11, 2, 5)

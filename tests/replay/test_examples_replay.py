@@ -25,8 +25,7 @@ async def test_example_replays_exactly(app: App, name: str, monkeypatch: pytest.
     config = load_config(EXAMPLES / "config.yaml")
     with open(EXAMPLES / f"{name}.jsonl", encoding="utf-8") as handle:
         loaded = read_lines(handle, name)
-    policy = await build_policy("new", config, app.encoders, app.config, app.router, None,
-                                app.safety)
+    policy = await build_policy("new", config, app.encoders, app.config, app.router, None, app.safety)
     try:
         run = await replay_all(loaded, policy)
     finally:
@@ -41,5 +40,4 @@ async def test_example_replays_exactly(app: App, name: str, monkeypatch: pytest.
     if name == "research-agent":
         (session,) = loaded.sessions
         assert s.selections_replayed == 4 and {c.server for c in session.calls} == {"time"}
-        assert any(t.startswith("time/") for i in run.items if i.kind == "tools"
-                   for t in i.after.tools)
+        assert any(t.startswith("time/") for i in run.items if i.kind == "tools" for t in i.after.tools)

@@ -10,8 +10,10 @@ from agent_router.turns import parse_messages
 
 @pytest.fixture
 def route(app: App):
-    async def _route(messages: list[dict], constraints: Constraints | None = None,
-                     app: App = app) -> RoutingDecision:
+    async def _route(
+        messages: list[dict], constraints: Constraints | None = None, app: App = app
+    ) -> RoutingDecision:
         parsed = parse_messages(messages)
         return await app.router.route(parsed, turn_images(parsed, app.config.defaults), constraints)
+
     return _route

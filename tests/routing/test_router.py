@@ -32,12 +32,14 @@ async def test_keywords_fire_a_route_whatever_the_similarity(route):
 
 
 async def test_the_routed_text_is_the_latest_user_message(route):
-    d = await route([
-        {"role": "system", "content": "You are a helpful assistant."},
-        user("Write a function that sorts a list of tuples by their second item."),
-        {"role": "assistant", "content": "Here it is."},
-        user("Now book a hotel room in Berlin for two nights next week."),
-    ])
+    d = await route(
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            user("Write a function that sorts a list of tuples by their second item."),
+            {"role": "assistant", "content": "Here it is."},
+            user("Now book a hotel room in Berlin for two nights next week."),
+        ]
+    )
     assert d.route == "tool_use"
 
 
@@ -88,8 +90,11 @@ async def test_priorities_rank_the_eligible_models(route):
 
 
 async def test_screenshot_goes_to_computer_use_without_clip(route):
-    shot = render_text_image(["File  Edit  View  Help", "", "Inbox (3)", "Settings", "Sign out"],
-                             size=(1280, 800), background="#e8eef7")
+    shot = render_text_image(
+        ["File  Edit  View  Help", "", "Inbox (3)", "Settings", "Sign out"],
+        size=(1280, 800),
+        background="#e8eef7",
+    )
     d = await route([user("What should I click next?", data_url(shot))])
     assert d.signals.modalities == ["text", "image"]
     image = d.signals.images[0]
@@ -101,8 +106,11 @@ async def test_screenshot_goes_to_computer_use_without_clip(route):
 
 
 async def test_document_page_goes_to_the_document_route(route):
-    page = render_text_image([f"Section {i}. The parties agree to the terms set out in clause {i}."
-                              for i in range(16)], size=(850, 1100), font_size=20)
+    page = render_text_image(
+        [f"Section {i}. The parties agree to the terms set out in clause {i}." for i in range(16)],
+        size=(850, 1100),
+        font_size=20,
+    )
     d = await route([user("Summarise this.", data_url(page))])
     assert d.signals.images[0].kind == "document"
     assert d.route == "documents"
@@ -121,11 +129,13 @@ async def test_same_input_same_decision(route):
 
 
 async def test_no_model_takes_images_falls_back_to_screen_text(app: App, route):
-    config = parse_config({
-        "models": [{"name": "t", "modalities": ["text"]}],
-        "routes": [],
-        "defaults": {"model": "t"},
-    })
+    config = parse_config(
+        {
+            "models": [{"name": "t", "modalities": ["text"]}],
+            "routes": [],
+            "defaults": {"model": "t"},
+        }
+    )
     text_only = App(config, app.encoders, Router(config, app.encoders))
     d = await route([user("look", data_url(noise_photo()))], app=text_only)
     assert d.model == "t"
@@ -138,8 +148,11 @@ def clip_app(app: App, tiny_clip_files) -> App:
 
     config_file, checkpoint = tiny_clip_files
     data = app.config.model_dump(mode="json")
-    data["encoders"]["clip"] = {"model": "tiny-clip", "checkpoint": str(checkpoint),
-                                "model_config_file": str(config_file)}
+    data["encoders"]["clip"] = {
+        "model": "tiny-clip",
+        "checkpoint": str(checkpoint),
+        "model_config_file": str(config_file),
+    }
     data["encoders"]["ocr"]["enabled"] = False
     config = parse_config(data)
     built = build_encoders(config.encoders)

@@ -17,7 +17,11 @@ def checker(app: App) -> SafetyChecker:
 
 @pytest.fixture
 def policy() -> AgentPolicy:
-    return AgentPolicy(allowed_domains=["example.com", "mybank.com"],
-                       blocked_domains=["evil.test"], blocked_apps=["Terminal"],
-                       allowed_servers=["calendar"], blocked_servers=["shell-exec"],
-                       send_allowlist=["mybank.com"])
+    return AgentPolicy(
+        allowed_domains=["example.com", "mybank.com"],
+        blocked_domains=["evil.test"],
+        blocked_apps=["Terminal"],
+        allowed_servers=["calendar"],
+        blocked_servers=["shell-exec"],
+        send_allowlist=["mybank.com"],
+    )

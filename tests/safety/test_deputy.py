@@ -28,11 +28,15 @@ def screen() -> str:
     return data_url(dialog())
 
 
-@pytest.mark.parametrize(("intent", "target"), [
-    ("click Cancel", "Cancel"), ('click the "Save draft" button', "Save draft"),
-    ("Press the Submit button", "Submit"), ("double-click on the Downloads folder",
-                                            "Downloads folder"),
-])
+@pytest.mark.parametrize(
+    ("intent", "target"),
+    [
+        ("click Cancel", "Cancel"),
+        ('click the "Save draft" button', "Save draft"),
+        ("Press the Submit button", "Submit"),
+        ("double-click on the Downloads folder", "Downloads folder"),
+    ],
+)
 def test_intended_target(intent, target):
     assert intended_target(intent) == target
 
@@ -55,8 +59,9 @@ async def test_compare(app: App):
 
 
 async def test_click_on_a_riskier_target_than_stated(checker: SafetyChecker, screen: str):
-    verdict = await checker.check_action({"type": "click", "x": 900, "y": 600, "context": {
-        "screenshot": screen, "intent": "click Cancel"}})
+    verdict = await checker.check_action(
+        {"type": "click", "x": 900, "y": 600, "context": {"screenshot": screen, "intent": "click Cancel"}}
+    )
     assert verdict.decision is Outcome.confirm and verdict.escalate
     assert verdict.target == "Delete account"
     assert "deputy.riskier_target" in verdict.rules
@@ -66,15 +71,20 @@ async def test_click_on_a_riskier_target_than_stated(checker: SafetyChecker, scr
 
 
 async def test_click_where_it_says(checker: SafetyChecker, screen: str):
-    verdict = await checker.check_action({"action": "left_click", "coordinate": [330, 600],
-                                          "context": {"screenshot": screen,
-                                                      "intent": "click Cancel"}})
+    verdict = await checker.check_action(
+        {
+            "action": "left_click",
+            "coordinate": [330, 600],
+            "context": {"screenshot": screen, "intent": "click Cancel"},
+        }
+    )
     assert verdict.decision is Outcome.allow and verdict.target == "Cancel"
 
 
 async def test_garbage_screenshot_confirms(checker: SafetyChecker):
     for junk in ["data:image/png;base64,AAAA", "bm90IGFuIGltYWdl" * 30, "/no/such/file.png"]:
-        verdict = await checker.check_action({"type": "click", "x": 1, "y": 1, "context": {
-            "screenshot": junk, "intent": "click OK"}})
+        verdict = await checker.check_action(
+            {"type": "click", "x": 1, "y": 1, "context": {"screenshot": junk, "intent": "click OK"}}
+        )
         assert verdict.decision is Outcome.confirm
         assert verdict.rules == ["deputy.screenshot_unreadable"]

@@ -44,8 +44,13 @@ def test_flags_exactly_when_the_pixels_sit_closer_to_a_risky_target(reader, want
 def test_an_intent_in_the_same_category_is_never_flagged(reader):
     _, to_risky = similarities(reader, 900, 600, 40, "x")
     category = list(RISKY_TARGETS)[int(np.argmax(to_risky))]
-    wanted = {"payment": "Pay now", "send_message": "Send", "delete": "Delete account",
-              "account_security": "Change password", "install_software": "Install"}[category.value]
+    wanted = {
+        "payment": "Pay now",
+        "send_message": "Send",
+        "delete": "Delete account",
+        "account_security": "Change password",
+        "install_software": "Install",
+    }[category.value]
     assert reader.check(dialog(), 900, 600, 40, wanted) == []
 
 
@@ -57,8 +62,14 @@ async def test_check_action_reads_the_target_with_both_channels(app, reader):
     clip = AsyncEncoder(reader.clip, key=lambda image: image.sha256, max_batch=8, cache_size=8)
     encoders = Encoders(app.encoders.placement, app.encoders.text, clip, app.encoders.ocr)
     checker = SafetyChecker(SafetySpec(), encoders, app.config.defaults)
-    verdict = await checker.check_action({"type": "click", "x": 330, "y": 600, "context": {
-        "screenshot": data_url(dialog()), "intent": "click Cancel"}})
+    verdict = await checker.check_action(
+        {
+            "type": "click",
+            "x": 330,
+            "y": 600,
+            "context": {"screenshot": data_url(dialog()), "intent": "click Cancel"},
+        }
+    )
     to_intent, to_risky = similarities(reader, 330, 600, SafetySpec().deputy_radius, "Cancel")
     clip_flags = bool(to_risky.max() >= to_intent + MARGIN)
     assert verdict.target == "Cancel"  # OCR read the label under the pointer

@@ -19,16 +19,29 @@ def test_default_config_has_a_default_policy():
 
 
 def test_conflicts_are_reported_at_load_time_with_their_paths():
-    data = _with_safety({"agents": {"default": {}, "shopper": {
-        "allowed_domains": ["pay.shop.com", "ok.com"], "blocked_domains": ["shop.com"],
-        "allowed_servers": ["Bank"], "blocked_servers": ["bank"],
-        "never_send": ["email"], "confirm_send": ["email"]}}})
+    data = _with_safety(
+        {
+            "agents": {
+                "default": {},
+                "shopper": {
+                    "allowed_domains": ["pay.shop.com", "ok.com"],
+                    "blocked_domains": ["shop.com"],
+                    "allowed_servers": ["Bank"],
+                    "blocked_servers": ["bank"],
+                    "never_send": ["email"],
+                    "confirm_send": ["email"],
+                },
+            }
+        }
+    )
     with pytest.raises(ConfigError) as info:
         parse_config(data)
     paths = {issue.path for issue in info.value.issues}
-    assert paths == {"safety.agents.shopper.allowed_domains[0]",
-                     "safety.agents.shopper.allowed_servers[0]",
-                     "safety.agents.shopper.confirm_send[0]"}
+    assert paths == {
+        "safety.agents.shopper.allowed_domains[0]",
+        "safety.agents.shopper.allowed_servers[0]",
+        "safety.agents.shopper.confirm_send[0]",
+    }
 
 
 def test_unknown_keys_and_bad_domains_are_errors():

@@ -10,8 +10,11 @@ from processes import CLI
 
 
 async def test_openai_agents_sdk_over_stdio_lists_and_calls_route_turn():
-    async with MCPServerStdio(params={"command": CLI, "args": ["serve"]},
-                              use_structured_content=True, client_session_timeout_seconds=120) as server:
+    async with MCPServerStdio(
+        params={"command": CLI, "args": ["serve"]},
+        use_structured_content=True,
+        client_session_timeout_seconds=120,
+    ) as server:
         names = [t.name for t in await server.list_tools()]
         assert "route_turn" in names
         result = await server.call_tool("route_turn", {"messages": [user("Fix this TypeError in my loop.")]})
@@ -21,8 +24,9 @@ async def test_openai_agents_sdk_over_stdio_lists_and_calls_route_turn():
 
 
 async def test_openai_agents_sdk_over_streamable_http(http_server):
-    async with MCPServerStreamableHttp(params={"url": http_server},
-                                       client_session_timeout_seconds=60) as server:
+    async with MCPServerStreamableHttp(
+        params={"url": http_server}, client_session_timeout_seconds=60
+    ) as server:
         result = await server.call_tool("route_turn", {"messages": [user("Reserve a table for 2 tonight.")]})
     decision = result.structured_content or json.loads(result.content[0].text)
     assert decision["route"] == "tool_use"

@@ -20,8 +20,11 @@ PYTHON = VENV / "bin" / "python"
 def langchain_python() -> Path:
     if not (VENV / ".installed").exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-        install = subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "langchain-mcp-adapters"],
-                                 capture_output=True, text=True)
+        install = subprocess.run(
+            [str(PYTHON), "-m", "pip", "install", "-q", "langchain-mcp-adapters"],
+            capture_output=True,
+            text=True,
+        )
         if install.returncode != 0:
             pytest.skip(f"could not install langchain-mcp-adapters: {install.stderr[-500:]}")
         (VENV / ".installed").touch()
@@ -29,8 +32,12 @@ def langchain_python() -> Path:
 
 
 def test_langchain_mcp_adapters_call_route_turn(langchain_python: Path):
-    run = subprocess.run([str(langchain_python), str(ROOT / "examples" / "langchain_client.py"), CLI],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(langchain_python), str(ROOT / "examples" / "langchain_client.py"), CLI],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert "route_turn" in out["tools"]

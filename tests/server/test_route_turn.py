@@ -25,15 +25,19 @@ async def test_route_turn_is_listed_as_safe_to_retry_with_schemas(app):
     assert tool.annotations.idempotent_hint is True
     assert "messages" in tool.input_schema["properties"]
     assert {"model", "fallbacks", "route", "confidence", "signals", "reasons"} <= set(
-        tool.output_schema["properties"])
+        tool.output_schema["properties"]
+    )
 
 
 async def test_route_turn_returns_a_structured_decision(app):
     async with in_process(app) as client:
-        result = await client.call_tool("route_turn", {
-            "messages": [user("Implement a trie with insert and prefix search in Python.")],
-            "constraints": {"max_cost_per_mtok": 5},
-        })
+        result = await client.call_tool(
+            "route_turn",
+            {
+                "messages": [user("Implement a trie with insert and prefix search in Python.")],
+                "constraints": {"max_cost_per_mtok": 5},
+            },
+        )
     assert not result.is_error
     decision = result.structured_content
     assert decision["route"] == "code" and decision["model"] == "coder"
@@ -44,23 +48,36 @@ async def test_route_turn_returns_a_structured_decision(app):
 async def test_mcp_image_content_is_accepted(app):
     data = data_url(noise_photo()).split(",", 1)[1]
     async with in_process(app) as client:
-        result = await client.call_tool("route_turn", {"messages": [
-            {"role": "user", "content": [{"type": "image", "data": data, "mimeType": "image/png"}]}]})
+        result = await client.call_tool(
+            "route_turn",
+            {
+                "messages": [
+                    {"role": "user", "content": [{"type": "image", "data": data, "mimeType": "image/png"}]}
+                ]
+            },
+        )
     assert not result.is_error
     assert result.structured_content["signals"]["image_count"] == 1
 
 
-@pytest.mark.parametrize(("messages", "field", "words"), [
-    ([user("x", "data:image/png;base64,@@")], "messages[0].content[1].image_url.url", "base64"),
-    ([user("x", "data:image/png;base64," + base64.b64encode(b"not an image").decode())],
-     "messages[0].content[1].image_url.url", "not a readable image"),
-    ([{"role": "user", "content": ""}], "messages", "empty"),
-    ([], "messages", "non-empty"),
-    ([{"role": "wizard", "content": "hi"}], "messages.0.role", "Input should be"),
-    ([{"role": "user", "content": [{"type": "video", "url": "x"}]}], "messages.0.content", "video"),
-])
+@pytest.mark.parametrize(
+    ("messages", "field", "words"),
+    [
+        ([user("x", "data:image/png;base64,@@")], "messages[0].content[1].image_url.url", "base64"),
+        (
+            [user("x", "data:image/png;base64," + base64.b64encode(b"not an image").decode())],
+            "messages[0].content[1].image_url.url",
+            "not a readable image",
+        ),
+        ([{"role": "user", "content": ""}], "messages", "empty"),
+        ([], "messages", "non-empty"),
+        ([{"role": "wizard", "content": "hi"}], "messages.0.role", "Input should be"),
+        ([{"role": "user", "content": [{"type": "video", "url": "x"}]}], "messages.0.content", "video"),
+    ],
+)
 async def test_bad_input_is_a_tool_error_naming_the_field_and_the_server_stays_up(
-        app, messages, field, words):
+    app, messages, field, words
+):
     async with in_process(app) as client:
         result = await client.call_tool("route_turn", {"messages": messages})
         after = await client.call_tool("route_turn", {"messages": [user("hello")]})

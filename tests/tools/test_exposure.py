@@ -110,9 +110,7 @@ async def test_exposed_call_returns_the_downstream_result_and_is_recorded(
     session = f"s-{uuid.uuid4().hex[:10]}"
     arguments = {"source_timezone": "UTC", "time": "12:00", "target_timezone": "Asia/Tokyo"}
     async with Client(build_server(app=exposed_app)) as client:
-        via_router = await client.call_tool(
-            "time__convert_time", arguments, meta={SESSION_META: session}
-        )
+        via_router = await client.call_tool("time__convert_time", arguments, meta={SESSION_META: session})
         summed = await client.call_tool("demo__add_numbers", {"numbers": [1, 2, 3.5]})
     assert exposed_app.tools is not None
     direct = await exposed_app.tools.downstream["time"].call("convert_time", arguments, 10)
@@ -150,8 +148,7 @@ async def test_forbidden_tools_are_neither_listed_nor_callable(exposed_app: App)
         # call_tool still refuses the blocked server for the agent the view is built for.
         refused = await client.call_tool(
             "call_tool",
-            {"server": "demo-http", "name": "echo", "arguments": {"text": "x"},
-             "agent_id": "restricted"},
+            {"server": "demo-http", "name": "echo", "arguments": {"text": "x"}, "agent_id": "restricted"},
         )
     assert refused.is_error and "safety policy refuses demo-http/echo" in refused.content[0].text
 

@@ -96,9 +96,7 @@ async def test_denied_tools_are_never_selected(client: Client) -> None:
         ({"messages": [{"role": "robot", "content": "y"}]}, "messages.0.role"),
     ],
 )
-async def test_select_bad_input_names_the_field(
-    client: Client, arguments: dict, field: str
-) -> None:
+async def test_select_bad_input_names_the_field(client: Client, arguments: dict, field: str) -> None:
     result = await client.call_tool("select_tools", arguments)
     assert result.is_error
     assert field in result.content[0].text
@@ -169,9 +167,7 @@ async def test_git_server_reads_the_repository(client: Client, git_repo) -> None
         ),
     ],
 )
-async def test_call_bad_input_is_a_clear_error(
-    client: Client, arguments: dict, needle: str
-) -> None:
+async def test_call_bad_input_is_a_clear_error(client: Client, arguments: dict, needle: str) -> None:
     result = await client.call_tool("call_tool", arguments)
     assert result.is_error
     assert needle in result.content[0].text
@@ -199,9 +195,7 @@ async def test_hung_server_times_out_and_router_stays_up(client: Client) -> None
 async def test_crashed_server_is_reported_and_reconnected(client: Client, gateway_app: App) -> None:
     before = await client.call_tool("call_tool", {"server": "demo", "name": "pid"})
     connects = gateway_app.tools.downstream["demo"].connects
-    crashed = await client.call_tool(
-        "call_tool", {"server": "demo", "name": "crash", "confirm": True}
-    )
+    crashed = await client.call_tool("call_tool", {"server": "demo", "name": "crash", "confirm": True})
     assert crashed.is_error
     assert "'demo' went away" in crashed.content[0].text
     for _ in range(100):  # the supervisor restarts the server in the background

@@ -35,15 +35,20 @@ def image_turn(text: str = "") -> list[dict]:
     return [user(text, data_url(noise_photo()))]
 
 
-async def clip_app(app: App, tiny_clip_files: tuple[Path, Path], cache: Path,
-                   image_weight: float) -> App:
+async def clip_app(app: App, tiny_clip_files: tuple[Path, Path], cache: Path, image_weight: float) -> App:
     config_file, checkpoint = tiny_clip_files
     data = app.config.model_dump(mode="json")
-    data["encoders"]["clip"] = {"model": "tiny-clip", "checkpoint": str(checkpoint),
-                                "model_config_file": str(config_file)}
+    data["encoders"]["clip"] = {
+        "model": "tiny-clip",
+        "checkpoint": str(checkpoint),
+        "model_config_file": str(config_file),
+    }
     data["encoders"]["ocr"]["enabled"] = False
-    data["tools"] = {"inline": [{"name": n, "description": d, "server": "media"} for n, d in TOOLS],
-                     "cache_dir": str(cache), "image_weight": image_weight}
+    data["tools"] = {
+        "inline": [{"name": n, "description": d, "server": "media"} for n, d in TOOLS],
+        "cache_dir": str(cache),
+        "image_weight": image_weight,
+    }
     config = parse_config(data)
     assert config.encoders.clip is not None
     tower = ClipEncoder(config.encoders.clip, app.encoders.placement)

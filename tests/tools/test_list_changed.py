@@ -19,9 +19,9 @@ async def test_list_changed_resyncs_the_server(client: Client, gateway_app: App)
         if gateway_app.tools.index.get("demo/greet_visitor") is not None:
             break
         await asyncio.sleep(0.2)
-    greeted = await client.call_tool("call_tool", {"server": "demo", "name": "greet_visitor",
-                                                   "arguments": {"name": "Ada"}})
+    greeted = await client.call_tool(
+        "call_tool", {"server": "demo", "name": "greet_visitor", "arguments": {"name": "Ada"}}
+    )
     assert greeted.content[0].text == "hello Ada"
     picked = await client.call_tool("select_tools", {"query": "greet a visitor", "k": 3})
-    assert "demo/greet_visitor" in [f"{t['server']}/{t['name']}"
-                                    for t in picked.structured_content["tools"]]
+    assert "demo/greet_visitor" in [f"{t['server']}/{t['name']}" for t in picked.structured_content["tools"]]

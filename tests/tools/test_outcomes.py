@@ -19,9 +19,7 @@ from agent_router.tools.gateway import Gateway
 from agent_router.turns import parse_messages
 
 
-async def test_restarted_gateway_relearns_successful_calls(
-    client: Client, gateway_app: App
-) -> None:
+async def test_restarted_gateway_relearns_successful_calls(client: Client, gateway_app: App) -> None:
     session, query = f"s-{uuid.uuid4().hex[:10]}", "which hour is it right now in Osaka"
     picked = await client.call_tool("select_tools", {"query": query, "session_id": session})
     assert "get_current_time" in [t["name"] for t in picked.structured_content["tools"]]
@@ -56,18 +54,27 @@ async def test_restarted_gateway_relearns_successful_calls(
 
 async def test_feedback_through_mcp_is_learned_at_once(client: Client, gateway_app: App) -> None:
     session, query = f"s-{uuid.uuid4().hex[:10]}", "tell me the current time in Lisbon"
-    await client.call_tool("route_turn", {"messages": [{"role": "user", "content": query}],
-                                          "session_id": session, "turn_id": "t1"})
+    await client.call_tool(
+        "route_turn",
+        {"messages": [{"role": "user", "content": query}], "session_id": session, "turn_id": "t1"},
+    )
     await client.call_tool("select_tools", {"query": query, "session_id": session})
-    called = await client.call_tool("call_tool", {"server": "time", "name": "get_current_time",
-                                                  "arguments": {"timezone": "Europe/Lisbon"},
-                                                  "session_id": session})
+    called = await client.call_tool(
+        "call_tool",
+        {
+            "server": "time",
+            "name": "get_current_time",
+            "arguments": {"timezone": "Europe/Lisbon"},
+            "session_id": session,
+        },
+    )
     assert not called.is_error
     assert gateway_app.tools is not None
     outcomes = gateway_app.tools.index.outcomes
     before = outcomes["time/get_current_time"].count if "time/get_current_time" in outcomes else 0
-    scored = await client.call_tool("record_feedback", {"session_id": session, "turn_id": "t1",
-                                                        "score": -1.0})
+    scored = await client.call_tool(
+        "record_feedback", {"session_id": session, "turn_id": "t1", "score": -1.0}
+    )
     assert not scored.is_error
     assert outcomes["time/get_current_time"].count == before + 1
 
@@ -115,8 +122,9 @@ async def test_feedback_on_a_turn_weights_the_tools_it_called_or_was_offered(
         praised_only = Gateway(ToolsSpec(cache_dir=tmp_path, outcome_rate=0.5), text.encode, text.name)
         praised_only.index.rebuild(time_tools(), praised_only.store, text.encode)
         await praised_only.learn([u for u in recorded if u.query != paris])
-        assert np.isclose(after["convert_time"], semantic(praised_only, vector, paris)["convert_time"],
-                          atol=1e-5)
+        assert np.isclose(
+            after["convert_time"], semantic(praised_only, vector, paris)["convert_time"], atol=1e-5
+        )
         assert after["get_current_time"] != before["get_current_time"]
     finally:
         await store.aclose()
@@ -137,10 +145,10 @@ async def test_blame_pushes_a_tool_away_from_the_query(tmp_path: Path, app: App)
 
 def time_tools() -> list[ToolEntry]:
     return [
-        from_definition({"name": "get_current_time", "description": "Current time in a time zone"},
-                        "time", "t"),
-        from_definition({"name": "convert_time", "description": "Convert a time between zones"},
-                        "time", "t"),
+        from_definition(
+            {"name": "get_current_time", "description": "Current time in a time zone"}, "time", "t"
+        ),
+        from_definition({"name": "convert_time", "description": "Convert a time between zones"}, "time", "t"),
     ]
 
 
@@ -161,12 +169,17 @@ async def test_a_repeated_request_shows_what_learning_added(client: Client, gate
 
     first = f"s-{uuid.uuid4().hex[:10]}"
     assert all(b == 0 for b in (await boosts(first)).values())
-    called = await client.call_tool("call_tool", {"server": "time", "name": "get_current_time",
-                                                  "arguments": {"timezone": "Africa/Nairobi"},
-                                                  "session_id": first})
+    called = await client.call_tool(
+        "call_tool",
+        {
+            "server": "time",
+            "name": "get_current_time",
+            "arguments": {"timezone": "Africa/Nairobi"},
+            "session_id": first,
+        },
+    )
     assert not called.is_error
     again = await boosts(first)
-    assert again["get_current_time"] == pytest.approx(spec.session_boost + spec.repeat_weight,
-                                                      abs=1e-3)
+    assert again["get_current_time"] == pytest.approx(spec.session_boost + spec.repeat_weight, abs=1e-3)
     elsewhere = await boosts(f"s-{uuid.uuid4().hex[:10]}")
     assert elsewhere["get_current_time"] == pytest.approx(spec.repeat_weight, abs=1e-3)

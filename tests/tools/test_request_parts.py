@@ -44,8 +44,10 @@ def index(app: App, tmp_path_factory: pytest.TempPathFactory) -> ToolIndex:
 
 
 def test_each_part_gets_its_tool_before_seconds_of_any(app: App, index: ToolIndex) -> None:
-    request = ("Convert 5000 euros to US dollars and show the currency rate. Then plan a drive from "
-               "Boston to New York without tolls. Finally, how many turtles live on Galapagos?")
+    request = (
+        "Convert 5000 euros to US dollars and show the currency rate. Then plan a drive from "
+        "Boston to New York without tolls. Finally, how many turtles live on Galapagos?"
+    )
     vectors = np.stack(app.encoders.text.encoder.encode(request_texts(request)))
     top3 = [r.tool.name for r in index.search(vectors, request, 3)]
     assert set(top3) == {"convert_currency", "driving_directions", "turtle_population"}

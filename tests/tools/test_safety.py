@@ -29,9 +29,7 @@ async def test_blocked_server_is_never_selected(client: Client) -> None:
     assert not [k for k in restricted if k.startswith("demo-http/")]
 
 
-async def test_blocked_server_call_is_refused_even_confirmed(
-    client: Client, gateway_app: App
-) -> None:
+async def test_blocked_server_call_is_refused_even_confirmed(client: Client, gateway_app: App) -> None:
     session = sid()
     call = {
         "server": "demo-http",
@@ -75,9 +73,7 @@ async def test_destructive_call_asks_the_safety_question(client: Client, gateway
 
 
 async def test_without_a_checker_the_annotation_decides(gateway_app: App) -> None:
-    bare = App(
-        gateway_app.config, gateway_app.encoders, gateway_app.router, tools=gateway_app.tools
-    )
+    bare = App(gateway_app.config, gateway_app.encoders, gateway_app.router, tools=gateway_app.tools)
     async with Client(build_server(app=bare)) as client:
         call = {"server": "demo", "name": "delete_records", "arguments": {"table": "t"}}
         asked = await client.call_tool("call_tool", call)
