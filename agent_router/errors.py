@@ -1,4 +1,17 @@
-"""Errors that name the field at fault, so callers can fix their input without guessing."""
+"""The errors agent-router raises on purpose, under one base, so a caller can catch them all.
+
+    RouterError                 anything agent-router raises on purpose
+    ├── InputError (ValueError) a caller's input is wrong; names each field at fault
+    ├── ConfigError (ValueError) a config is invalid; lists each issue (agent_router.config)
+    ├── MemoryUnavailable       the session database failed or refused; nothing was stored
+    │                           (agent_router.memory)
+    ├── DownstreamError         a downstream MCP server failed (agent_router.tools)
+    └── DispatchError           no model answered the turn (agent_router.pools)
+        ├── NoEndpoint          none of the models has an endpoint
+        └── DispatchFailed      every candidate endpoint failed; carries the attempts
+
+Errors of a module's own machinery that never leave it (a wake that failed, an abandoned
+write) are plain exceptions inside that module."""
 
 from __future__ import annotations
 
@@ -20,7 +33,11 @@ def format_loc(loc: Iterable[str | int]) -> str:
     return path or "<root>"
 
 
-class InputError(ValueError):
+class RouterError(Exception):
+    """The base of every error agent-router raises on purpose."""
+
+
+class InputError(RouterError, ValueError):
     """Bad input from a caller: one or more (field, message) pairs."""
 
     def __init__(self, problems: Sequence[tuple[str, str]]):

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
 from ..config import MemorySpec, Modality, ModelSpec
-from ..errors import InputError
+from ..errors import InputError, RouterError
 from ..images import LoadedImage, decode_image, load_images
 from ..trust import Integrity
 from ..turns import ChatMessage
@@ -63,7 +63,7 @@ PG_WRITERS = 4  # batches of turns written at once on PostgreSQL (see GroupCommi
 INDEX_DELAY_S = 0.1  # background embedding waits this long after a write: see _schedule_index
 
 
-class MemoryUnavailable(RuntimeError):
+class MemoryUnavailable(RouterError):
     """The database is down, locked, full or otherwise refused the write; nothing was stored."""
 
 

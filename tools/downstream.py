@@ -23,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from ..config.tools import HttpServerSpec, StdioServerSpec
+from ..errors import RouterError
 from .catalog import ToolEntry, ToolHints, json_schema
 
 log = logging.getLogger("agent_router.tools")
@@ -37,7 +38,7 @@ _BROKEN = (
 )
 
 
-class DownstreamError(Exception):
+class DownstreamError(RouterError):
     """A downstream failure, with the server and what kind of failure it was."""
 
     def __init__(self, server: str, kind: str, detail: str):

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError
 
-from ..errors import format_loc
+from ..errors import RouterError, format_loc
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
 from .pools import DispatchSpec, PoolSpec, PoolTemperature, pool_issues
@@ -77,7 +77,7 @@ class ConfigIssue:
         return f"{self.severity}: {self.path}: {self.message}"
 
 
-class ConfigError(ValueError):
+class ConfigError(RouterError, ValueError):
     def __init__(self, issues: list[ConfigIssue], source: str = "config"):
         self.issues = issues
         self.source = source

@@ -13,6 +13,7 @@ import httpx
 
 from ..config import ModelSpec, RouterConfig
 from ..config.pools import CascadeSpec, EndpointSpec, PoolSpec
+from ..errors import RouterError
 from .endpoint import Endpoint, EndpointState
 from .health import probe, read_load
 from .openai_call import Completion, EndpointFailure, OnDelta, chat_completion
@@ -23,7 +24,11 @@ from .wake import WakeFailed, put_to_sleep, stop_process, wake
 log = logging.getLogger("agent_router.pools")
 
 
-class NoEndpoint(Exception):
+class DispatchError(RouterError):
+    """No model answered the turn."""
+
+
+class NoEndpoint(DispatchError):
     """None of the models asked for is served by any endpoint in the config."""
 
     def __init__(self, models: list[str]):
@@ -34,7 +39,7 @@ class NoEndpoint(Exception):
         )
 
 
-class DispatchFailed(Exception):
+class DispatchFailed(DispatchError):
     """Every candidate failed; the attempts say which endpoint failed how."""
 
     def __init__(self, attempts: list[Attempt], notes: list[str]):
