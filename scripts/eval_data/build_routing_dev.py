@@ -264,7 +264,7 @@ def build_code() -> list[dict]:
 BFCL_PLAN = [  # (file, how many, taken at a fixed stride over the file)
     ("BFCL_v4_simple_python.json", 25),
     ("BFCL_v4_multiple.json", 20),
-    ("BFCL_v4_live_simple.json", 25),
+    ("BFCL_v4_parallel_multiple.json", 37),  # 12 more make up for the two suites dropped below
 ]
 
 
@@ -293,7 +293,8 @@ def build_bfcl() -> list[dict]:
 
 
 AGENTDOJO_VERSIONS = ["v1", "v1_1", "v1_1_1", "v1_1_2", "v1_2", "v1_2_1", "v1_2_2"]
-AGENTDOJO_SUITES = ["workspace", "banking", "travel", "slack"]
+# Only the suites left for development: the other two are reserved for independent evaluation.
+AGENTDOJO_SUITES = ["workspace", "banking"]
 
 
 def _const_eval(node: ast.AST, env: dict) -> str | None:

