@@ -26,7 +26,7 @@ def named(row: dict) -> str:
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
-def test_bfcl_items_come_from_non_live_files(path):
+def test_bfcl_items_come_from_development_files(path):
     files = {f for row in rows(path) for f in re.findall(r"BFCL_v4_(\w+?)\.json", named(row))}
     ids = {m for row in rows(path) for m in re.findall(r"^bfcl:([a-z_]+?)_\d", row["id"])}
     assert files | ids <= BFCL_FILES
