@@ -58,7 +58,7 @@ class App:
         if self.tools is None or self.memory is None:
             return
         try:
-            learned = await self.tools.learn(await recorded_outcomes(self.memory))
+            learned = await self.tools.learn(await recorded_outcomes(self.memory.database))
             log.info("tool selection relearned %d outcomes (calls, feedback) from memory", learned)
         except Exception as exc:  # noqa: BLE001 - selection works without the history
             log.warning("tool outcomes not loaded from memory: %s", exc)

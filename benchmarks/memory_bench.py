@@ -137,7 +137,7 @@ async def throughput(store: MemoryStore, decision: RoutingDecision) -> tuple[flo
     start = time.perf_counter()
     await asyncio.gather(*(writer(s) for s in range(SESSIONS)))
     rate = SESSIONS * TURNS_PER_SESSION / (time.perf_counter() - start)
-    async with store._read() as db:
+    async with store.database.read() as db:
         rows = (
             await db.execute(
                 select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key).where(

@@ -162,10 +162,10 @@ def register(server: MCPServer) -> None:
         """Score the routing of one turn, for replay and tuning; tool selection learns from it."""
         app = app_of(ctx)
         store = _store(app)
-        await store.record_feedback(session_id, turn_id, score, comment)
+        await store.record_feedback(session_id, turn_id, score, comment=comment)
         if app.tools is not None:
             try:
-                await app.tools.learn(await feedback_outcomes(store, session_id, turn_id))
+                await app.tools.learn(await feedback_outcomes(store.database, session_id, turn_id))
             except Exception:  # noqa: BLE001 - the feedback is recorded; selection relearns it on start
                 log.exception("tool selection could not learn from feedback on %s/%s", session_id, turn_id)
         return FeedbackResult(session_id=session_id, turn_id=turn_id, score=score)

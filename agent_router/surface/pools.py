@@ -43,7 +43,7 @@ async def _record_outcome(
     try:
         await asyncio.wait_for(
             app.memory.record_tool_call(
-                session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result, error
+                session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=result, error=error
             ),
             timeout,
         )

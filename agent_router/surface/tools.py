@@ -433,7 +433,9 @@ async def _record(
     if session_id is None or memory is None:
         return
     try:
-        await memory.record_tool_call(session_id, server, name, arguments, result, error, turn_id)
+        await memory.record_tool_call(
+            session_id, server, name, arguments, result=result, error=error, turn_id=turn_id
+        )
     except Exception:  # noqa: BLE001 - memory down must not fail a call that already happened
         log.exception("could not record the call of %s/%s in session %s", server, name, session_id)
 
