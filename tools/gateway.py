@@ -131,7 +131,9 @@ class Gateway:
         ranked = self.index.search(
             vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or (), images
         )
-        chosen, skipped, used = [], [], 0
+        chosen: list[Ranked] = []
+        skipped: list[Ranked] = []
+        used = 0
         for item in ranked:
             if len(chosen) == k:
                 break

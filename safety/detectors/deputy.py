@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from ...embeddings import AsyncEncoder, ScreenReader
@@ -69,7 +70,7 @@ def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, radius
     return text.strip() if text.strip() and score >= 0.5 else None
 
 
-def _runs(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
+def _runs(mask: npt.ArrayLike, gap: int) -> list[tuple[int, int]]:
     """[start, end) runs of True, bridging gaps up to `gap` long."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
