@@ -82,7 +82,9 @@ async def try_endpoint(
         t0 = time.perf_counter()
         endpoint.in_flight += 1
         try:
-            done = await chat_completion(watch.http(), endpoint.base_url, body, headers, timeouts, on_delta)
+            done = await chat_completion(
+                watch.http(), endpoint.base_url, body, headers=headers, timeouts=timeouts, on_delta=on_delta
+            )
         except EndpointFailure as exc:
             endpoint.in_flight -= 1
             _failed(endpoint, exc)

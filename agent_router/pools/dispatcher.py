@@ -117,7 +117,7 @@ class Dispatcher:
         if not served:
             raise NoEndpoint(models)
         notes = [f"{m} has no endpoint; skipped" for m in models if m not in served]
-        chosen = plan(served, self.serving, budget_ms, self.affinity.get(session_id))
+        chosen = plan(served, self.serving, budget_ms=budget_ms, sticky=self.affinity.get(session_id))
         notes += chosen.notes
         for endpoint in chosen.wake_in_background:
             self.watch.wake_in_background(endpoint)

@@ -42,7 +42,7 @@ def intended_target(intent: str) -> str:
     return _TRAILING.sub("", _VERBS.sub("", intent)).strip(" .")
 
 
-def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, radius: int) -> str | None:
+def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, *, radius: int) -> str | None:
     """The line of text under or nearest the point: find it from the ink around the point,
     then recognise just that line."""
     left, top = max(0, x - radius * 3), max(0, y - radius)
@@ -117,7 +117,7 @@ def _words(text: str) -> set[str]:
 
 
 async def compare(
-    target: str, intent: str, text: AsyncEncoder[str, np.ndarray], field_name: str
+    target: str, intent: str, *, text: AsyncEncoder[str, np.ndarray], field_name: str
 ) -> list[Finding]:
     wanted = intended_target(intent)
     evidence = Evidence(
