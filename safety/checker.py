@@ -4,6 +4,7 @@ verdict. It fails closed: an action that cannot be parsed and a detector that er
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -46,7 +47,7 @@ Detector = Callable[[], Awaitable[list[Finding]]]
 
 class SafetyChecker:
     def __init__(
-        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, escalate_to: str | None = None
+        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, *, escalate_to: str | None = None
     ):
         self.spec = spec
         self.limits = limits
@@ -147,11 +148,16 @@ class SafetyChecker:
                 )
             add(
                 "secrets",
-                lambda: list(secrets.check_outbound(str(action.arguments), None, policy, "action.arguments")),
+                lambda: list(
+                    secrets.check_outbound(str(action.arguments), None, policy, field="action.arguments")
+                ),
             )
         if isinstance(action, TypeText):
             domain = navigation.host_of(ctx.url) if ctx.url else None
-            add("secrets", lambda: list(secrets.check_outbound(action.text, domain, policy, "action.text")))
+            add(
+                "secrets",
+                lambda: list(secrets.check_outbound(action.text, domain, policy, field="action.text")),
+            )
         if isinstance(action, SendMessage):
             add("secrets", lambda: _message_findings(action, policy))
         if isinstance(action, FileWrite):
@@ -189,14 +195,12 @@ class SafetyChecker:
             read = await anyio.to_thread.run_sync(self._read, image, action.x, action.y)
             if self.clip_reader is not None and ctx.intent:
                 # Pixels and words are independent readings: either can catch the mismatch.
-                seen = await anyio.to_thread.run_sync(
+                check = functools.partial(
                     self.clip_reader.check,
-                    image.image,
-                    action.x,
-                    action.y,
-                    self.spec.deputy_radius,
-                    deputy.intended_target(ctx.intent) or ctx.intent,
+                    radius=self.spec.deputy_radius,
+                    wanted=deputy.intended_target(ctx.intent) or ctx.intent,
                 )
+                seen = await anyio.to_thread.run_sync(check, image.image, action.x, action.y)
                 findings.extend(seen)
         label = read or ctx.focused_label
         if not label:
@@ -207,14 +211,14 @@ class SafetyChecker:
         return findings + await deputy.compare(
             label,
             ctx.intent,
-            self.text,
-            "action.context.screenshot" if read else "action.context.focused_label",
+            text=self.text,
+            field_name="action.context.screenshot" if read else "action.context.focused_label",
         )
 
     def _read(self, image: LoadedImage, x: int, y: int) -> str | None:
         assert self.reader is not None
         with self._ocr_lock:
-            return deputy.read_target(self.reader, image.image, x, y, self.spec.deputy_radius)
+            return deputy.read_target(self.reader, image.image, x, y, radius=self.spec.deputy_radius)
 
     def _verdict(
         self, action: Action | None, findings: list[Finding], what: str, target: str | None = None
@@ -260,7 +264,7 @@ def _screenshot(value: str, limits: Defaults) -> LoadedImage:
 
 def _page_findings(url: str, policy: AgentPolicy, protected: list[str]) -> list[Finding]:
     """Acting on a page: only a blocked or look-alike site matters, not the allowlist."""
-    found = navigation.check_navigation(url, policy, protected, "action.context.url")
+    found = navigation.check_navigation(url, policy, protected, field="action.context.url")
     return [f for f in found if f.outcome is Outcome.deny]
 
 
@@ -294,7 +298,7 @@ def _message_findings(action: SendMessage, policy: AgentPolicy) -> list[Finding]
     findings: list[Finding] = []
     for i, recipient in enumerate(action.to):
         domain = recipient.rsplit("@", 1)[1].lower() if "@" in recipient else None
-        findings.extend(secrets.check_outbound(text, domain, policy, f"action.to[{i}]"))
+        findings.extend(secrets.check_outbound(text, domain, policy, field=f"action.to[{i}]"))
     return findings
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +42,7 @@ class Gateway:
         spec: ToolsSpec,
         embed: Embed,
         model_name: str,
+        *,
         clip: tuple[str, Embed] | None = None,
     ):
         """embed and model_name: the shared text encoder; clip: the name and the text tower of
@@ -93,7 +95,8 @@ class Gateway:
         async with self._sync_lock:
             tools = self.static + [t for ts in self.listed.values() for t in ts]
             fresh = ToolIndex.configured(self.spec, learned=self.index)
-            await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed, self.clip)
+            rebuild = functools.partial(fresh.rebuild, tools, self.store, self.embed, clip=self.clip)
+            await anyio.to_thread.run_sync(rebuild)
             self.index = fresh  # searches see the old index or the new one, never half of each
         for listener in self._on_reindex:
             await listener()
@@ -112,6 +115,7 @@ class Gateway:
         query: str,
         vector: np.ndarray,
         k: int,
+        *,
         max_tokens: int,
         servers: list[str] | None = None,
         boost: dict[str, float] | None = None,
@@ -129,9 +133,18 @@ class Gateway:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
         # Over-fetch so that tools dropped for the budget can be replaced by smaller ones.
         ranked = self.index.search(
-            vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or (), images
+            vector,
+            query,
+            k * 3,
+            servers=servers,
+            deny=self.spec.deny,
+            boost=boost,
+            blocked_servers=blocked_servers or (),
+            images=images,
         )
-        chosen, skipped, used = [], [], 0
+        chosen: list[Ranked] = []
+        skipped: list[Ranked] = []
+        used = 0
         for item in ranked:
             if len(chosen) == k:
                 break

@@ -89,6 +89,7 @@ class ToolIndex:
         tools: Iterable[ToolEntry],
         store: VectorStore,
         embed: Embed,
+        *,
         clip: tuple[VectorStore, Embed] | None = None,
     ) -> None:
         """Index these tools; only texts the store has never seen go through the encoder. With
@@ -138,6 +139,7 @@ class ToolIndex:
         query_vector: np.ndarray,
         query_text: str,
         k: int,
+        *,
         servers: Iterable[str] | None = None,
         deny: Iterable[str] = (),
         boost: dict[str, float] | None = None,

@@ -73,7 +73,11 @@ async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imp
         else:
             (vector,) = await app.encoders.text.encode([args.query])
             picked = gateway.select(
-                args.query, vector, args.k, args.max_tokens or gateway.spec.max_tokens, args.server
+                args.query,
+                vector,
+                args.k,
+                max_tokens=args.max_tokens or gateway.spec.max_tokens,
+                servers=args.server,
             )
             if args.json:
                 print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2))

@@ -283,7 +283,7 @@ class _SelectionState:
     def select(self, query: str, vector: np.ndarray, k: int, boost: dict[str, float]) -> list[str]:
         spec = self.gateway.spec
         picked = self.gateway.select(
-            query, vector, k, spec.max_tokens, None, boost, None, blocked_servers=self.blocked
+            query, vector, k, max_tokens=spec.max_tokens, boost=boost, blocked_servers=self.blocked
         )
         keys = [r.tool.key for r in picked.tools]
         self.last = (np.atleast_2d(vector)[0], set(keys))  # the whole request's row

@@ -70,7 +70,9 @@ class Router:
                 reasons.append(f"also fired, lower priority or score: {', '.join(beaten)}")
             confidence = self._confidence(winner, firings, signals)
         needs = set(signals.modalities)
-        chosen = select_model(self.config, candidates, needs, signals.prompt_tokens, constraints)
+        chosen = select_model(
+            self.config, candidates, needs=needs, prompt_tokens=signals.prompt_tokens, constraints=constraints
+        )
         reasons.extend(chosen.reasons)
         reasons.append(
             f"chose {chosen.model!r}"

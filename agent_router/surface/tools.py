@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -227,12 +228,12 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
             text,
             vectors,
             k,
-            budget,
-            servers,
-            boost,
-            session_id,
-            blocked_servers(app, agent_id),
-            request.images,
+            max_tokens=budget,
+            servers=servers,
+            boost=boost,
+            session_id=session_id,
+            blocked_servers=blocked_servers(app, agent_id),
+            images=request.images,
         )
         result = ToolSelection(
             query=text,
@@ -366,13 +367,15 @@ class ExposedTools:
             spec = gateway.spec
             own = [t.name for t in await self.server.list_tools()]
             view = await anyio.to_thread.run_sync(  # a pass over the whole catalog
-                expose,
-                index.tools,
-                spec.expose,
-                list(gateway.downstream),
-                spec.deny,
-                blocked_servers(app, spec.expose.agent_id),
-                own,
+                functools.partial(
+                    expose,
+                    index.tools,
+                    spec.expose,
+                    server_order=list(gateway.downstream),
+                    deny=spec.deny,
+                    blocked_servers=blocked_servers(app, spec.expose.agent_id),
+                    reserved=own,
+                )
             )
             if view.left_out:
                 log.warning(

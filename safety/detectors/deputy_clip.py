@@ -28,7 +28,7 @@ class ClipTargetReader:
         self._categories = list(RISKY_TARGETS)
         self._risky = np.stack(clip.encode_text(list(RISKY_TARGETS.values())))
 
-    def check(self, image: Image.Image, x: int, y: int, radius: int, wanted: str) -> list[Finding]:
+    def check(self, image: Image.Image, x: int, y: int, *, radius: int, wanted: str) -> list[Finding]:
         left, right = (min(max(v, 0), image.width) for v in (x - radius * 2, x + radius * 2))
         top, bottom = (min(max(v, 0), image.height) for v in (y - radius, y + radius))
         if right - left < 2 or bottom - top < 2:
