@@ -9,6 +9,7 @@ from typing import Any
 from ..app import App
 from ..config.safety import same_name
 from ..errors import InputError, Refused
+from ..safety.checker import SafetyChecker
 from ..safety.findings import Outcome
 from ..tools.catalog import ToolEntry
 from ..tools.gateway import Gateway
@@ -16,9 +17,9 @@ from .safety import record_verdict, session_user_texts
 from .turn import Caller
 
 
-def blocked_servers(app: App, agent_id: str | None) -> list[str]:
+def blocked_servers(safety: SafetyChecker | None, agent_id: str | None) -> list[str]:
     """The servers this agent's safety policy blocks: none of their tools is selected or called."""
-    return [] if app.safety is None else app.safety.spec.policy(agent_id).blocked_servers
+    return [] if safety is None else safety.spec.policy(agent_id).blocked_servers
 
 
 async def approve(
@@ -42,7 +43,7 @@ async def approve(
                 "arguments with the user, then call again with confirm: true",
             )
         return
-    blocked = any(same_name(tool.server, b) for b in blocked_servers(app, caller.agent_id))
+    blocked = any(same_name(tool.server, b) for b in blocked_servers(app.safety, caller.agent_id))
     if not (tool.hints.is_destructive or blocked):
         return
     action: dict[str, Any] = {

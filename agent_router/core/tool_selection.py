@@ -176,7 +176,7 @@ async def select_tools(
         servers=servers,
         recent=recent,
         session_id=session_id,
-        blocked=blocked_servers(app, caller.agent_id),
+        blocked=blocked_servers(app.safety, caller.agent_id),
     )
     if session_id is None:
         return result

@@ -69,7 +69,7 @@ class ExposedTools:
                 spec.expose,
                 list(gateway.downstream),
                 spec.deny,
-                blocked_servers(app, spec.expose.agent_id),
+                blocked_servers(app.safety, spec.expose.agent_id),
                 own,
             )
             if view.left_out:
