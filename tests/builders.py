@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -40,3 +41,13 @@ def user(text: str, *images: str) -> dict:
     parts = [{"type": "text", "text": text}]
     parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
     return {"role": "user", "content": parts}
+
+
+def destroy_sqlite(path: Path) -> None:
+    """Overwrite a SQLite database file (and its write-ahead log) with garbage in place, as a
+    damaged disk would, while connections to it stay open."""
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            size = max(file.stat().st_size, 4096)
+            with open(file, "r+b") as f:
+                f.write(b"\xde\xad\xbe\xef garbage " * (size // 16))
