@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from builders import demo_tools
 
 from agent_router.app import App, build_gateway, build_safety
 from agent_router.config import parse_config
 from agent_router.memory import MemoryStore
 
-DEMO = Path(__file__).parent.parent / "tools" / "demo_server.py"
 INLINE = [
     ("weather", "get_forecast", "Weather forecast for a city and a day."),
     ("files", "read_file", "Read a text file from the workspace."),
@@ -27,15 +26,7 @@ INLINE = [
 @pytest_asyncio.fixture(scope="module")
 async def tools_app(app: App, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[App]:
     data = app.config.model_dump(mode="json")
-    data["tools"] = {
-        "inline": [
-            {"server": s, "name": n, "description": d, "input_schema": {"type": "object"}}
-            for s, n, d in INLINE
-        ],
-        "servers": [{"name": "demo", "command": sys.executable, "args": [str(DEMO)]}],
-        "cache_dir": str(tmp_path_factory.mktemp("core-vectors")),
-        "connect_timeout_s": 20,
-    }
+    data["tools"] = demo_tools(INLINE, tmp_path_factory.mktemp("core-vectors"))
     config = parse_config(data)
     gateway = build_gateway(config, app.encoders)
     await gateway.start()

@@ -4,12 +4,10 @@ with every decision exact: replay decides through the core's code on a fork of t
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest_asyncio
-from builders import data_url, noise_photo, user
+from builders import data_url, demo_tools, noise_photo, user
 from mcp import Client
 from recordings import TOOLS
 
@@ -19,8 +17,6 @@ from agent_router.embeddings import AsyncEncoder, ClipEncoder, Encoders
 from agent_router.memory import MemoryStore
 from agent_router.routing import Router
 from agent_router.server import build_server
-
-DEMO = Path(__file__).parent.parent / "tools" / "demo_server.py"
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -32,15 +28,7 @@ async def learning_app(app: App, tiny_clip_files, tmp_path_factory) -> AsyncIter
         "checkpoint": str(checkpoint),
         "model_config_file": str(config_file),
     }
-    data["tools"] = {
-        "inline": [
-            {"server": s, "name": n, "description": d, "input_schema": {"type": "object"}}
-            for s, n, d in TOOLS
-        ],
-        "servers": [{"name": "demo", "command": sys.executable, "args": [str(DEMO)]}],
-        "cache_dir": str(tmp_path_factory.mktemp("learned-vectors")),
-        "connect_timeout_s": 20,
-    }
+    data["tools"] = demo_tools(TOOLS, tmp_path_factory.mktemp("learned-vectors"))
     config = parse_config(data)
     tower = ClipEncoder(config.encoders.clip, app.encoders.placement)
     clip = AsyncEncoder(tower, key=lambda image: image.sha256, max_batch=8, cache_size=0)
