@@ -178,6 +178,7 @@ async def select_tools(
         session_id=session_id,
         blocked=blocked_servers(app.safety, caller.agent_id),
     )
+    app.metrics.selected(f"{t.server}/{t.name}" for t in result.tools)
     if session_id is None:
         return result
     picked = [{"server": t.server, "name": t.name, "score": t.score} for t in result.tools]
