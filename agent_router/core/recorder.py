@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,14 +40,10 @@ class Attempt(Generic[T]):
 
 @dataclass(frozen=True)
 class Recorder:
-    """Best-effort reads and writes of the App's session memory. `memory` is looked up on the
+    """Best-effort reads and writes of the App's session memory. The store is looked up on the
     App at each use: it may be reopened while the server runs."""
 
     app: App
-
-    @property
-    def memory(self) -> MemoryStore | None:
-        return self.app.memory
 
     def off(self) -> str | None:
         """Why memory is not there to use, or None when it is."""
@@ -86,7 +82,7 @@ async def required(app: App, what: str, work: Callable[[MemoryStore], Awaitable[
     done = await recorder.attempt(what, work, bounded=False)
     if done.failure is not None:
         raise MemoryUnavailable(f"session memory could not {what}: {done.failure}")
-    return done.value  # type: ignore[return-value]
+    return cast(T, done.value)  # the work's own value, None included
 
 
 def _in_words(exc: BaseException, timeout: float) -> str:
