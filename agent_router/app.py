@@ -97,11 +97,21 @@ def build_app(config: RouterConfig | None = None) -> App:
         len(config.routes),
         encoders.placement.device,
     )
+    tools, safety = build_gateway(config, encoders), build_safety(config, encoders)
+    return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))
+
+
+def build_gateway(config: RouterConfig, encoders: Encoders) -> Gateway:
+    """The tool gateway of a config on these encoders, with CLIP where it is configured. Replay
+    builds its own through this too, so it matches tools as the server does."""
     text = encoders.text.encoder
     clip = encoders.clip_model
-    tools = Gateway(
+    return Gateway(
         config.tools, text.encode, text.name, clip=None if clip is None else (clip.name, clip.encode_text)
     )
+
+
+def build_safety(config: RouterConfig, encoders: Encoders) -> SafetyChecker:
+    """The safety checker of a config; high-risk verdicts escalate to its strongest model."""
     strongest = max(config.models, key=lambda m: m.quality).name
-    safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
-    return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))
+    return SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)

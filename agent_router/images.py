@@ -97,11 +97,11 @@ def _b64(payload: str, where: str) -> bytes:
         raise InputError.single(where, "image data is not valid base64") from None
 
 
-def turn_images(messages: list[ChatMessage], limits: Defaults) -> list[LoadedImage]:
+def turn_images(messages: list[ChatMessage], limits: Defaults, field: str = "messages") -> list[LoadedImage]:
     """The images of a turn that is about to be routed, which must say something."""
-    images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+    images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels, field)
     if not images and not any(m.text().strip() for m in messages):
-        raise InputError.single("messages", "the turn is empty: give text or an image")
+        raise InputError.single(field, "the turn is empty: give text or an image")
     return images
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import select
 
 from agent_router.app import App, build_app
 from agent_router.config import MemorySpec
+from agent_router.core.routing import decide_route
+from agent_router.core.turn import Turn
 from agent_router.memory import MemoryStore
 from agent_router.memory.schema import TurnRow
 from agent_router.routing import RoutingDecision
@@ -49,7 +51,7 @@ def user_text(n: int) -> str:
 
 
 async def decision_for(app: App) -> RoutingDecision:
-    return await app.router.route(parse_messages([{"role": "user", "content": user_text(0)}]), [])
+    return await decide_route(app.router, Turn.of_text(user_text(0)))
 
 
 async def open_store(app: App, url: str) -> MemoryStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import logging
 from collections import OrderedDict
@@ -212,10 +213,29 @@ class Gateway:
         """Send a prepared call downstream; the result comes back unchanged."""
         result = await self.downstream[tool.server].call(tool.name, arguments, self.spec.call_timeout_s)
         if session_id is not None and not result.is_error:
-            last = self._last.get(session_id)
-            if last is not None and tool.key in last[1]:
-                self.index.reinforce(tool.key, last[0])
+            self.learn_call(session_id, tool.key)
         return result
+
+    def learn_call(self, session_id: str, key: str) -> bool:
+        """A successful call of `key` in the session: when the session's last selection offered
+        the tool, it moves toward that selection's request. Replay calls this on its fork."""
+        last = self._last.get(session_id)
+        if last is None or key not in last[1]:
+            return False
+        self.index.reinforce(key, last[0])
+        return True
+
+    def fork(self) -> Gateway:
+        """A private copy for replay: the same catalog, encoders and vector stores, with its own
+        copy of what the index learned, so learning on the copy leaves this gateway as it was.
+        It starts with no session's offer, is connected to no server and forwards nothing."""
+        twin = copy.copy(self)
+        twin.index = self.index.fork()
+        twin.downstream = {}
+        twin._on_reindex = []
+        twin._sync_lock = asyncio.Lock()
+        twin._last = OrderedDict()
+        return twin
 
     async def learn(self, uses: Sequence[tuple[str, str, str] | tuple[str, str, str, float]]) -> int:
         """Replay outcomes recorded in session memory (memory/tool_outcomes.py): (query, server,

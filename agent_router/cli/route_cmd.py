@@ -33,9 +33,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..app import build_app
-    from ..images import turn_images
+    from ..core.routing import route_turn
+    from ..core.turn import Caller, Turn
     from ..routing import Constraints
-    from ..turns import parse_messages
 
     app = build_app(config_or_exit(args.config))
     content: list[dict] = [{"type": "text", "text": args.text}]
@@ -44,9 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_cost is not None or args.max_latency is not None:
         constraints = Constraints(max_cost_per_mtok=args.max_cost, max_latency_ms=args.max_latency)
     try:
-        messages = parse_messages([{"role": "user", "content": content}])
-        images = turn_images(messages, app.config.defaults)
-        decision = asyncio.run(app.router.route(messages, images, constraints))
+        turn = Turn.parse([{"role": "user", "content": content}], app.config.defaults)
+        decision = asyncio.run(route_turn(app, turn, Caller(), constraints=constraints))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imported lazily
+    from ..core.tool_selection import ToolRequest, decide_tools
+
     gateway = app.tools
     await gateway.start()
     try:
@@ -71,20 +73,20 @@ async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imp
                 first_line = t.description.splitlines()[0][:80] if t.description else ""
                 print(f"{t.key:<40} {flags:<11} {first_line}")
         else:
-            (vector,) = await app.encoders.text.encode([args.query])
-            picked = gateway.select(
-                args.query,
-                vector,
-                args.k,
-                max_tokens=args.max_tokens or gateway.spec.max_tokens,
+            picked = await decide_tools(
+                gateway,
+                app.encoders.text,
+                ToolRequest(args.query),
+                k=args.k,
+                max_tokens=args.max_tokens,
                 servers=args.server,
             )
             if args.json:
-                print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2))
-            for r in picked.tools if not args.json else ():
+                print(json.dumps([{"score": t.score, **t.definition} for t in picked.tools], indent=2))
+            for t in picked.tools if not args.json else ():
                 print(
-                    f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "
-                    f"lexical {r.lexical:.3f}  {r.tool.tokens} tokens"
+                    f"{t.score:6.3f}  {t.server + '/' + t.name:<40} semantic {t.semantic:.3f}  "
+                    f"lexical {t.lexical:.3f}  {t.tokens} tokens"
                 )
     finally:
         await gateway.aclose()

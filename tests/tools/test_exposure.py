@@ -17,7 +17,7 @@ from agent_router.app import App
 from agent_router.config import ConfigError, RouterConfig, parse_config
 from agent_router.config.tools import ExposeSpec
 from agent_router.server import build_server
-from agent_router.surface.tools import SESSION_META
+from agent_router.surface.exposed import SESSION_META
 from agent_router.tools.catalog import ToolEntry
 from agent_router.tools.downstream import DownstreamError
 from agent_router.tools.exposure import expose
