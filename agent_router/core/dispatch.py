@@ -110,7 +110,7 @@ async def _record_outcome(
     call = await recorder.attempt(
         f"record the dispatch outcome in session {session_id!r}",
         lambda memory: memory.record_tool_call(
-            session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result, error
+            session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=result, error=error
         ),
     )
     if not call.ok:

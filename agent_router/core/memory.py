@@ -48,11 +48,11 @@ async def record_feedback(
     await required(
         app,
         f"record feedback on turn {turn_id!r} of session {session_id!r}",
-        lambda m: m.record_feedback(session_id, turn_id, score, comment),
+        lambda m: m.record_feedback(session_id, turn_id, score, comment=comment),
     )
     if app.tools is not None and app.memory is not None:
         try:
-            await app.tools.learn(await feedback_outcomes(app.memory, session_id, turn_id))
+            await app.tools.learn(await feedback_outcomes(app.memory.database, session_id, turn_id))
         except Exception:  # noqa: BLE001 - the feedback is recorded; selection relearns it on start
             log.exception("tool selection could not learn from feedback on %s/%s", session_id, turn_id)
     return FeedbackResult(session_id=session_id, turn_id=turn_id, score=score)

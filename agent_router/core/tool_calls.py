@@ -60,7 +60,9 @@ async def _record(
         return
     await Recorder(app).attempt(
         f"record the call of {server}/{name} in session {session_id!r}",
-        lambda memory: memory.record_tool_call(session_id, server, name, arguments, result, error, turn_id),
+        lambda memory: memory.record_tool_call(
+            session_id, server, name, arguments, result=result, error=error, turn_id=turn_id
+        ),
     )
 
 

@@ -97,12 +97,12 @@ async def decide_tools(
         request.text,
         vectors,
         k,
-        max_tokens or gateway.spec.max_tokens,
-        servers,
-        session_boost(gateway.spec, recent[-RECENT_CALLS:]),
-        session_id,
-        blocked,
-        request.images,
+        max_tokens=max_tokens or gateway.spec.max_tokens,
+        servers=servers,
+        boost=session_boost(gateway.spec, recent[-RECENT_CALLS:]),
+        session_id=session_id,
+        blocked_servers=blocked,
+        images=request.images,
     )
     return ToolSelection(
         query=request.text,

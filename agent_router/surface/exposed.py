@@ -4,6 +4,7 @@ call_tool's one path, and changes of the list announced to subscribers."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from typing import Any
 
@@ -64,13 +65,15 @@ class ExposedTools:
             spec = gateway.spec
             own = [t.name for t in await self.server.list_tools()]
             view = await anyio.to_thread.run_sync(  # a pass over the whole catalog
-                expose,
-                index.tools,
-                spec.expose,
-                list(gateway.downstream),
-                spec.deny,
-                blocked_servers(app.safety, spec.expose.agent_id),
-                own,
+                functools.partial(
+                    expose,
+                    index.tools,
+                    spec.expose,
+                    server_order=list(gateway.downstream),
+                    deny=spec.deny,
+                    blocked_servers=blocked_servers(app.safety, spec.expose.agent_id),
+                    reserved=own,
+                )
             )
             if view.left_out:
                 log.warning(
