@@ -95,7 +95,7 @@ def build_app(config: RouterConfig | None = None) -> App:
         "router ready: %d models, %d routes, encoders on %s",
         len(config.models),
         len(config.routes),
-        encoders.placement.device,
+        encoders.placement,
     )
     text = encoders.text.encoder
     clip = encoders.clip_model

@@ -10,6 +10,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
 
 from .app import App, build_app
+from .collector import release_start_up, settle_start_up
 from .config import RouterConfig
 from .surface import memory, metrics, pools, replay, routing, safety, tools
 
@@ -36,10 +37,12 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
         running.append(built)
         try:
             await built.start()
+            settle_start_up()
             yield built
         finally:
             running.remove(built)
             await built.aclose()
+            release_start_up()
 
     # Kept here because tools announces changes of the tools it exposes on it.
     subscriptions = InMemorySubscriptionBus()
