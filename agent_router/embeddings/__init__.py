@@ -113,12 +113,14 @@ def _torch_text_encoder(folder: Path, placement: Placement, max_tokens: int) -> 
 def build_encoders(spec: EncodersSpec) -> Encoders:
     placement = resolve_placement(spec.device)
     wait_s = spec.batch_wait_ms / 1000
+    text_encoder = load_text_encoder(spec.text, placement)
     text = AsyncEncoder(
-        load_text_encoder(spec.text, placement),
+        text_encoder,
         key=str,
         max_batch=spec.batch_size,
         cache_size=spec.cache_size,
         wait_s=wait_s,
+        saved=text_encoder.saved_vectors() if isinstance(text_encoder, OnnxMiniLMEncoder) else None,
     )
     clip = None
     if spec.clip is not None:

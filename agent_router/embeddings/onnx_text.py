@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .cache import SavedVectors
 from .text import load_tokenizer
 
 if TYPE_CHECKING:
@@ -176,6 +177,11 @@ class OnnxMiniLMEncoder:
         # Passes of one batch run side by side, one core each (ONNX Runtime releases the GIL).
         self.passes = ThreadPoolExecutor(threads or available_cores(), "onnx-text")
         self.session = _load(self.graph, quantize if int8 else export)
+
+    def saved_vectors(self) -> SavedVectors | None:
+        """Where start-up vectors can be kept: only with one text a pass, where a text's vector
+        does not depend on the texts padded beside it."""
+        return SavedVectors(self.graph.with_suffix(".vectors.npz")) if self.pass_size == 1 else None
 
     def encode(self, items: list[str]) -> list[np.ndarray]:
         encodings = self.tokenizer.encode_batch(items)
