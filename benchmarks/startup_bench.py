@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,17 +78,25 @@ def import_times() -> list[tuple[float, float]]:
     return runs
 
 
-async def first_answer_seconds(db: Path) -> list[float]:
-    """From spawning `agent-router serve` (stdio) to the first route_turn answer."""
-    times = []
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def first_answers(db: Path) -> tuple[list[float], list[float]]:
+    """Seconds from spawning `agent-router serve` (stdio) to the first route_turn answer, and
+    the CPU seconds of each server's whole life (counted once it has exited)."""
+    times, cpu = [], []
     for n in range(RUNS):
+        before = children_cpu_s()
         started = time.perf_counter()
         params = StdioServerParameters(command=CLI, args=["serve", "--db", f"sqlite+aiosqlite:///{db}"])
         async with Client(params) as client:
             result = await client.call_tool("route_turn", {"messages": [user(TEXTS[n])]})
             times.append(time.perf_counter() - started)
+        cpu.append(children_cpu_s() - before)
         assert not result.is_error, result.content
-    return times
+    return times, cpu
 
 
 async def started_app(config: RouterConfig) -> App:
@@ -223,8 +232,14 @@ def main() -> None:
                 "<= 400 MiB",
             )
         )
-        spawn = asyncio.run(first_answer_seconds(db))
-        rows.append(row("spawn `agent-router serve` (stdio) to the first route_turn answer", spawn, "<= 2 s"))
+        spawn, spawn_cpu = asyncio.run(first_answers(db))
+        rows.append(
+            row(
+                "spawn `agent-router serve` (stdio) to the first route_turn answer, wall",
+                spawn,
+                f"<= 2 s (CPU of the server's whole life {statistics.median(spawn_cpu):.2f} s)",
+            )
+        )
         config = load_config()
         config = config.model_copy(
             update={"memory": config.memory.model_copy(update={"url": f"sqlite+aiosqlite:///{db}"})}
