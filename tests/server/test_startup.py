@@ -3,6 +3,7 @@ collector keeps the start-up heap out of its full passes."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import sys
 
 from mcp import Client
 
+from agent_router.collector import paused_for_start_up, release_start_up, settle_start_up
 from agent_router.server import build_server
 
 HEAVY = ("torch", "torchvision", "open_clip", "transformers", "rapidocr", "cv2")
@@ -54,6 +56,17 @@ async def test_the_frozen_heap_is_released_when_the_server_stops(config):
     async with Client(build_server(config)) as client:
         assert (await client.list_tools()).tools
     # Another server (or test) in the same process must find its own garbage collectable.
-    import gc
-
     assert gc.get_freeze_count() == 0
+
+
+def test_a_paused_start_resumes_the_collector_once_settled():
+    assert gc.isenabled()
+    with paused_for_start_up():
+        assert not gc.isenabled()
+        settle_start_up()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        release_start_up()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with paused_for_start_up():  # a one-shot command that never settles
+        assert not gc.isenabled()
+    assert gc.isenabled()
