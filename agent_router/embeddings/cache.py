@@ -75,7 +75,7 @@ class SavedVectors:
         self._used.add(key)
         return self._load().get(key)
 
-    def put(self, text: str, vector: np.ndarray) -> None:
+    def put(self, text: str, vector: Any) -> None:  # an np.ndarray, as AsyncEncoder[str, np.ndarray] gives
         key = self._key(text)
         self._used.add(key)
         self._load()[key] = vector
