@@ -95,7 +95,7 @@ def build_app(config: RouterConfig | None = None) -> App:
         "router ready: %d models, %d routes, encoders on %s",
         len(config.models),
         len(config.routes),
-        encoders.placement.device,
+        encoders.placement,
     )
     tools, safety = build_gateway(config, encoders), build_safety(config, encoders)
     return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "memory", "tools", "safety", "pools", "replay"]
+ORDER = ["routing", "memory", "tools", "safety", "pools", "replay", "startup"]
 TITLES = {
     "routing": "Routing (issue 2)",
     "memory": "Session memory (issue 3)",
@@ -25,6 +25,7 @@ TITLES = {
     "safety": "Computer-use safety (issue 5)",
     "pools": "Model pools (issue 6)",
     "replay": "Replay (issue 7)",
+    "startup": "Start-up and steady state (issue 13)",
 }
 MARK = "<!-- section: {} -->"
 

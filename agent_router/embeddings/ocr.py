@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -53,18 +54,23 @@ class ScreenText:
 
 
 class ScreenReader:
-    def __init__(self, max_side: int = 1600):
-        from rapidocr import RapidOCR
+    """rapidocr is loaded with the first image read: importing it (OpenCV and its ONNX models)
+    takes about a second that a router never shown an image should not pay at start."""
 
+    def __init__(self, max_side: int = 1600):
         self.name = "ocr:rapidocr"
         self.max_side = max_side
-        self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+        self._engine: Any = None
         # rapidocr keeps the use_det/use_cls/use_rec of a call for the calls after it, and one
         # engine is not safe to share between threads: each call names its passes, under a lock.
         self._lock = threading.Lock()
 
     def _run(self, pixels: np.ndarray, detect: bool):  # noqa: ANN202 - rapidocr's own result types
         with self._lock:
+            if self._engine is None:
+                from rapidocr import RapidOCR
+
+                self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
             return self._engine(pixels, use_det=detect, use_cls=False, use_rec=True)
 
     def read(self, image: Image.Image) -> ScreenText:

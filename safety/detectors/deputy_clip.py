@@ -4,13 +4,17 @@ targets of each always-confirm category. It sees icons and buttons that OCR cann
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PIL import Image
 
 from ...config.safety import ConfirmCategory
-from ...embeddings import ClipEncoder
 from ..categories import categories_of
 from ..findings import Evidence, Finding, Outcome
+
+if TYPE_CHECKING:
+    from ...embeddings import ClipEncoder  # imports torch: only where CLIP is configured
 
 RISKY_TARGETS: dict[ConfirmCategory, str] = {
     ConfirmCategory.payment: 'a "Pay now" button',
