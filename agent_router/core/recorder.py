@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from ..app import App
 from ..errors import InputError
 from ..memory import MemoryStore, MemoryUnavailable
@@ -21,9 +19,9 @@ T = TypeVar("T")
 
 log = logging.getLogger("agent_router.memory")
 
-# MemoryUnavailable is the store's own error; a write that outlives write_timeout_s is given
-# up. Raw driver and file errors are listed too while some store reads still let them through.
-MEMORY_FAILURES = (MemoryUnavailable, TimeoutError, SQLAlchemyError, OSError)
+# MemoryUnavailable is the store's one error for every driver failure (memory/database.py); a
+# write that outlives write_timeout_s is given up.
+MEMORY_FAILURES = (MemoryUnavailable, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,4 @@ async def required(app: App, what: str, work: Callable[[MemoryStore], Awaitable[
 def _in_words(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"the database did not answer within {timeout:g}s"
-    if isinstance(exc, MemoryUnavailable):
-        return f"the database refused ({exc})"
-    first = (str(exc).splitlines() or [""])[0][:200]
-    return f"the database failed ({exc.__class__.__name__}: {first})"
+    return f"the database refused ({exc})"
