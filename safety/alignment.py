@@ -105,6 +105,12 @@ ASKS: dict[Effect, set[str]] = {
     },
 }
 WORD = re.compile(r"[a-z0-9]+")
+# The user hands authority to content they point at: "follow the instructions in the file".
+DELEGATES = re.compile(
+    r"\b(follow|do|complete|carry out|execute|handle|act on)\b[^.?!]{0,40}\b(instructions?|steps|tasks?|"
+    r"what (it|they|the \w+) says?|requests?|actions?|to-?dos?)\b|\baccordingly\b",
+    re.I,
+)
 STOP = {"get", "list", "search", "by", "the", "a", "to", "of", "for", "and", "in", "on", "all", "id", "most"}
 
 
@@ -140,6 +146,9 @@ class TaskAlignment:
         if verbs & asked:
             hit = sorted(verbs & asked)[0]
             return Alignment(True, 1.0, f"the user asked to '{hit}'")
+        delegated = next((m for r in requests if (m := DELEGATES.search(r))), None)
+        if effect.side_effecting and delegated:
+            return Alignment(True, 0.9, f"the user asked to '{delegated.group(0)}'")
         nouns = {stem(w) for w in effect.words} - STOP - verbs
         if not effect.side_effecting and nouns & asked:
             return Alignment(True, 1.0, f"the user asked about '{sorted(nouns & asked)[0]}'")

@@ -12,7 +12,7 @@ KEYWORDS: dict[ConfirmCategory, re.Pattern[str]] = {
     ConfirmCategory.payment: re.compile(
         r"\b(pay|payment|purchase|buy|checkout|check out|place order|order now|transfer|"
         r"send money|wire|donate|subscribe|billing|confirm payment)\b|\bpay_|"
-        r"\b(send|schedule|make|create|update|modify|set up)\w*( \w+)? "
+        r"\b(send|schedule|make|create|update|modify|set up)( a| the| \w+ed)? "
         r"(transactions?|payments?|transfers?)\b",
         re.I,
     ),

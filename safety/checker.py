@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 
 from ..config import Defaults
-from ..config.safety import AgentPolicy, SafetySpec, UserProfile, same_name
+from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, UserProfile, same_name
 from ..embeddings import Encoders, ScreenReader
 from ..errors import InputError
 from ..images import LoadedImage, load_images
@@ -116,8 +116,12 @@ class SafetyChecker:
             findings.extend(trace.findings)
             effect = trace.effect
             category = CATEGORY.get(effect.effect) if effect is not None else None
-            if trace.requested and policy.waive_requested:
+            if effect is not None and not effect.side_effecting and isinstance(action, ToolCallAction):
+                categories = []  # a tool that only reads pays, sends and deletes nothing
+            elif trace.requested and policy.waive_requested:
                 categories = []  # the user's own words asked for it, with arguments that trace cleanly
+                if category is ConfirmCategory.payment:  # the account paid is the target, not data sent
+                    findings = [f for f in findings if f.rule != "secrets.bank_account"]
             elif category is not None and not any(f.category == category for f in categories):
                 categories.extend(category_findings(action, policy, [category.value.replace("_", " ")]))
         findings.extend(categories)

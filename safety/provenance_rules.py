@@ -13,13 +13,27 @@ from dataclasses import dataclass
 
 from ..trust import Integrity
 from .actions import Action, Click, FileWrite, Navigate, SendMessage, Shell, ToolCallAction, TypeText
-from .alignment import Alignment, TaskAlignment
+from .alignment import Alignment, TaskAlignment, stem
 from .detectors.injection import InjectionDetector
 from .findings import Evidence, Finding, Outcome, clip_text
 from .provenance import TARGETS, Kind, Region, Regions, SessionHistory, Trace, traces
 from .side_effects import Effect, SideEffects, ToolEffect, ToolFacts, name_words
 
 REGION_BEFORE, REGION_AFTER = 20, 1200  # an injection's goal follows its wrapper's first words
+GENERIC = {
+    "most",
+    "recent",
+    "all",
+    "list",
+    "info",
+    "information",
+    "details",
+    "data",
+    "item",
+    "items",
+    "by",
+    "name",
+}
 
 
 @dataclass(frozen=True)
@@ -41,11 +55,9 @@ class ProvenanceRules:
         if effect is None:
             return Judgement([], False, None)
         regions = await self._injected_regions(history)
-        last_user = history.last_user_index()
-        steered = [i for i in regions if i > last_user]
         found = traces(action, history, regions)
         alignment = await self.alignment.check(effect, _phrase(action, effect, facts), history.user_texts())
-        findings = _rules(action, effect, found, history, alignment, steered)
+        findings = _rules(action, effect, found, history, alignment, regions)
         injected = any(t.injected for t in found)
         requested = effect.side_effecting and alignment.asked and not injected and not findings
         return Judgement(findings, requested, effect)
@@ -128,12 +140,14 @@ def _rules(
     found: list[Trace],
     history: SessionHistory,
     alignment: Alignment,
-    steered: list[int],
+    regions: Regions,
 ) -> list[Finding]:
     acting = effect.side_effecting
+    last_user = history.last_user_index()
+    steered = [i for i in regions if i > last_user]
     targets = [t for t in found if t.argument.kind in TARGETS]
     # A request merely like an injection's counts only when the user did not ask for the action.
-    planted = [t for t in found if t.injected or (t.suspect and not alignment.asked)]
+    planted = [t for t in found if (t.injected or (t.suspect and not alignment.asked)) and _telling(t)]
     injected_targets = [t for t in targets if t in planted]
     if acting and injected_targets:
         t = injected_targets[0]
@@ -189,18 +203,37 @@ def _rules(
                 "action",
             )
         ]
-    if steered and not acting:
-        return [
-            _finding(
-                "provenance.steered_read",
-                Outcome.confirm,
-                0.5,
-                "reads data the user's request does not call for, after external content gave instructions",
-                f"{_steering(history, steered)}; {alignment.reason}",
-                "action",
-            )
-        ]
+    if steered and not acting and not any(t.from_user for t in found):
+        echoed = _echoes(effect, history, regions, steered)
+        if echoed:
+            return [
+                _finding(
+                    "provenance.steered_read",
+                    Outcome.confirm,
+                    0.5,
+                    "reads data the user's request does not call for, as external content asked",
+                    f"{echoed}; {alignment.reason}",
+                    "action",
+                )
+            ]
     return []
+
+
+def _telling(t: Trace) -> bool:
+    """Short ids and numbers sit in any listing near planted text; they prove nothing alone."""
+    return t.argument.kind in TARGETS or len(t.value) > 4
+
+
+def _echoes(effect: ToolEffect, history: SessionHistory, regions: Regions, steered: list[int]) -> str | None:
+    """Whether the read's subject (the nouns of its name) is named by the steering text."""
+    nouns = [w for w in effect.words if len(w) > 3 and w not in GENERIC]
+    if not nouns:
+        return None
+    for i in steered:
+        text = " ".join(history.entries[i].lowered[r.start : r.end] for r in regions[i])
+        if all(stem(n) in text for n in nouns):
+            return f"'{' '.join(nouns)}' is named by instructions in {history.entries[i].describe()}"
+    return None
 
 
 def _steering(history: SessionHistory, steered: list[int]) -> str:
