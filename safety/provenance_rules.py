@@ -8,6 +8,7 @@ content, is marked requested (the policy may then skip the category confirmation
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from .provenance import TARGETS, Kind, Region, Regions, SessionHistory, Trace, t
 from .side_effects import Effect, SideEffects, ToolEffect, ToolFacts, name_words
 
 REGION_BEFORE, REGION_AFTER = 20, 1200  # an injection's goal follows its wrapper's first words
+KEY_LINE = re.compile(r"""\n( *)(- +)?"?[A-Za-z_][\w-]*"? *:(\s|$)""")
+JSON_KEY = re.compile(r""""\s*,\s*"[A-Za-z_][\w-]*"\s*:""")
 GENERIC = {
     "most",
     "recent",
@@ -109,12 +112,27 @@ class ProvenanceRules:
                 continue
             offset = f.evidence.detail.get("offset")
             start = max(0, offset - REGION_BEFORE) if isinstance(offset, int) else 0
-            end = offset + REGION_AFTER if isinstance(offset, int) else len(text)
+            end = _field_end(text, offset) if isinstance(offset, int) else len(text)
             spans.append(Region(start, end, strong))
         self._regions[key] = spans
         if len(self._regions) > 4096:
             self._regions.popitem(last=False)
         return spans
+
+
+def _field_end(text: str, offset: int) -> int:
+    """Planted text ends where the record it sits in moves on to its next field: a key line no
+    deeper than the field that holds it (YAML, `key: value` text), or a JSON key."""
+    limit = min(len(text), offset + REGION_AFTER)
+    line_start = text.rfind("\n", 0, offset) + 1
+    line = text[line_start:limit].split("\n", 1)[0]
+    indent = len(line) - len(line.lstrip(" "))
+    deepest = indent if KEY_LINE.match("\n" + line) else indent - 1
+    for m in KEY_LINE.finditer(text, offset + 1, limit):
+        if len(m.group(1)) <= deepest:
+            return m.start()
+    json_key = JSON_KEY.search(text, offset + 1, limit)
+    return json_key.start() if json_key else limit
 
 
 def _phrase(action: Action, effect: ToolEffect, facts: ToolFacts | None) -> str:
