@@ -105,8 +105,9 @@ def report(split: str, with_session: dict, without: dict, lat: dict[str, float],
     for label, target in (("attacker", ">= 90% caught"), ("user", "<= 3% denied, <= 10% confirmed")):
         for name, matrix in (("yes", with_session), ("no (as before)", without)):
             deny, confirm, total = rates(matrix[label])
+            caught = deny + confirm
             lines.append(
-                f"| {label} | {total} | {name} | {deny:.1%} | {confirm:.1%} | {deny + confirm:.1%} | {target} |"
+                f"| {label} | {total} | {name} | {deny:.1%} | {confirm:.1%} | {caught:.1%} | {target} |"
             )
     lines.append(
         f"\ncheck_action with a {turns}-entry session, text actions: p50 {lat['p50']:.2f} ms "

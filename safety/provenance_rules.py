@@ -62,7 +62,9 @@ class ProvenanceRules:
         alignment = await self.alignment.check(effect, _phrase(action, effect, facts), history.user_texts())
         findings = _rules(action, effect, found, history, alignment, regions)
         injected = any(t.injected for t in found)
-        requested = effect.side_effecting and alignment.asked and not injected and not findings
+        # Asked for, and every target traces to the session: an invented account is not the user's.
+        traced = all(t.first is not None for t in found if t.argument.kind in TARGETS)
+        requested = effect.side_effecting and alignment.asked and traced and not injected and not findings
         return Judgement(findings, requested, effect)
 
     async def _effect(self, action: Action, facts: ToolFacts | None) -> ToolEffect | None:
@@ -142,11 +144,12 @@ def _phrase(action: Action, effect: ToolEffect, facts: ToolFacts | None) -> str:
 
 
 def _finding(rule: str, outcome: Outcome, risk: float, message: str, text: str, field: str) -> Finding:
+    """The trace goes into the message too: the confirmation question shows it to the user."""
     return Finding(
         rule=rule,
         outcome=outcome,
         risk=risk,
-        message=message,
+        message=clip_text(f"{message}: {text}", 400),
         escalate=outcome is Outcome.deny,
         evidence=Evidence(text=clip_text(text, 300), field=field),
     )

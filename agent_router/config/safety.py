@@ -176,7 +176,7 @@ class SafetySpec(Strict):
     deputy_radius: int = Field(80, gt=0, description="pixels around a click read as its target")
     max_text_chars: int = Field(200_000, gt=0, description="longer text is read in part")
     alignment_threshold: float = Field(
-        0.45,
+        0.6,
         ge=-1,
         le=1,
         description="similarity of an action to the user's request that counts as asked for",

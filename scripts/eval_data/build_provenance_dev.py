@@ -175,7 +175,11 @@ def main() -> None:
         chosen = [it for it in items if it["split"] == split]
         with (OUT / f"provenance_{split}.jsonl").open("w") as fh:
             for i, it in enumerate(chosen):
-                it = {"id": f"{it['suite']}-{split}-{i}", "source": SOURCE, **it}
+                pair = (
+                    f" x {it['injection_task']}, attack {it['attack']}" if it["injection_task"] else ", clean"
+                )
+                source = f"{SOURCE} {it['suite']} {VERSION} {it['user_task']}{pair}"
+                it = {"id": f"{it['suite']}-{split}-{i}", "source": source, **it}
                 fh.write(json.dumps(it, ensure_ascii=False) + "\n")
         counts: dict[str, int] = {}
         for it in chosen:
