@@ -9,8 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ..config.safety import CategoryRule, UserProfile
-from .actions import Action, Move, Passive, Scroll, ToolCallAction, action_words
-from .detectors.navigation import host_of
+from .actions import Action, Move, Navigate, Passive, Scroll, ToolCallAction, action_words
 from .findings import Evidence, Finding, Outcome, clip_text
 from .side_effects import name_words
 
@@ -43,8 +42,9 @@ def categories(action: Action, extra: dict[str, list[str]]) -> list[Hit]:
     """Categories the action falls in: from the site, the action's own words (intent, label,
     tool, arguments) or, with two or more mentions, the page text."""
     ctx = action.context
+    url = action.url if isinstance(action, Navigate) else ctx.url
     direct = [
-        ("the site", " ".join(name_words(host_of(ctx.url) or "")) if ctx.url else ""),
+        ("the site", " ".join(name_words(url)) if url else ""),
         ("the action", action_words(action)),
     ]
     if isinstance(action, ToolCallAction):
