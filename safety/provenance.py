@@ -207,7 +207,8 @@ def positions(entry: HistoryEntry, value: str) -> list[int]:
     if " " in needle.strip() or "\n" in needle:
         pattern = r"\s+".join(re.escape(part) for part in needle.split())
         return [m.start() for m in re.finditer(pattern, entry.lowered)]
-    found, at = [], entry.lowered.find(needle)
+    found: list[int] = []
+    at = entry.lowered.find(needle)
     while at >= 0 and len(found) < 50:
         found.append(at)
         at = entry.lowered.find(needle, at + 1)
