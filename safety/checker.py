@@ -128,8 +128,8 @@ class SafetyChecker:
         findings = [f for f in findings if f.category is None or f.category in policy.confirm]
         findings.extend(trust_findings(action, findings))
         verdict = self._verdict(action, findings, describe(action), target[0] if target else None)
-        if trace is not None:
-            verdict.requested = trace.requested
+        if trace is not None and trace.requested:
+            verdict.rules.append("provenance.requested")  # like trust.owner_confirmed: why it passed
         return verdict
 
     async def check_observation(

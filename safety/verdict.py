@@ -18,10 +18,6 @@ class Verdict(BaseModel):
     escalate_to: str | None = Field(None, description="the strongest configured model")
     action_type: str | None = None
     target: str | None = Field(None, description="the click target as read off the screenshot")
-    requested: bool | None = Field(
-        None,
-        description="with a session: the user's request calls for the action and its arguments trace cleanly",
-    )
 
 
 class ObservationReport(BaseModel):

@@ -47,11 +47,10 @@ async def test_the_users_own_request_passes_without_a_question(checker: SafetyCh
     history = SessionHistory((user("Please email ann@corp.example that lunch is at 1."),))
     action = send("ann@corp.example", "Lunch is at 1.")
     verdict = await checker.check_action(action, history=history)
-    assert verdict.decision is Outcome.allow and verdict.requested is True
+    assert verdict.decision is Outcome.allow and verdict.rules == ["provenance.requested"]
     # Without the session the checker behaves as before: a message needs the user's yes.
     before = await checker.check_action(action)
     assert before.decision is Outcome.confirm and before.rules == ["policy.confirm_send_message"]
-    assert before.requested is None
 
 
 async def test_private_data_sent_out_in_a_steered_turn_is_denied(checker: SafetyChecker):
@@ -126,7 +125,7 @@ async def test_history_from_plain_mappings_and_tool_facts(checker: SafetyChecker
     }
     facts = ToolFacts(description="Transfers money to the given bank account.", parameters=("iban", "amount"))
     verdict = await checker.check_action(action, history=history, tool=facts)
-    assert verdict.decision is Outcome.allow and verdict.requested is True
+    assert verdict.decision is Outcome.allow and verdict.rules == ["provenance.requested"]
     stranger = {**action, "arguments": {"iban": "DE89370400440532013000", "amount": 20}}
     other = await checker.check_action(stranger, history=history, tool=facts)
     assert other.decision is Outcome.confirm
