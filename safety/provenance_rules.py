@@ -13,7 +13,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..trust import Integrity
-from .actions import Action, Click, FileWrite, Navigate, SendMessage, Shell, ToolCallAction, TypeText
+from .actions import (
+    Action,
+    Click,
+    FileWrite,
+    Navigate,
+    SendMessage,
+    Shell,
+    ToolCallAction,
+    TypeText,
+    action_words,
+)
 from .alignment import Alignment, TaskAlignment, stem
 from .detectors.injection import InjectionDetector
 from .findings import Evidence, Finding, Outcome, clip_text
@@ -60,7 +70,7 @@ class ProvenanceRules:
         regions = await self._injected_regions(history)
         found = traces(action, history, regions)
         alignment = await self.alignment.check(effect, _phrase(action, effect, facts), history.user_texts())
-        findings = _rules(action, effect, found, history, alignment, regions)
+        findings = _rules(effect, found, history, alignment, regions)
         injected = any(t.injected for t in found)
         # Asked for, and every target traces to the session: an invented account is not the user's.
         traced = all(t.first is not None for t in found if t.argument.kind in TARGETS)
@@ -138,9 +148,12 @@ def _field_end(text: str, offset: int) -> int:
 
 
 def _phrase(action: Action, effect: ToolEffect, facts: ToolFacts | None) -> str:
+    """The action in words for the similarity check: a tool's name and first sentence of its
+    description, or what the agent says it is doing."""
     described = (facts.description.split(". ")[0] if facts and facts.description else "").strip()
-    name = " ".join(effect.words) if isinstance(action, ToolCallAction) else action.type.replace("_", " ")
-    return f"{name}. {described}"[:300]
+    if isinstance(action, ToolCallAction):
+        return f"{' '.join(effect.words)}. {described}"[:300]
+    return (action_words(action) or action.type.replace("_", " "))[:300]
 
 
 def _finding(rule: str, outcome: Outcome, risk: float, message: str, text: str, field: str) -> Finding:
@@ -156,7 +169,6 @@ def _finding(rule: str, outcome: Outcome, risk: float, message: str, text: str, 
 
 
 def _rules(
-    action: Action,
     effect: ToolEffect,
     found: list[Trace],
     history: SessionHistory,
