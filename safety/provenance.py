@@ -17,6 +17,8 @@ from ..trust import Integrity
 from .actions import Action, FileWrite, Navigate, SendMessage, Shell, ToolCallAction, TypeText
 
 Role = Literal["user", "tool", "observation", "assistant", "system"]
+# When an entry does not say: the user's and the configuration's words are theirs, the rest external.
+DEFAULT_INTEGRITY = {"user": Integrity.owner, "system": Integrity.system}
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class SessionHistory:
                 else HistoryEntry(
                     role=item["role"],
                     text=str(item.get("text") or ""),
-                    integrity=Integrity(item.get("integrity") or "external"),
+                    integrity=Integrity(
+                        item.get("integrity") or DEFAULT_INTEGRITY.get(item["role"], "external")
+                    ),
                     source=item.get("source"),
                 )
                 for item in items
