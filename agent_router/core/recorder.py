@@ -88,7 +88,7 @@ async def required(app: App, what: str, work: Callable[[MemoryStore], Awaitable[
 def _in_words(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"the database did not answer within {timeout:g}s"
-    if isinstance(exc, MemoryUnavailable):
-        return f"the database refused ({exc})"
+    if isinstance(exc, MemoryUnavailable):  # the store's own words, the driver's error in them
+        return f"the database failed ({exc})"
     first = (str(exc).splitlines() or [""])[0][:200]
     return f"the database failed ({exc.__class__.__name__}: {first})"
