@@ -7,33 +7,18 @@ import binascii
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
 
 from .config import Defaults
+from .embeddings.image_input import LoadedImage
 from .errors import InputError
 from .turns import ChatMessage, ImageDataPart, ImageUrlPart
 
 SUPPORTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF", "BMP"}
 _FIX = "send PNG, JPEG, WebP, GIF or BMP as a data URL, a file:// URL or a local path"
-
-
-@dataclass(frozen=True)
-class LoadedImage:
-    field: str
-    sha256: str
-    format: str
-    width: int
-    height: int
-    data: bytes = field(repr=False)
-    image: Image.Image = field(repr=False, compare=False)
-
-    @property
-    def pixels(self) -> int:
-        return self.width * self.height
 
 
 def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> LoadedImage:

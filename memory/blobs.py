@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from ..images import LoadedImage, decode_image
+from ..embeddings.image_input import LoadedImage
+from ..images import decode_image
 from .context import StoredMessage
 from .database import Database
 from .schema import BlobRow

@@ -8,9 +8,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Delete, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import MemorySpec
@@ -49,8 +49,15 @@ async def delete_turns(db: AsyncSession, turn_ids: Any) -> dict[str, int]:
         (DecisionRow, DecisionRow.turn_pk.in_(turn_ids)),
         (TurnRow, TurnRow.id.in_(turn_ids)),
     ):
-        counts[table.__tablename__] = (await db.execute(delete(table).where(where))).rowcount
+        counts[table.__tablename__] = await rows_deleted(db, delete(table).where(where))
     return counts
+
+
+async def rows_deleted(db: AsyncSession, statement: Delete) -> int:
+    """Runs a DELETE and says how many rows it took. A DELETE's result is a CursorResult, which
+    has the count; AsyncSession.execute is typed as returning the plain Result of a query."""
+    result = cast(CursorResult[Any], await db.execute(statement))
+    return result.rowcount
 
 
 class Retention:

@@ -20,8 +20,9 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..config import MemorySpec, Modality, ModelSpec
+from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
-from ..images import LoadedImage, load_images
+from ..images import load_images
 from ..trust import Integrity
 from ..turns import ChatMessage
 from .blobs import IMAGE_LIMITS, blob_urls, screen_texts
@@ -33,7 +34,7 @@ from .ids import check_id, no_session, unknown_turn
 from .indexing import Indexer
 from .migrate import upgrade
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
-from .retention import Retention, delete_turns, mark_changed
+from .retention import Retention, delete_turns, mark_changed, rows_deleted
 from .schema import (
     FeedbackRow,
     MessageRow,
@@ -222,8 +223,9 @@ class MemoryStore:
                 db, select(TurnRow.id).where(TurnRow.session_id == session_id).scalar_subquery()
             )
             for table in (ToolSelectionRow, ToolCallRow, VerdictRow, FeedbackRow):
-                result = await db.execute(delete(table).where(table.session_id == session_id))
-                counts[table.__tablename__] = result.rowcount
+                counts[table.__tablename__] = await rows_deleted(
+                    db, delete(table).where(table.session_id == session_id)
+                )
             await db.execute(delete(SessionRow).where(SessionRow.id == session_id))
             counts["sessions"] = 1
         return counts

@@ -33,7 +33,8 @@ from .schema import (
 )
 
 FORMAT_VERSION = 1
-SIDE_EVENTS: dict[str, tuple[type, tuple[str, ...]]] = {
+SideRow = ToolSelectionRow | ToolCallRow | VerdictRow | FeedbackRow
+SIDE_EVENTS: dict[str, tuple[type[SideRow], tuple[str, ...]]] = {
     "tool_selection": (ToolSelectionRow, ("turn_key", "query", "selected")),
     "tool_call": (ToolCallRow, ("turn_key", "server", "tool", "arguments", "result", "error")),
     "verdict": (VerdictRow, ("turn_key", "verdict")),
@@ -133,11 +134,11 @@ async def export_session(
                 "decision": d.decision if d else None,
             }
         for name, (table, fields) in SIDE_EVENTS.items():
-            rows = (
-                await db.scalars(select(table).where(table.session_id == session_id).order_by(table.id))
-            ).all()
-            for row in rows:
-                event = {"event": name, "session_id": session_id, "created_at": _time(row.created_at)}
+            rows = await db.execute(
+                select(table.created_at, table).where(table.session_id == session_id).order_by(table.id)
+            )
+            for created_at, row in rows:
+                event = {"event": name, "session_id": session_id, "created_at": _time(created_at)}
                 event.update({("turn_id" if f == "turn_key" else f): getattr(row, f) for f in fields})
                 yield event
 

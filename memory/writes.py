@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.sql import Executable
 
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage
 from .ids import unknown_turn
@@ -38,10 +38,12 @@ def turn_pk_of(session_id: Any, turn_id: Any) -> Any:
 def dialect_insert(dialect: str, table: type) -> Any:
     """INSERT with ON CONFLICT, which both backends spell the same in SQLAlchemy."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class _Turn:
     def new(self) -> list[ChatMessage]:
         return self.request.messages[self.resent :]
 
-    def written(self, known: Row[Any] | None, now: datetime) -> Written:
+    def written(self, known: Row[str, int, datetime, int] | None, now: datetime) -> Written:
         if self.pk is not None and self.prepared is not None:
             return TurnRecord(
                 self.sid,
@@ -196,7 +198,7 @@ class TurnWriter:
                     t.request.external_cap - t.external,
                 )
         if candidates := [t for t in turns if t.prepared is not None]:
-            pks = dict(
+            pks: dict[str, int] = dict(
                 conn.execute(
                     self.add_turns,
                     [

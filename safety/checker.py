@@ -15,8 +15,9 @@ import anyio
 from ..config import Defaults
 from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, UserProfile, same_name
 from ..embeddings import Encoders, ScreenReader
+from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
-from ..images import LoadedImage, load_images
+from ..images import load_images
 from ..trust import Integrity
 from ..turns import ChatMessage, ImageUrl, ImageUrlPart
 from .actions import (

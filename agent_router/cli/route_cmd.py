@@ -32,12 +32,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..app import build_app
+    """Builds the router alone (no tool gateway, safety, memory or pools): a decision without a
+    session needs nothing else, and the rest would double the start-up time and memory."""
+    from ..app import build_router_app
     from ..core.routing import route_turn
     from ..core.turn import Caller, Turn
     from ..routing import Constraints
 
-    app = build_app(config_or_exit(args.config))
+    app = build_router_app(config_or_exit(args.config))
     content: list[dict] = [{"type": "text", "text": args.text}]
     content += [{"type": "image_url", "image_url": {"url": path}} for path in args.image]
     constraints = None

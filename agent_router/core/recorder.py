@@ -86,4 +86,4 @@ async def required(app: App, what: str, work: Callable[[MemoryStore], Awaitable[
 def _in_words(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"the database did not answer within {timeout:g}s"
-    return f"the database refused ({exc})"
+    return f"the database failed ({exc})"

@@ -26,11 +26,17 @@ RECENT_CALLS = 20  # how many of the session's latest tool calls lift their tool
 
 
 class CallRecord(Protocol):
-    """A tool call as memory keeps it (live) or as an export has it (replay)."""
+    """A tool call as memory keeps it (live) or as an export has it (replay); read-only, so
+    frozen records match."""
 
-    server: str
-    tool: str
-    error: str | None
+    @property
+    def server(self) -> str: ...
+
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def error(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Defaults
+from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
-from ..images import LoadedImage, load_images, turn_images
+from ..images import load_images, turn_images
 from ..turns import ChatMessage, latest_user_text, parse_messages
 
 

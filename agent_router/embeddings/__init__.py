@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import EncodersSpec, TextEncoderSpec
-from ..images import LoadedImage
 from .base import AsyncEncoder, Encoder
 from .device import Placement, resolve_placement
+from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
 from .text import BUNDLED, model_folder

@@ -8,7 +8,7 @@ from typing import Generic, Protocol, TypeVar
 from .batching import MicroBatcher
 from .cache import EmbeddingCache, SavedVectors
 
-In = TypeVar("In", contravariant=True)
+In = TypeVar("In")  # invariant: encode takes a list, and a list is invariant in its items
 Out = TypeVar("Out", covariant=True)
 T = TypeVar("T")
 R = TypeVar("R")

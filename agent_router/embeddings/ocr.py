@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..images import LoadedImage
+from .image_input import LoadedImage
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class ScreenReader:
         # engine is not safe to share between threads: each call names its passes, under a lock.
         self._lock = threading.Lock()
 
-    def _run(self, pixels: np.ndarray, detect: bool):  # noqa: ANN202 - rapidocr's own result types
+    def _run(self, pixels: np.ndarray, detect: bool) -> Any:  # rapidocr's own result types
         with self._lock:
             if self._engine is None:
                 from rapidocr import RapidOCR
@@ -98,8 +98,7 @@ class ScreenReader:
         """Recognition only, for an image that already holds one line of text: no detection
         pass, so a click target reads in tens of milliseconds instead of a full-screen OCR."""
         result = self._run(np.asarray(image.convert("RGB")), detect=False)
-        texts, scores = result.txts or (), result.scores or ()
-        return (str(texts[0]), float(scores[0])) if texts else ("", 0.0)
+        return (str(result.txts[0]), float(result.scores[0])) if result.txts else ("", 0.0)
 
     def encode(self, items: list[LoadedImage]) -> list[ScreenText]:
         return [self.read(item.image) for item in items]

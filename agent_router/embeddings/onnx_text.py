@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import metadata
@@ -65,7 +65,7 @@ def torch_version() -> str:
 
 
 @contextmanager
-def _written_atomically(target: Path):
+def _written_atomically(target: Path) -> Iterator[str]:
     """Yields a path beside the target and renames it into place once written.
 
     Concurrent starts never read a half-written graph, and a failed write leaves no file.

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import Modality, RouterConfig, RouteSpec
 from ..embeddings import Encoders, ScreenText
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
 from .exemplars import KeywordMatcher, RouteIndex

@@ -7,7 +7,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -22,7 +22,7 @@ T = TypeVar("T")
 log = logging.getLogger("agent_router.calls")
 
 
-def app_of(ctx: Context) -> App:
+def app_of(ctx: Context[Any, Any]) -> App:
     return ctx.request_context.lifespan_context
 
 

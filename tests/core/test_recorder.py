@@ -54,5 +54,5 @@ async def test_driver_errors_become_memory_unavailable_for_memory_operations(
     assert (await Recorder(built).attempt("list", lambda m: m.list_sessions(1))).value == []
     destroy_sqlite(path)
     await built.memory.engine.dispose()
-    with pytest.raises(MemoryUnavailable, match="could not list: the database refused .*not a database"):
+    with pytest.raises(MemoryUnavailable, match="could not list: the database failed .*not a database"):
         await required(built, "list", lambda m: m.list_sessions(1))
