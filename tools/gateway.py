@@ -7,7 +7,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -21,6 +21,7 @@ from ..errors import InputError
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
 from .index import Ranked, ToolIndex, denied
+from .query import query_parts
 from .vectors import Embed, VectorStore
 
 log = logging.getLogger("agent_router.tools")
@@ -34,6 +35,7 @@ class Selection:
     tools: list[Ranked]
     over_budget: list[Ranked]
     tokens: int
+    steps: list[str] = field(default_factory=list)  # the request's parts; a tool's step indexes them
 
 
 class Gateway:
@@ -155,7 +157,8 @@ class Gateway:
             used += item.tool.tokens
         if session_id is not None:
             self._remember(session_id, query, vector, chosen)
-        return Selection(query, chosen, skipped, used)
+        steps = query_parts(query) if np.atleast_2d(vector).shape[0] > 1 else []
+        return Selection(query, chosen, skipped, used, steps)
 
     def _remember(self, session_id: str, query: str, vector: np.ndarray, chosen: list[Ranked]) -> None:
         """The session's last offer: a successful call of one of its tools is an outcome. An
