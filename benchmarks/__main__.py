@@ -17,11 +17,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "memory", "tools", "safety", "pools", "replay"]
+ORDER = ["routing", "memory", "tools", "tool_tasks", "safety", "pools", "replay"]
 TITLES = {
     "routing": "Routing (issue 2)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
+    "tool_tasks": "Tool selection for multi-step tasks (issue 16)",
     "safety": "Computer-use safety (issue 5)",
     "pools": "Model pools (issue 6)",
     "replay": "Replay (issue 7)",
