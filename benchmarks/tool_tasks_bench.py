@@ -25,7 +25,7 @@ from agent_router.config import default_config
 from agent_router.config.tools import ToolsSpec
 from agent_router.embeddings import load_text_encoder, resolve_placement
 from agent_router.tools.catalog import ToolEntry, from_definition
-from agent_router.tools.index import ToolIndex
+from agent_router.tools.index import ToolIndex, above_floor
 from agent_router.tools.query import request_texts
 from agent_router.tools.vectors import Embed, VectorStore, default_cache_dir
 
@@ -84,7 +84,8 @@ def task_metrics(picked: list[list[str]], tasks: list[dict]) -> dict[str, float]
 
 def select(index: ToolIndex, data: TaskSet, task: dict, *, parts: bool = True, k: int = K) -> list[str]:
     request = data.request(task["query"]) if parts else data.request(task["query"])[:1]
-    return [r.tool.key for r in index.search(request, task["query"], k)]
+    ranked = index.search(request, task["query"], k)
+    return [r.tool.key for r in above_floor(ranked, ToolsSpec().relative_floor)]
 
 
 def score(index: ToolIndex, data: TaskSet, split: str, *, parts: bool = True) -> dict[str, float]:

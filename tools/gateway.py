@@ -20,7 +20,7 @@ from ..config.tools import ToolsSpec
 from ..errors import InputError
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
-from .index import Ranked, ToolIndex, denied
+from .index import Ranked, ToolIndex, above_floor, denied
 from .query import query_parts
 from .vectors import Embed, VectorStore
 
@@ -125,7 +125,8 @@ class Gateway:
         blocked_servers: list[str] | None = None,
         images: np.ndarray | None = None,
     ) -> Selection:
-        """The top k allowed tools whose definitions fit in max_tokens, best first; tools of
+        """At most k allowed tools whose definitions fit in max_tokens, best first (tools scoring
+        under relative_floor of the best are left out); tools of
         blocked_servers (a safety policy's, compared case-blind) are never among them. images:
         CLIP vectors of the turn's images, when CLIP is configured."""
         if servers is not None:
@@ -147,7 +148,8 @@ class Gateway:
         chosen: list[Ranked] = []
         skipped: list[Ranked] = []
         used = 0
-        for item in ranked:
+        floor = self.spec.relative_floor if query.strip() else 0.0  # images alone: CLIP's spread
+        for item in above_floor(ranked, floor):
             if len(chosen) == k:
                 break
             if used + item.tool.tokens > max_tokens:

@@ -122,6 +122,12 @@ class ToolsSpec(Strict):
         description="bring a chosen tool's lookups along (the tool giving the order_id it takes; "
         "search -> get details), read from the schemas of the same server",
     )
+    relative_floor: float = Field(
+        0.4,
+        ge=0,
+        lt=1,
+        description="k is a ceiling: tools scoring under this share of the best one are left out",
+    )
     deny: list[str] = Field(
         default_factory=list, description="'server/tool' glob patterns never selected nor called"
     )

@@ -10,10 +10,10 @@ import pytest
 
 from agent_router.app import App
 from agent_router.config.tools import InlineTool, ToolsSpec
-from agent_router.tools.catalog import ToolEntry, from_definition
+from agent_router.tools.catalog import ToolEntry, from_definition, index_text
 from agent_router.tools.companions import companions, with_companions
 from agent_router.tools.gateway import Gateway
-from agent_router.tools.index import ToolIndex
+from agent_router.tools.index import ToolIndex, above_floor
 from agent_router.tools.query import query_parts, request_texts
 from agent_router.tools.vectors import VectorStore
 
@@ -131,3 +131,19 @@ async def test_the_gateway_returns_the_steps_its_tools_serve(app: App, tmp_path:
     whole = gateway.select(request, vectors[:1], 3, max_tokens=4000)  # the request's vector alone
     assert whole.steps == [] and all(r.step is None for r in whole.tools)
     await gateway.aclose()
+
+
+def test_listed_values_are_read_by_bm25() -> None:
+    units = tool("weather", "forecast", "The forecast for a city.", unit="Temperature unit")
+    units.input_schema["properties"]["unit"]["enum"] = ["celsius", "fahrenheit"]
+    assert index_text(units).endswith("Values: celsius fahrenheit")
+
+
+def test_k_is_a_ceiling(app: App, built: ToolIndex) -> None:
+    request = "search the museum collection for a painting"
+    vector = np.stack(app.encoders.text.encoder.encode([request]))
+    ranked = built.search(vector, request, 5)
+    kept = above_floor(ranked, 0.4)
+    best = max(r.score for r in ranked)
+    assert 1 <= len(kept) < len(ranked) and all(r.score >= 0.4 * best for r in kept)
+    assert above_floor(ranked, 0.0) == ranked
