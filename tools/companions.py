@@ -99,10 +99,11 @@ def companions(tools: list[ToolEntry]) -> list[np.ndarray]:
 
 
 def with_companions(
-    rows: list[int], links: list[np.ndarray], scores: np.ndarray, k: int, lead: int
+    rows: list[int], links: list[np.ndarray], scores: np.ndarray, *, k: int, lead: int, servers: np.ndarray
 ) -> list[int]:
     """The first `lead` picks, then their companions (best scored first, at most MAX_PER_TOOL
-    each, scoring FLOOR of the pick), then the other picks; k at most."""
+    each, scoring FLOOR of the pick), then the other picks, those on the lead picks' servers
+    first (a task's other steps are most often served where its first ones are); k at most."""
     head, tail = rows[:lead], rows[lead:]
     out = list(head)
     for row in head:
@@ -110,5 +111,7 @@ def with_companions(
         mates = [int(m) for m in links[row] if scores[m] >= floor and int(m) not in out]
         mates.sort(key=lambda m: -scores[m])
         out += mates[:MAX_PER_TOOL]
-    out += [r for r in tail if r not in out]
+    focus = {int(servers[r]) for r in head}
+    rest = [r for r in tail if r not in out]
+    out += [r for r in rest if int(servers[r]) in focus] + [r for r in rest if int(servers[r]) not in focus]
     return out[:k]

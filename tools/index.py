@@ -198,18 +198,24 @@ class ToolIndex:
         adjust = self._adjustment(servers, deny, added, blocked_servers)
         if adjust is not None:
             fused += adjust[:, None]
-        k = min(k, int(np.isfinite(fused[:, 0]).sum()))
+        allowed = int(np.isfinite(fused[:, 0]).sum())
+        k = min(k, allowed)
         if k == 0:
             return []
+        # With companions, twice k are ranked so that tools of the task's servers can move up.
+        fetch = min(2 * k, allowed) if self.companions else k
         if len(texts) == 1:
-            rows, scores = _top(fused[:, 0], k), None
+            rows, scores = _top(fused[:, 0], fetch), None
         else:
-            rows, scores = _diversified(fused, k)
+            rows, scores = _diversified(fused, fetch)
         if self.companions:
             lead = max(LEAD, len(texts) - 1)
-            order = with_companions(list(rows), self._links, fused[:, 0], k, lead)
-            if order != list(rows):  # companions joined: each tool keeps its own score
+            servers = self._server_map.rows
+            order = with_companions(list(rows), self._links, fused[:, 0], k=k, lead=lead, servers=servers)
+            if order != list(rows[:k]):  # companions joined: each tool keeps its own score
                 rows, scores = np.array(order), [float(fused[r, 0]) for r in order]
+            else:
+                rows, scores = rows[:k], None if scores is None else scores[:k]
         best = fused[rows].argmax(axis=1)  # the text each tool matched best, for its scores
         return [
             Ranked(

@@ -67,9 +67,13 @@ def test_companions_are_the_lookups_a_tool_takes_ids_from() -> None:
 def test_companions_join_after_the_steps_and_only_when_they_score() -> None:
     links = [np.array([2]), np.array([], np.int32), np.array([0]), np.array([], np.int32)]
     scores = np.array([1.0, 0.9, 0.6, 0.8])
-    assert with_companions([0, 1, 3], links, scores, 3, 1) == [0, 2, 1]
+    one = np.zeros(4, np.int32)  # all on one server
+    assert with_companions([0, 1, 3], links, scores, k=3, lead=1, servers=one) == [0, 2, 1]
     low = np.array([1.0, 0.9, 0.3, 0.8])  # under half the pick's score: stays out
-    assert with_companions([0, 1, 3], links, low, 3, 1) == [0, 1, 3]
+    assert with_companions([0, 1, 3], links, low, k=3, lead=1, servers=one) == [0, 1, 3]
+    # the lead pick's server first among the rest: 3 shares server 0 with 0, 1 does not
+    two = np.array([0, 1, 0, 0])
+    assert with_companions([0, 1, 3], links, low, k=3, lead=1, servers=two) == [0, 3, 1]
 
 
 CATALOG = [
