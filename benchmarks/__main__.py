@@ -17,11 +17,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "memory", "tools", "safety", "safety_provenance", "pools", "replay", "startup"]
+ORDER = [
+    "routing",
+    "memory",
+    "tools",
+    "tool_tasks",
+    "safety",
+    "safety_provenance",
+    "pools",
+    "replay",
+    "startup",
+]
 TITLES = {
     "routing": "Routing (issue 2)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
+    "tool_tasks": "Tool selection for multi-step tasks (issue 16)",
     "safety": "Computer-use safety (issue 5)",
     "safety_provenance": "Safety from the recorded session (issue 17)",
     "pools": "Model pools (issue 6)",
