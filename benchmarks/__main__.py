@@ -17,12 +17,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "memory", "tools", "safety", "pools", "replay"]
+ORDER = ["routing", "memory", "tools", "safety", "safety_coding", "pools", "replay"]
 TITLES = {
     "routing": "Routing (issue 2)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
     "safety": "Computer-use safety (issue 5)",
+    "safety_coding": "Coding-agent safety and injections (issue 17)",
     "pools": "Model pools (issue 6)",
     "replay": "Replay (issue 7)",
 }
