@@ -15,8 +15,8 @@ Fitted on, and only on:
 Never fitted on: the dev and untouched splits, observations.jsonl, observations_heldout.jsonl
 (bastioncorpus, spikee, tau2), or anything the repository's DEVELOPERS.md reserves.
 
-The threshold is the lowest probability at which at most 1% of the train split's clean files
-have any window flagged. Run from the repository root (about two minutes on two cores):
+The threshold is just above the highest window score in any of the train split's clean files:
+the head is a second opinion beside the rules, so it must not add false flags of its own. Run from the repository root (about two minutes on two cores):
     .venv/bin/python scripts/fit_injection_head.py [WHEEL_DIR]
 """
 
@@ -101,7 +101,7 @@ def main(wheels: Path) -> None:
     head = InjectionHead(weights.astype(np.float32), float(bias), 0.5)
     index = {t: v for t, v in zip(texts, vectors, strict=True)}
     doc_max = sorted(float(head.scores(np.stack([index[t] for t in doc])).max()) for doc in clean_docs if doc)
-    threshold = max(0.5, doc_max[int(len(doc_max) * 0.99)] + 1e-4)
+    threshold = max(0.5, doc_max[-1] + 1e-4)
     head = InjectionHead(head.weights, head.bias, threshold)
     scores = head.scores(vectors)
     recall = float((scores[np.array(labels) == 1] >= threshold).mean())
