@@ -14,7 +14,7 @@ from .shell import check_shell
 
 DISCLOSE = (
     r"\b(print|echo|show|display|output|paste|send|upload|post|share|reveal|dump|cat|attach|commit|"
-    r"expose|forward|e-?mail|leak|exfiltrate|transmit|base64|include (its|the|their) (contents?|values?))\b"
+    r"expose|forward|leak|exfiltrate|transmit|base64|include (its|the|their) (contents?|values?))\b"
 )
 SECRET = (
     r"(\$\{?[A-Z][A-Z0-9_]*(TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIALS?)\b|"

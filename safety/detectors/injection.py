@@ -192,23 +192,26 @@ class InjectionDetector:
                     evidence=Evidence(field=field, detail={"chars": len(text)}),
                 )
             )
-        pieces = windows(read)[:MAX_WINDOWS]
-        if not pieces:
-            return findings
-        vectors = np.stack(await self.encoder.encode([w.text for w in pieces])).astype(np.float32)
-        similarity = vectors @ self.bank.matrix.T
-        i, j = np.unravel_index(int(similarity.argmax()), similarity.shape)
-        if similarity[i, j] >= self.threshold:
+        # Similarity keeps the sentence chunks its threshold was set on; the head reads windows.
+        pieces = chunks(text, self.max_chars)
+        matches = await self.bank.nearest([c.text for c in pieces])
+        best_match = max(zip(matches, pieces, strict=True), key=lambda mc: mc[0].score, default=None)
+        if best_match is not None and best_match[0].score >= self.threshold:
+            match, piece = best_match
             findings.append(
                 _window_finding(
                     "injection.similar_to_known",
                     "text close in meaning to a known injection",
-                    pieces[i],
+                    Window(match.text, piece.start),
                     field,
-                    score=float(similarity[i, j]),
-                    pattern=self.bank.phrases[j],
+                    score=match.score,
+                    pattern=match.pattern,
                 )
             )
+        spans = windows(read)[:MAX_WINDOWS]
+        if not spans:
+            return findings
+        vectors = np.stack(await self.encoder.encode([w.text for w in spans])).astype(np.float32)
         scores = self.head.scores(vectors)
         best = int(scores.argmax())
         if scores[best] >= self.head.threshold:
@@ -216,7 +219,7 @@ class InjectionDetector:
                 _window_finding(
                     "injection.learned",
                     "text that reads as an instruction planted for the agent",
-                    pieces[best],
+                    spans[best],
                     field,
                     score=float(scores[best]),
                 )
@@ -241,9 +244,11 @@ def _finding(
 def _window_finding(
     rule: str, message: str, window: Window, field: str, *, score: float, pattern: str | None = None
 ) -> Finding:
-    detail: dict[str, str | float | int] = {"score": round(score, 3), "offset": window.start}
-    if pattern is not None:
-        detail["pattern"] = pattern
+    detail: dict[str, str | float | int] = {"offset": window.start}
+    if pattern is None:
+        detail["score"] = round(score, 3)
+    else:  # a similarity, named as the other similarity findings name it
+        detail |= {"pattern": pattern, "similarity": round(score, 3)}
     return Finding(
         rule=rule,
         outcome=Outcome.confirm,
