@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,13 +66,12 @@ class InjectionHead:
             return cls(data["weights"].astype(np.float32), float(data["bias"]), float(data["threshold"]))
 
     def save(self, path: Path, **notes: str) -> None:
-        np.savez(
-            path,
-            weights=self.weights.astype(np.float32),
-            bias=np.float32(self.bias),
-            threshold=np.float32(self.threshold),
-            **{k: np.array(v) for k, v in notes.items()},
-        )
+        arrays: dict[str, Any] = {
+            "weights": self.weights.astype(np.float32),
+            "bias": np.float32(self.bias),
+            "threshold": np.float32(self.threshold),
+        } | {k: np.array(v) for k, v in notes.items()}
+        np.savez(path, **arrays)
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """Probability that each row's text is an instruction planted for the agent."""
