@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ...config.safety import ConfirmCategory
 from ..findings import Finding
 from .files import CREDENTIALS, persistence_kind
 from .interpreters import ScriptFacts, one_liner, read_script
@@ -154,7 +153,6 @@ def _persistence(c: Command, text: str, field: str) -> Iterator[Finding]:
                 target,
                 field,
                 0.75,
-                ConfirmCategory.install_software,
             )
 
 

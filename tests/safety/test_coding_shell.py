@@ -123,3 +123,8 @@ async def test_check_action_denies_a_one_liner_sending_a_secret(checker) -> None
         }
     )
     assert verdict.decision.value == "deny" and "shell.secret_exfiltration" in verdict.rules
+
+
+async def test_a_policy_waiving_installs_does_not_waive_persistence(checker) -> None:
+    verdict = await checker.check_action({"type": "shell", "command": "git config core.hooksPath /tmp/hooks"})
+    assert verdict.decision.value == "confirm" and "shell.persistence" in verdict.rules
