@@ -57,6 +57,12 @@ def destroy_sqlite(path: Path) -> None:
 DEMO_SERVER = Path(__file__).parent / "tools" / "demo_server.py"
 
 
+# Each tool ranked on its own words and what was learned of it: no server context, no
+# companions, every asked-for place filled. Tests of learning and replay use it, so their
+# expectations do not hang on how a small catalog's servers group.
+PER_TOOL_RANKING = {"server_weight": 0.0, "companions": False, "relative_floor": 0.0}
+
+
 def demo_tools(inline: list[tuple[str, str, str]], cache_dir: Path) -> dict:
     """A tools section: an inline catalog of (server, name, description) and the demo MCP
     server (tests/tools/demo_server.py), whose tools can be called."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from builders import demo_tools
+from builders import PER_TOOL_RANKING, demo_tools
 
 from agent_router.app import App, build_gateway, build_safety
 from agent_router.config import parse_config
@@ -26,7 +26,7 @@ INLINE = [
 @pytest_asyncio.fixture(scope="module")
 async def tools_app(app: App, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[App]:
     data = app.config.model_dump(mode="json")
-    data["tools"] = demo_tools(INLINE, tmp_path_factory.mktemp("core-vectors"))
+    data["tools"] = demo_tools(INLINE, tmp_path_factory.mktemp("core-vectors")) | PER_TOOL_RANKING
     config = parse_config(data)
     gateway = build_gateway(config, app.encoders)
     await gateway.start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from builders import data_url, demo_tools, noise_photo, user
+from builders import PER_TOOL_RANKING, data_url, demo_tools, noise_photo, user
 from mcp import Client
 from recordings import TOOLS
 
@@ -28,7 +28,7 @@ async def learning_app(app: App, tiny_clip_files, tmp_path_factory) -> AsyncIter
         "checkpoint": str(checkpoint),
         "model_config_file": str(config_file),
     }
-    data["tools"] = demo_tools(TOOLS, tmp_path_factory.mktemp("learned-vectors"))
+    data["tools"] = demo_tools(TOOLS, tmp_path_factory.mktemp("learned-vectors")) | PER_TOOL_RANKING
     config = parse_config(data)
     tower = ClipEncoder(config.encoders.clip, app.encoders.placement)
     clip = AsyncEncoder(tower, key=lambda image: image.sha256, max_batch=8, cache_size=0)
