@@ -22,6 +22,10 @@ from .head import RouteHead, routes_digest
 
 Embed = Callable[[list[str]], Sequence[np.ndarray]]
 EMBED_BATCH = 64
+# An exemplar is the config author's own word for what a route means: it counts as this many
+# labelled turns, so that public data cannot outvote it (ToolTalk's closing "Thanks!" turns
+# are labelled tool_use, and would otherwise carry every thank-you there).
+EXEMPLAR_WEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,8 @@ def fit_policy(
         LabelledTurn(f"{r.name}#{i}", r.name, e) for r in config.routes for i, e in enumerate(r.when.examples)
     ]
     fit_on = train + exemplars
-    fit_data = Labelled(embed_all(embed, [t.text for t in fit_on]), [t.route for t in fit_on])
+    weights = np.array([1.0] * len(train) + [EXEMPLAR_WEIGHT] * len(exemplars))
+    fit_data = Labelled(embed_all(embed, [t.text for t in fit_on]), [t.route for t in fit_on], weights)
     held = Labelled(embed_all(embed, [t.text for t in calibration]), [t.route for t in calibration])
     counts = Counter(t.route for t in fit_on)
     provenance = {

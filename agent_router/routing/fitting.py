@@ -22,13 +22,14 @@ class Labelled:
 
     vectors: np.ndarray  # (n, dim), L2-normalised
     routes: list[str]
+    weights: np.ndarray | None = None  # (n,) how much each turn counts; default 1
 
 
 def fit_weights(
     data: Labelled, routes: Sequence[str], *, l2: float = L2, steps: int = STEPS
 ) -> tuple[np.ndarray, np.ndarray]:
     """Class-balanced softmax regression: each route weighs the same in the loss however many
-    turns it has, so that a small route is not given up for a large one."""
+    turns (times their weights) it has, so that a small route is not given up for a large one."""
     index = {name: k for k, name in enumerate(routes)}
     y = np.array([index[r] for r in data.routes])
     # Standardised features: MiniLM's vectors share one dominant direction, which would leave
@@ -37,11 +38,12 @@ def fit_weights(
     scale = data.vectors.std(axis=0) + 1e-6
     x = ((data.vectors - mean) / scale).astype(np.float32)
     n, dim = x.shape
-    counts = np.bincount(y, minlength=len(routes)).astype(np.float64)
+    given = np.ones(n) if data.weights is None else data.weights.astype(np.float64)
+    counts = np.bincount(y, weights=given, minlength=len(routes))
     if (counts == 0).any():
         missing = [routes[k] for k in np.flatnonzero(counts == 0)]
         raise ValueError(f"no labelled turns for route(s) {', '.join(missing)}")
-    sample_weight = ((n / (len(routes) * counts))[y] / n).astype(np.float32)
+    sample_weight = (given / (len(routes) * counts)[y]).astype(np.float32)
     onehot = np.eye(len(routes), dtype=np.float32)[y]
     w = np.zeros((len(routes), dim), np.float32)
     b = np.zeros(len(routes), np.float32)
@@ -111,7 +113,7 @@ def fit_head(
     return head
 
 
-def choose_floor(head: RouteHead, data: Labelled, fallback: str | None, *, max_loss: float = 0.005) -> float:
+def choose_floor(head: RouteHead, data: Labelled, fallback: str | None, *, max_loss: float = 0.002) -> float:
     """The highest confidence floor (below it the turn goes to `fallback`, the default's route)
     that costs at most `max_loss` accuracy on held-out turns: low-confidence turns then take the
     cheap default without making routing worse."""
