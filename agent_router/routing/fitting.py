@@ -14,6 +14,8 @@ from .head import RouteHead, softmax
 L2 = 1e-2  # on the mean loss of standardised features; chosen on the dev split of data/routing
 STEPS = 300
 ECE_BINS = 15
+MAX_FLOOR = 0.6  # above this the default would take turns the head is fairly sure about
+MIN_TURNS_FOR_FLOOR = 100  # fewer held-out turns cannot tell one floor from another
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,9 @@ def fit_head(
 def choose_floor(head: RouteHead, data: Labelled, fallback: str | None, *, max_loss: float = 0.002) -> float:
     """The highest confidence floor (below it the turn goes to `fallback`, the default's route)
     that costs at most `max_loss` accuracy on held-out turns: low-confidence turns then take the
-    cheap default without making routing worse."""
+    cheap default without making routing worse. 0 (no floor) with too few held-out turns."""
+    if len(data.routes) < MIN_TURNS_FOR_FLOOR:
+        return 0.0
     p = head.probabilities(data.vectors)
     top = p.argmax(axis=1)
     top_p = p.max(axis=1)
@@ -124,7 +128,7 @@ def choose_floor(head: RouteHead, data: Labelled, fallback: str | None, *, max_l
     base = (top == truth).mean()
     fallback_k = head.routes.index(fallback) if fallback in head.routes else -1
     best = 0.0
-    for floor in np.arange(0.0, 0.96, 0.01):
+    for floor in np.arange(0.0, MAX_FLOOR + 0.005, 0.01):
         chosen = np.where(top_p >= floor, top, fallback_k)
         if (chosen == truth).mean() >= base - max_loss:
             best = float(floor)
