@@ -17,9 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "memory", "tools", "safety", "pools", "replay"]
+ORDER = ["routing", "routes", "memory", "tools", "safety", "pools", "replay"]
 TITLES = {
     "routing": "Routing (issue 2)",
+    "routes": "Fitted routes (issue 15)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
     "safety": "Computer-use safety (issue 5)",
