@@ -1,19 +1,26 @@
-"""Everything a running router holds, built once per process from the config."""
+"""Everything a running router holds, built once per process from the config.
+
+The parts beside routing (the tool gateway, safety, memory, the model pools) are imported when
+they are built: `agent-router route` builds the router alone (build_router_app) and should not
+wait for the MCP client, the shell parser or the database drivers those parts import."""
 
 from __future__ import annotations
 
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
-from .memory import MemoryStore, recorded_outcomes
 from .observability import Metrics, setup_tracing
-from .pools import Dispatcher
 from .routing import Router
-from .safety.checker import SafetyChecker
-from .tools.gateway import Gateway
+
+if TYPE_CHECKING:
+    from .memory import MemoryStore
+    from .pools import Dispatcher
+    from .safety.checker import SafetyChecker
+    from .tools.gateway import Gateway
 
 log = logging.getLogger("agent_router")
 
@@ -43,6 +50,8 @@ class App:
     async def open_memory(self) -> None:
         """A database that cannot be opened leaves routing up, with memory off and the reason
         kept for every decision that asked for it."""
+        from .memory import MemoryStore
+
         try:
             self.memory = await MemoryStore.open(
                 self.config.memory, self.config.models, self.encoders.text, self.encoders.ocr
@@ -57,8 +66,10 @@ class App:
         both across restarts."""
         if self.tools is None or self.memory is None:
             return
+        from .memory import recorded_outcomes
+
         try:
-            learned = await self.tools.learn(await recorded_outcomes(self.memory))
+            learned = await self.tools.learn(await recorded_outcomes(self.memory.database))
             log.info("tool selection relearned %d outcomes (calls, feedback) from memory", learned)
         except Exception as exc:  # noqa: BLE001 - selection works without the history
             log.warning("tool outcomes not loaded from memory: %s", exc)
@@ -86,8 +97,21 @@ def quiet_model_loading() -> None:
 
 
 def build_app(config: RouterConfig | None = None) -> App:
+    """The whole router: routing, the tool gateway, safety and the model pools (memory opens
+    with the event loop, in App.start)."""
+    from .pools import Dispatcher
+
+    app = build_router_app(config or load_config())
+    app.tools = build_gateway(app.config, app.encoders)
+    app.safety = build_safety(app.config, app.encoders)
+    app.pools = Dispatcher(app.config)
+    return app
+
+
+def build_router_app(config: RouterConfig) -> App:
+    """Routing alone: the encoders and the router, no gateway, safety, memory or pools. What
+    `agent-router route` needs; its App answers route_turn without a session_id."""
     quiet_model_loading()
-    config = config or load_config()
     setup_tracing(config.observability)
     encoders = build_encoders(config.encoders)
     router = Router(config, encoders)
@@ -95,13 +119,26 @@ def build_app(config: RouterConfig | None = None) -> App:
         "router ready: %d models, %d routes, encoders on %s",
         len(config.models),
         len(config.routes),
-        encoders.placement.device,
+        encoders.placement,
     )
+    return App(config, encoders, router)
+
+
+def build_gateway(config: RouterConfig, encoders: Encoders) -> Gateway:
+    """The tool gateway of a config on these encoders, with CLIP where it is configured. Replay
+    builds its own through this too, so it matches tools as the server does."""
+    from .tools.gateway import Gateway
+
     text = encoders.text.encoder
     clip = encoders.clip_model
-    tools = Gateway(
+    return Gateway(
         config.tools, text.encode, text.name, clip=None if clip is None else (clip.name, clip.encode_text)
     )
+
+
+def build_safety(config: RouterConfig, encoders: Encoders) -> SafetyChecker:
+    """The safety checker of a config; high-risk verdicts escalate to its strongest model."""
+    from .safety.checker import SafetyChecker
+
     strongest = max(config.models, key=lambda m: m.quality).name
-    safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
-    return App(config, encoders, router, tools=tools, safety=safety, pools=Dispatcher(config))
+    return SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)

@@ -6,6 +6,8 @@
     ├── MemoryUnavailable       the session database failed or refused; nothing was stored
     │                           (agent_router.memory)
     ├── DownstreamError         a downstream MCP server failed (agent_router.tools)
+    ├── NotConfigured           the server was not set up for this (no tools, pools or safety)
+    ├── Refused                 the safety policy refuses a call (agent_router.core.approval)
     └── DispatchError           no model answered the turn (agent_router.pools)
         ├── NoEndpoint          none of the models has an endpoint
         └── DispatchFailed      every candidate endpoint failed; carries the attempts
@@ -56,3 +58,12 @@ class InputError(RouterError, ValueError):
             loc = [p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
             problems.append((format_loc([*prefix, *loc]), item["msg"]))
         return cls(problems)
+
+
+class NotConfigured(RouterError):
+    """The capability asked for is not set up on this server: tool selection, model pools or
+    safety checks. The text says which."""
+
+
+class Refused(RouterError):
+    """The safety policy refuses the call; the text names the rules that fired."""

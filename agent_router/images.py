@@ -7,33 +7,18 @@ import binascii
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
 
 from .config import Defaults
+from .embeddings.image_input import LoadedImage
 from .errors import InputError
 from .turns import ChatMessage, ImageDataPart, ImageUrlPart
 
 SUPPORTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF", "BMP"}
 _FIX = "send PNG, JPEG, WebP, GIF or BMP as a data URL, a file:// URL or a local path"
-
-
-@dataclass(frozen=True)
-class LoadedImage:
-    field: str
-    sha256: str
-    format: str
-    width: int
-    height: int
-    data: bytes = field(repr=False)
-    image: Image.Image = field(repr=False, compare=False)
-
-    @property
-    def pixels(self) -> int:
-        return self.width * self.height
 
 
 def decode_image(data: bytes, where: str, max_bytes: int, max_pixels: int) -> LoadedImage:
@@ -97,11 +82,11 @@ def _b64(payload: str, where: str) -> bytes:
         raise InputError.single(where, "image data is not valid base64") from None
 
 
-def turn_images(messages: list[ChatMessage], limits: Defaults) -> list[LoadedImage]:
+def turn_images(messages: list[ChatMessage], limits: Defaults, field: str = "messages") -> list[LoadedImage]:
     """The images of a turn that is about to be routed, which must say something."""
-    images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels)
+    images = load_images(messages, limits.max_image_bytes, limits.max_image_pixels, field)
     if not images and not any(m.text().strip() for m in messages):
-        raise InputError.single("messages", "the turn is empty: give text or an image")
+        raise InputError.single(field, "the turn is empty: give text or an image")
     return images
 
 

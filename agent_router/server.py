@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import Tool
 
 from .app import App, build_app
+from .collector import release_start_up, settle_start_up
 from .config import RouterConfig
 from .surface import memory, metrics, pools, replay, routing, safety, tools
+from .surface.schemas import without_refs
 
 INSTRUCTIONS = (
     "agent-router sits between an agent and its models. route_turn picks the model for a turn "
@@ -23,7 +27,30 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(config: RouterConfig | None = None, app: App | None = None) -> MCPServer:
+class RouterServer(MCPServer[App]):
+    """Lists its tools with self-contained output schemas (surface/schemas.py), computed once
+    per schema, so that the client's check of every result resolves no references."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._inlined: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool
+            if tool.output_schema is None
+            else tool.model_copy(update={"output_schema": self._inline(tool.output_schema)})
+            for tool in await super().list_tools()
+        ]
+
+    def _inline(self, schema: dict[str, Any]) -> dict[str, Any]:
+        known = self._inlined.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._inlined[id(schema)] = (schema, without_refs(schema))
+        return known[1]
+
+
+def build_server(config: RouterConfig | None = None, app: App | None = None) -> RouterServer:
     """A server for a config, or around an App already built (tests share one across servers)."""
     running: list[App] = [] if app is None else [app]  # what /metrics reads
 
@@ -36,17 +63,19 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
         running.append(built)
         try:
             await built.start()
+            settle_start_up()
             yield built
         finally:
             running.remove(built)
             await built.aclose()
+            release_start_up()
 
     # Kept here because tools announces changes of the tools it exposes on it.
     subscriptions = InMemorySubscriptionBus()
     # WARNING: where nothing configured logging (the server embedded in a process), the SDK's
     # rich handler would otherwise render an INFO line per tool call, about 1 ms each;
     # `agent-router serve` configures its own handlers and level first.
-    server = MCPServer(
+    server = RouterServer(
         "agent-router",
         instructions=INSTRUCTIONS,
         lifespan=lifespan,

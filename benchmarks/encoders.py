@@ -18,8 +18,9 @@ from agent_router.embeddings import (
     load_text_encoder,
     resolve_placement,
 )
+from agent_router.embeddings.image_input import LoadedImage
 from agent_router.embeddings.text import model_folder
-from agent_router.images import LoadedImage, decode_image
+from agent_router.images import decode_image
 
 from .stats import summary_ms
 

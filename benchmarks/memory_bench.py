@@ -24,6 +24,8 @@ from sqlalchemy import select
 
 from agent_router.app import App, build_app
 from agent_router.config import MemorySpec
+from agent_router.core.routing import decide_route
+from agent_router.core.turn import Turn
 from agent_router.memory import MemoryStore
 from agent_router.memory.schema import TurnRow
 from agent_router.routing import RoutingDecision
@@ -49,7 +51,7 @@ def user_text(n: int) -> str:
 
 
 async def decision_for(app: App) -> RoutingDecision:
-    return await app.router.route(parse_messages([{"role": "user", "content": user_text(0)}]), [])
+    return await decide_route(app.router, Turn.of_text(user_text(0)))
 
 
 async def open_store(app: App, url: str) -> MemoryStore:
@@ -137,7 +139,7 @@ async def throughput(store: MemoryStore, decision: RoutingDecision) -> tuple[flo
     start = time.perf_counter()
     await asyncio.gather(*(writer(s) for s in range(SESSIONS)))
     rate = SESSIONS * TURNS_PER_SESSION / (time.perf_counter() - start)
-    async with store._read() as db:
+    async with store.database.read() as db:
         rows = (
             await db.execute(
                 select(TurnRow.session_id, TurnRow.seq, TurnRow.turn_key).where(

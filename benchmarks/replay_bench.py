@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 from agent_router.app import build_app
+from agent_router.core.routing import decide_route
+from agent_router.core.turn import Turn
 from agent_router.replay import build_policy, read_lines, replay_all
 from agent_router.replay.report import render_html
-from agent_router.turns import parse_messages
 
 from .routing_bench import distinct_texts
 
@@ -28,9 +29,7 @@ PER_SESSION = 50
 async def record(texts: list[str]) -> list[str]:
     app = build_app()
     try:
-        decisions = await asyncio.gather(
-            *(app.router.route(parse_messages([{"role": "user", "content": t}]), []) for t in texts)
-        )
+        decisions = await asyncio.gather(*(decide_route(app.router, Turn.of_text(t)) for t in texts))
     finally:
         app.close()
     lines = []

@@ -12,9 +12,9 @@ import torch
 from mcp import Client, StdioServerParameters
 
 from agent_router.app import App, build_app
-from agent_router.images import turn_images
+from agent_router.core.routing import route_turn
+from agent_router.core.turn import Caller, Turn
 from agent_router.server import build_server
-from agent_router.turns import parse_messages
 
 from .encoders import encoder_rows
 from .routing_eval import DEV_SET, evaluate, load_dev_set
@@ -58,8 +58,7 @@ def router_alone(app: App) -> Call:
     """The router without the MCP layer: parsing, signals, decision."""
 
     async def call(messages: list[dict]) -> None:
-        parsed = parse_messages(messages)
-        await app.router.route(parsed, turn_images(parsed, app.config.defaults))
+        await route_turn(app, Turn.parse(messages, app.config.defaults), Caller())
 
     return call
 

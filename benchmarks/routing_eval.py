@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_router.app import App
-from agent_router.images import turn_images
-from agent_router.turns import parse_messages
+from agent_router.core.routing import decide_route
+from agent_router.core.turn import Turn
 
 DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "routing_dev.jsonl"
 DEFAULT = "(default)"
@@ -85,9 +85,7 @@ class Evaluation:
 async def evaluate(app: App, items: list[Item]) -> Evaluation:
     pairs, misses = [], []
     for item in items:
-        messages = parse_messages(item.messages())
-        images = turn_images(messages, app.config.defaults)
-        decision = await app.router.route(messages, images)
+        decision = await decide_route(app.router, Turn.parse(item.messages(), app.config.defaults))
         predicted = decision.route or DEFAULT
         pairs.append((item.route, predicted))
         if predicted != item.route:

@@ -141,7 +141,7 @@ async def record_tune_half(memory: MemoryStore, dev: DevSet, index: ToolIndex) -
         await memory.record_tool_selection(sid, None, query, [{"server": "bfcl", "name": n} for n in names])
         right = [n for n in dev.queries[i]["expected"] if n in names]
         for name in right or names[:1]:
-            await memory.record_tool_call(sid, "bfcl", name, {}, {"content": []}, None)
+            await memory.record_tool_call(sid, "bfcl", name, {}, result={"content": []}, error=None)
         await memory.record_feedback(sid, "t1", 1.0 if right else -1.0)
 
 
@@ -157,7 +157,7 @@ async def outcome_rows(dev: DevSet, build: Callable[[ToolsSpec], ToolIndex], emb
         try:
             await record_tune_half(memory, dev, before)
             calls = await memory.successful_tool_uses(limit=100_000)
-            everything = await recorded_outcomes(memory, limit=100_000)
+            everything = await recorded_outcomes(memory.database, limit=100_000)
         finally:
             await memory.aclose()
     variants = {

@@ -1,6 +1,8 @@
 """Session memory in SQL (installed as agent_router.memory): every turn recorded durably,
 context fitted to a model's window, recall by meaning, export and import as JSON Lines."""
 
+from .database import Database, MemoryUnavailable
+from .ids import check_id
 from .records import (
     ContextResult,
     MemoryTier,
@@ -9,11 +11,12 @@ from .records import (
     ToolCallRecord,
     TurnRecord,
 )
-from .store import MemoryStore, MemoryUnavailable
+from .store import MemoryStore
 from .tool_outcomes import ToolOutcome, feedback_outcomes, recorded_outcomes
 
 __all__ = [
     "ContextResult",
+    "Database",
     "MemoryStore",
     "MemoryTier",
     "MemoryUnavailable",
@@ -22,6 +25,7 @@ __all__ = [
     "ToolCallRecord",
     "ToolOutcome",
     "TurnRecord",
+    "check_id",
     "feedback_outcomes",
     "recorded_outcomes",
 ]

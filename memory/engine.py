@@ -4,9 +4,10 @@ the hot writes also get a plain sqlite3 engine on the same file (memory/transact
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -67,7 +68,7 @@ def _replace_closed_connections(engine: Engine) -> None:
     opens a new one in its place."""
 
     @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if dbapi_connection.driver_connection.is_closed():
             raise DisconnectionError("the server closed this connection")
 
@@ -77,7 +78,7 @@ def _sqlite_session(engine: Engine, always_immediate: bool) -> None:
     the process, not a power loss (docs/memory.md says what that trades)."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # DB-API objects: untyped
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -87,7 +88,7 @@ def _sqlite_session(engine: Engine, always_immediate: bool) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # noqa: ANN001
+    def _on_begin(conn: Connection) -> None:
         immediate = always_immediate or conn.get_execution_options().get("immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from .transactions import AbandonedWrite, LoopTransactions, ThreadTransactions
+from .database import Database
+from .transactions import AbandonedWrite
 from .writes import TurnRequest, TurnWriter, Written
 
 MAX_BATCH = 64
@@ -36,12 +37,13 @@ class GroupCommit:
 
     def __init__(
         self,
-        transactions: ThreadTransactions | LoopTransactions,
+        database: Database,
         writes: TurnWriter,
+        *,
         writers: int,
         max_batch: int = MAX_BATCH,
     ):
-        self._transactions = transactions
+        self._database = database
         self._writes = writes
         self._writers = writers
         self._max_batch = max_batch
@@ -105,7 +107,7 @@ class GroupCommit:
             return written
 
         try:
-            written = await self._transactions.run(work)
+            written = await self._database.run(work)
         except Exception as exc:
             if committing or len(batch) == 1:  # a failed commit may have stored the batch
                 for w in batch:

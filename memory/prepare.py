@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage, ImageDataPart, ImageUrlPart, TextPart
 from .tokens import IMAGE_TOKENS, MESSAGE_OVERHEAD, estimate

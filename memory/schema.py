@@ -73,7 +73,8 @@ class MessageRow(Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_session_seq", "session_id", "seq", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"), index=True)
+    # The turn's row id; the caller's turn id is TurnRow.turn_key.
+    turn_pk: Mapped[int] = mapped_column("turn_id", ForeignKey("turns.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[str] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
@@ -111,7 +112,9 @@ class BlobRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"), primary_key=True)
+    turn_pk: Mapped[int] = mapped_column(
+        "turn_id", ForeignKey("turns.id", ondelete="CASCADE"), primary_key=True
+    )
     model: Mapped[str | None] = mapped_column(String(200))
     route: Mapped[str | None] = mapped_column(String(200))
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)

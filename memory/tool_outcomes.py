@@ -16,15 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .database import Database
 from .schema import FeedbackRow, MessageRow, ToolCallRow, ToolSelectionRow, TurnRow
-
-if TYPE_CHECKING:
-    from .store import MemoryStore
 
 
 class ToolOutcome(NamedTuple):
@@ -37,16 +35,70 @@ class ToolOutcome(NamedTuple):
     weight: float = 1.0
 
 
-async def recorded_outcomes(memory: MemoryStore, limit: int = 1000) -> list[ToolOutcome]:
+async def recorded_outcomes(database: Database, *, limit: int = 1000) -> list[ToolOutcome]:
     """The last `limit` successful calls and the last `limit` feedback rows, as uses to learn."""
-    calls = [ToolOutcome(*use) for use in await memory.successful_tool_uses(limit)]
-    return calls + await feedback_outcomes(memory, limit=limit)
+    calls = [ToolOutcome(*use) for use in await successful_tool_uses(database, limit=limit)]
+    return calls + await feedback_outcomes(database, limit=limit)
+
+
+async def successful_tool_uses(database: Database, *, limit: int = 1000) -> list[tuple[str, str, str]]:
+    """(query, server, tool) for the last `limit` calls that succeeded, each with the latest
+    earlier select_tools query of its session that offered the tool (of the call's own turn
+    when both name one), oldest first: what outcome-aware tool selection relearns after a
+    restart."""
+    async with database.read() as db:
+        calls = (
+            await db.execute(
+                select(
+                    ToolCallRow.session_id,
+                    ToolCallRow.turn_key,
+                    ToolCallRow.server,
+                    ToolCallRow.tool,
+                    ToolCallRow.created_at,
+                )
+                .where(ToolCallRow.error.is_(None))
+                .order_by(ToolCallRow.id.desc())
+                .limit(limit)
+            )
+        ).all()
+        sessions = {c.session_id for c in calls}
+        picks = (
+            (
+                await db.execute(
+                    select(
+                        ToolSelectionRow.session_id,
+                        ToolSelectionRow.turn_key,
+                        ToolSelectionRow.query,
+                        ToolSelectionRow.selected,
+                        ToolSelectionRow.created_at,
+                    )
+                    .where(ToolSelectionRow.session_id.in_(sessions))
+                    .order_by(ToolSelectionRow.id.desc())
+                )
+            ).all()
+            if sessions
+            else []
+        )
+    uses = []
+    for call in reversed(calls):
+        for pick in picks:  # newest first
+            if (
+                pick.session_id == call.session_id
+                and pick.created_at <= call.created_at
+                and _same_turn(pick.turn_key, call.turn_key)
+                and (call.server, call.tool) in _keys(pick.selected)
+            ):
+                if pick.query.strip():  # an offer for images alone has no text to learn
+                    uses.append((pick.query, call.server, call.tool))
+                break
+    return uses
 
 
 async def feedback_outcomes(
-    memory: MemoryStore,
+    database: Database,
     session_id: str | None = None,
     turn_id: str | None = None,
+    *,
     limit: int = 1000,
 ) -> list[ToolOutcome]:
     """Uses from feedback rows, newest `limit` (or those of one session's turn)."""
@@ -55,7 +107,7 @@ async def feedback_outcomes(
         query = query.where(FeedbackRow.session_id == session_id)
     if turn_id is not None:
         query = query.where(FeedbackRow.turn_key == turn_id)
-    async with AsyncSession(memory.engine) as db:
+    async with database.read() as db:
         rows = (await db.execute(query.order_by(FeedbackRow.id.desc()).limit(limit))).all()
         by_session: dict[str, list[tuple[str, float]]] = {}
         for row in reversed(rows):
@@ -109,12 +161,12 @@ class _SessionHistory:
         ).all()
         texts = (
             await db.execute(
-                select(MessageRow.turn_id, MessageRow.text)
+                select(MessageRow.turn_pk, MessageRow.text)
                 .where(MessageRow.session_id == session_id, MessageRow.role == "user")
                 .order_by(MessageRow.seq)
             )
         ).all()
-        return cls(turns, picks, calls, {t.turn_id: t.text for t in texts if t.text})  # last wins
+        return cls(turns, picks, calls, {t.turn_pk: t.text for t in texts if t.text})  # last wins
 
     def feedback(self, turn_key: str, score: float) -> list[ToolOutcome]:
         at = next((i for i, t in enumerate(self.turns) if t.turn_key == turn_key), None)
@@ -133,6 +185,12 @@ class _SessionHistory:
             if query:
                 uses.append(ToolOutcome(query, server, tool, score))
         return uses
+
+
+def _same_turn(one: str | None, other: str | None) -> bool:
+    """Rows that both name a turn go together only when it is the same turn; rows recorded
+    before calls named theirs (migration 0003) go by time alone."""
+    return one is None or other is None or one == other
 
 
 def _of_turn(row: Any, turn_key: str, start: datetime, end: datetime | None) -> bool:

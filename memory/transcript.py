@@ -13,11 +13,12 @@ import base64
 import json
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from ..errors import InputError
+from .database import Database
 from .schema import (
     BlobRow,
     DecisionRow,
@@ -31,11 +32,9 @@ from .schema import (
     VerdictRow,
 )
 
-if TYPE_CHECKING:
-    from .store import MemoryStore
-
 FORMAT_VERSION = 1
-SIDE_EVENTS: dict[str, tuple[type, tuple[str, ...]]] = {
+SideRow = ToolSelectionRow | ToolCallRow | VerdictRow | FeedbackRow
+SIDE_EVENTS: dict[str, tuple[type[SideRow], tuple[str, ...]]] = {
     "tool_selection": (ToolSelectionRow, ("turn_key", "query", "selected")),
     "tool_call": (ToolCallRow, ("turn_key", "server", "tool", "arguments", "result", "error")),
     "verdict": (VerdictRow, ("turn_key", "verdict")),
@@ -50,9 +49,9 @@ def _time(value: datetime) -> str:
 
 
 async def export_session(
-    store: MemoryStore, session_id: str, with_blobs: bool = True
+    database: Database, session_id: str, *, with_blobs: bool = True
 ) -> AsyncIterator[dict[str, Any]]:
-    async with store._read() as db:
+    async with database.read() as db:
         session = await db.get(SessionRow, session_id)
         if session is None:
             raise InputError.single("session_id", f"no session {session_id!r}")
@@ -83,9 +82,9 @@ async def export_session(
             )
         ).all()
         decisions = {
-            d.turn_id: d
+            d.turn_pk: d
             for d in (
-                await db.scalars(select(DecisionRow).where(DecisionRow.turn_id.in_([t.id for t in turns])))
+                await db.scalars(select(DecisionRow).where(DecisionRow.turn_pk.in_([t.id for t in turns])))
             ).all()
         }
         hashes = sorted({p.image_sha256 for p in parts if p.image_sha256})
@@ -107,7 +106,7 @@ async def export_session(
             )
         messages_of: dict[int, list[dict[str, Any]]] = {}
         for m in messages:
-            messages_of.setdefault(m.turn_id, []).append(
+            messages_of.setdefault(m.turn_pk, []).append(
                 {
                     "seq": m.seq,
                     "role": m.role,
@@ -135,23 +134,23 @@ async def export_session(
                 "decision": d.decision if d else None,
             }
         for name, (table, fields) in SIDE_EVENTS.items():
-            rows = (
-                await db.scalars(select(table).where(table.session_id == session_id).order_by(table.id))
-            ).all()
-            for row in rows:
-                event = {"event": name, "session_id": session_id, "created_at": _time(row.created_at)}
+            rows = await db.execute(
+                select(table.created_at, table).where(table.session_id == session_id).order_by(table.id)
+            )
+            for created_at, row in rows:
+                event = {"event": name, "session_id": session_id, "created_at": _time(created_at)}
                 event.update({("turn_id" if f == "turn_key" else f): getattr(row, f) for f in fields})
                 yield event
 
 
-async def export_lines(store: MemoryStore, session_ids: list[str] | None = None) -> AsyncIterator[str]:
+async def export_lines(database: Database, session_ids: list[str] | None = None) -> AsyncIterator[str]:
     if session_ids is None:
-        async with store._read() as db:
+        async with database.read() as db:
             session_ids = list(
                 (await db.scalars(select(SessionRow.id).order_by(SessionRow.created_at, SessionRow.id))).all()
             )
     for sid in session_ids:
-        async for event in export_session(store, sid):
+        async for event in export_session(database, sid):
             yield json.dumps(event, sort_keys=True, ensure_ascii=False)
 
 
@@ -171,7 +170,7 @@ def parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
     return events
 
 
-async def import_events(store: MemoryStore, events: list[dict[str, Any]]) -> list[str]:
+async def import_events(database: Database, events: list[dict[str, Any]]) -> list[str]:
     """Write exported events back; each session in one transaction. Refuses sessions that
     exist already, so an import never merges into or overwrites what is stored."""
     imported = []
@@ -179,7 +178,7 @@ async def import_events(store: MemoryStore, events: list[dict[str, Any]]) -> lis
     for event in [*events, None]:
         if event is None or event["event"] == "session":
             if batch:
-                imported.append(await _import_session(store, batch))
+                imported.append(await _import_session(database, batch))
             batch = []
         if event is not None:
             if not batch and event["event"] != "session":
@@ -190,11 +189,11 @@ async def import_events(store: MemoryStore, events: list[dict[str, Any]]) -> lis
     return imported
 
 
-async def _import_session(store: MemoryStore, events: list[dict[str, Any]]) -> str:
+async def _import_session(database: Database, events: list[dict[str, Any]]) -> str:
     head = events[0]
     try:
         sid = head["id"]
-        async with store._write() as db, db.begin():
+        async with database.write() as db:
             if await db.get(SessionRow, sid) is not None:
                 raise InputError.single(
                     f"line {head['_line']}.id",
@@ -216,7 +215,7 @@ async def _import_session(store: MemoryStore, events: list[dict[str, Any]]) -> s
             )
             await db.flush()
             for e in events[1:]:
-                await _import_event(store, db, sid, e)
+                await _import_event(database, db, sid, e)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
@@ -226,11 +225,11 @@ async def _import_session(store: MemoryStore, events: list[dict[str, Any]]) -> s
     return sid
 
 
-async def _import_event(store: MemoryStore, db: Any, sid: str, e: dict[str, Any]) -> None:
+async def _import_event(database: Database, db: Any, sid: str, e: dict[str, Any]) -> None:
     kind = e["event"]
     if kind == "blob":
         await db.execute(
-            store._insert(BlobRow)
+            database.insert(BlobRow)
             .values(
                 sha256=e["sha256"],
                 mime=e["mime"],
@@ -252,7 +251,7 @@ async def _import_event(store: MemoryStore, db: Any, sid: str, e: dict[str, Any]
         await db.flush()
         for m in e["messages"]:
             row = MessageRow(
-                turn_id=turn.id,
+                turn_pk=turn.id,
                 session_id=sid,
                 seq=m["seq"],
                 role=m["role"],
@@ -281,7 +280,7 @@ async def _import_event(store: MemoryStore, db: Any, sid: str, e: dict[str, Any]
             )
         if e["decision"] is not None:
             d = e["decision"]
-            db.add(DecisionRow(turn_id=turn.id, model=d.get("model"), route=d.get("route"), decision=d))
+            db.add(DecisionRow(turn_pk=turn.id, model=d.get("model"), route=d.get("route"), decision=d))
     elif kind in SIDE_EVENTS:
         table, fields = SIDE_EVENTS[kind]
         names = {f: "turn_id" if f == "turn_key" else f for f in fields}

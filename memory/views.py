@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Select, bindparam, case, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..trust import Integrity
 from .context import StoredMessage, StoredPart
+from .database import Database
 from .schema import EmbeddingRow, MessageRow, PartRow, SessionRow, TurnRow
 
 MAX_MESSAGES = 20_000  # kept across all views; about 3 KB each with its vector
@@ -63,7 +64,7 @@ def _messages_query() -> Select:
             p.image_sha256,
             data,
         )
-        .join(TurnRow, TurnRow.id == m.turn_id)
+        .join(TurnRow, TurnRow.id == m.turn_pk)
         .outerjoin(p, p.message_id == m.id)
         .where(m.session_id == bindparam("sid"), m.seq > bindparam("after"))
         .order_by(m.seq, p.position)
@@ -112,8 +113,8 @@ async def read_vectors(
 class SessionViews:
     """Views of the sessions read last, up to MAX_MESSAGES messages in all."""
 
-    def __init__(self, engine: AsyncEngine, max_messages: int = MAX_MESSAGES):
-        self.engine = engine
+    def __init__(self, database: Database, *, max_messages: int = MAX_MESSAGES):
+        self.database = database
         self.max_messages = max_messages
         self._views: OrderedDict[str, SessionView] = OrderedDict()
         self._size = 0
@@ -123,7 +124,7 @@ class SessionViews:
         extended when its generation still holds after the new messages were read, so nothing
         it has predates a change; a view read whole reads the generation first."""
         cached = self._views.get(session_id)
-        async with self.engine.connect() as conn:
+        async with self.database.connect() as conn:
             if cached is not None:
                 new = await read_messages(conn, session_id, cached.last_seq)
                 generation = await conn.scalar(GENERATION, {"sid": session_id})
@@ -150,7 +151,7 @@ class SessionViews:
         """The session's vectors: those the view has and any added since (all of them read
         again when `whole`, after an earlier message was embedded late)."""
         after = 0 if whole or not view.vector_ids else max(view.vector_ids)
-        async with self.engine.connect() as conn:
+        async with self.database.connect() as conn:
             ids, matrix = await read_vectors(conn, [session_id], after)
         if after:
             ids = view.vector_ids + ids

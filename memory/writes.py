@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.sql import Executable
 
-from ..errors import InputError
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage
+from .ids import unknown_turn
 from .prepare import PreparedTurn, already_stored, history_digests, images_in, prepare_turn
 from .records import TurnRecord
 from .schema import BlobRow, DecisionRow, MessageRow, PartRow, SessionRow, TurnRow, utcnow
@@ -30,13 +30,7 @@ Unembedded = tuple[int, str]  # a stored message's id and text, still without a 
 Written = tuple[TurnRecord, list[Unembedded]]
 
 
-def unknown_turn(session_id: str, turn_id: str) -> InputError:
-    return InputError.single(
-        "turn_id", f"session {session_id!r} has no turn {turn_id!r}; give the turn_id passed to route_turn"
-    )
-
-
-def turn_pk(session_id: Any, turn_id: Any) -> Any:
+def turn_pk_of(session_id: Any, turn_id: Any) -> Any:
     """The id of the session's turn with this key (None when it has none)."""
     return select(TurnRow.id).where(TurnRow.session_id == session_id, TurnRow.turn_key == turn_id)
 
@@ -44,10 +38,12 @@ def turn_pk(session_id: Any, turn_id: Any) -> Any:
 def dialect_insert(dialect: str, table: type) -> Any:
     """INSERT with ON CONFLICT, which both backends spell the same in SQLAlchemy."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ class _Turn:
     def new(self) -> list[ChatMessage]:
         return self.request.messages[self.resent :]
 
-    def written(self, known: Row[Any] | None, now: datetime) -> Written:
+    def written(self, known: Row[str, int, datetime, int] | None, now: datetime) -> Written:
         if self.pk is not None and self.prepared is not None:
             return TurnRecord(
                 self.sid,
@@ -140,7 +136,7 @@ class TurnWriter:
         )
         known = (
             select(TurnRow.session_id, TurnRow.seq, TurnRow.created_at, func.count(MessageRow.id))
-            .outerjoin(MessageRow, MessageRow.turn_id == TurnRow.id)
+            .outerjoin(MessageRow, MessageRow.turn_pk == TurnRow.id)
             .where(tuple_(TurnRow.session_id, TurnRow.turn_key).in_(bindparam("pairs")))
             .group_by(TurnRow.id)
         )
@@ -168,7 +164,7 @@ class TurnWriter:
             .where(TurnRow.session_id == bindparam("sid"))
             .order_by(TurnRow.seq.desc())
             .limit(1),
-            has_turn=turn_pk(bindparam("sid"), bindparam("key")),
+            has_turn=turn_pk_of(bindparam("sid"), bindparam("key")),
         )
 
     def write_many(self, conn: Connection, requests: list[TurnRequest]) -> list[Written]:
@@ -202,7 +198,7 @@ class TurnWriter:
                     t.request.external_cap - t.external,
                 )
         if candidates := [t for t in turns if t.prepared is not None]:
-            pks = dict(
+            pks: dict[str, int] = dict(
                 conn.execute(
                     self.add_turns,
                     [

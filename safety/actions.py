@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError
 from ..trust import Integrity
+from .side_effects import name_words
 
 
 class Confirmation(BaseModel):
@@ -242,7 +243,7 @@ def action_words(action: Action) -> str:
     ctx = action.context
     pieces = [ctx.intent or "", ctx.focused_label or ""]
     if isinstance(action, ToolCallAction):
-        pieces.append(f"{action.tool} {action.tool.replace('_', ' ')}")
+        pieces.append(f"{action.tool} {' '.join(name_words(action.tool))}")
     if isinstance(action, SendMessage):
         pieces.append(f"send {action.channel or 'message'}")
     return " ".join(p for p in pieces if p)

@@ -1,5 +1,6 @@
 """Which always-confirm categories an action's words fall in: payments, messages, deletion,
-account and security settings, software installation."""
+account and security settings, software installation. The words are generic verbs and nouns
+(tool names arrive split into words), never one catalog's function names."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from ..config.safety import ConfirmCategory
 KEYWORDS: dict[ConfirmCategory, re.Pattern[str]] = {
     ConfirmCategory.payment: re.compile(
         r"\b(pay|payment|purchase|buy|checkout|check out|place order|order now|transfer|"
-        r"send money|wire|donate|subscribe|billing|confirm payment|send_money|"
-        r"schedule_transaction|update_scheduled_transaction)\b|\bpay_",
+        r"send money|wire|donate|subscribe|billing|confirm payment)\b|\bpay_|"
+        r"\b(send|schedule|make|create|update|modify|set up)( a| the| \w+ed)? "
+        r"(transactions?|payments?|transfers?)\b",
         re.I,
     ),
     ConfirmCategory.send_message: re.compile(
-        r"\b(send|reply|forward|post|publish|tweet|share|invite)\b|send_(email|message|"
-        r"direct_message|channel_message)|share_file|add_user_to_channel|invite_user",
+        r"\b(send|reply|forward|post|publish|tweet|share|invite)\b|\bsend_",
         re.I,
     ),
     ConfirmCategory.delete: re.compile(
@@ -26,8 +27,9 @@ KEYWORDS: dict[ConfirmCategory, re.Pattern[str]] = {
     ),
     ConfirmCategory.account_security: re.compile(
         r"\b(password|passcode|2fa|two-factor|mfa|security settings?|recovery (email|phone)|"
-        r"api keys?|permissions?|grant access|authorize|sign out of all|update_password|"
-        r"update_user_info|change (email|account))\b",
+        r"api keys?|permissions?|grant access|authorize|sign out of all|change (email|account))\b|"
+        r"\b(update|change|edit|modify|set|reset)\w* (the )?(\w+ )?(user|profile|account|personal)( \w+)?\b|"
+        r"\badd\w* (a |the )?(\w+ )?(user|member|collaborator|admin)s? to\b",
         re.I,
     ),
     ConfirmCategory.install_software: re.compile(

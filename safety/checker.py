@@ -4,6 +4,7 @@ verdict. It fails closed: an action that cannot be parsed and a detector that er
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -12,10 +13,11 @@ from typing import Any
 import anyio
 
 from ..config import Defaults
-from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, same_name
+from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, UserProfile, same_name
 from ..embeddings import Encoders, ScreenReader
+from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
-from ..images import LoadedImage, load_images
+from ..images import load_images
 from ..trust import Integrity
 from ..turns import ChatMessage, ImageUrl, ImageUrlPart
 from .actions import (
@@ -28,16 +30,20 @@ from .actions import (
     Shell,
     ToolCallAction,
     TypeText,
-    action_words,
     describe,
     parse_action,
 )
-from .categories import categories_of
+from .alignment import TaskAlignment
 from .detectors import deputy, navigation, secrets, shell
 from .detectors.deputy_clip import ClipTargetReader
 from .detectors.escalation import EscalationDetector
 from .detectors.injection import InjectionDetector
 from .findings import Evidence, Finding, Outcome, clip_text
+from .policy_rules import category_findings, trust_findings
+from .profile import check_profile
+from .provenance import SessionHistory
+from .provenance_rules import ProvenanceRules
+from .side_effects import CATEGORY, SideEffects, ToolFacts
 from .verdict import ObservationReport, Verdict
 
 log = logging.getLogger("agent_router.safety")
@@ -46,7 +52,7 @@ Detector = Callable[[], Awaitable[list[Finding]]]
 
 class SafetyChecker:
     def __init__(
-        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, escalate_to: str | None = None
+        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, *, escalate_to: str | None = None
     ):
         self.spec = spec
         self.limits = limits
@@ -58,10 +64,23 @@ class SafetyChecker:
         self.clip_reader = ClipTargetReader(clip) if clip is not None else None
         self.injection = InjectionDetector(encoders.text, spec.injection_threshold, spec.max_text_chars)
         self.escalation = EscalationDetector(encoders.text, spec.escalation_threshold)
+        self.provenance = ProvenanceRules(
+            self.injection, SideEffects(encoders.text), TaskAlignment(encoders.text, spec.alignment_threshold)
+        )
 
     async def check_action(
-        self, raw: Any, agent_id: str | None = None, user_texts: list[str] | None = None
+        self,
+        raw: Any,
+        agent_id: str | None = None,
+        user_texts: list[str] | None = None,
+        *,
+        history: SessionHistory | None = None,
+        tool: ToolFacts | None = None,
+        profile: UserProfile | None = None,
     ) -> Verdict:
+        """`history`: the session before this action as the agent lived it; with it, every
+        argument is traced to where it first appeared. `tool`: what the catalog says about the
+        called tool. `profile`: this session's user, laid over the agent's configured one."""
         try:
             action = parse_action(raw)
         except InputError as exc:
@@ -90,10 +109,29 @@ class SafetyChecker:
                         evidence=Evidence(detail={"error": str(exc)[:200]}),
                     )
                 )
-        findings.extend(_categories(action, policy, target))
+        findings.extend(check_profile(action, self.spec.rules, policy.profile.merged(profile), agent_id))
+        categories = category_findings(action, policy, target)
+        trace = None
+        if history is not None:
+            trace = await self.provenance.judge(action, history, tool)
+            findings.extend(trace.findings)
+            effect = trace.effect
+            category = CATEGORY.get(effect.effect) if effect is not None else None
+            if effect is not None and not effect.side_effecting and isinstance(action, ToolCallAction):
+                categories = []  # a tool that only reads pays, sends and deletes nothing
+            elif trace.requested and policy.waive_requested:
+                categories = []  # the user's own words asked for it, with arguments that trace cleanly
+                if category is ConfirmCategory.payment:  # the account paid is the target, not data sent
+                    findings = [f for f in findings if f.rule != "secrets.bank_account"]
+            elif category is not None and not any(f.category == category for f in categories):
+                categories.extend(category_findings(action, policy, [category.value.replace("_", " ")]))
+        findings.extend(categories)
         findings = [f for f in findings if f.category is None or f.category in policy.confirm]
-        findings.extend(_trust(action, findings))
-        return self._verdict(action, findings, describe(action), target[0] if target else None)
+        findings.extend(trust_findings(action, findings))
+        verdict = self._verdict(action, findings, describe(action), target[0] if target else None)
+        if trace is not None and trace.requested:
+            verdict.rules.append("provenance.requested")  # like trust.owner_confirmed: why it passed
+        return verdict
 
     async def check_observation(
         self, content: str, integrity: Integrity = Integrity.external
@@ -147,11 +185,16 @@ class SafetyChecker:
                 )
             add(
                 "secrets",
-                lambda: list(secrets.check_outbound(str(action.arguments), None, policy, "action.arguments")),
+                lambda: list(
+                    secrets.check_outbound(str(action.arguments), None, policy, field="action.arguments")
+                ),
             )
         if isinstance(action, TypeText):
             domain = navigation.host_of(ctx.url) if ctx.url else None
-            add("secrets", lambda: list(secrets.check_outbound(action.text, domain, policy, "action.text")))
+            add(
+                "secrets",
+                lambda: list(secrets.check_outbound(action.text, domain, policy, field="action.text")),
+            )
         if isinstance(action, SendMessage):
             add("secrets", lambda: _message_findings(action, policy))
         if isinstance(action, FileWrite):
@@ -189,14 +232,12 @@ class SafetyChecker:
             read = await anyio.to_thread.run_sync(self._read, image, action.x, action.y)
             if self.clip_reader is not None and ctx.intent:
                 # Pixels and words are independent readings: either can catch the mismatch.
-                seen = await anyio.to_thread.run_sync(
+                check = functools.partial(
                     self.clip_reader.check,
-                    image.image,
-                    action.x,
-                    action.y,
-                    self.spec.deputy_radius,
-                    deputy.intended_target(ctx.intent) or ctx.intent,
+                    radius=self.spec.deputy_radius,
+                    wanted=deputy.intended_target(ctx.intent) or ctx.intent,
                 )
+                seen = await anyio.to_thread.run_sync(check, image.image, action.x, action.y)
                 findings.extend(seen)
         label = read or ctx.focused_label
         if not label:
@@ -207,14 +248,14 @@ class SafetyChecker:
         return findings + await deputy.compare(
             label,
             ctx.intent,
-            self.text,
-            "action.context.screenshot" if read else "action.context.focused_label",
+            text=self.text,
+            field_name="action.context.screenshot" if read else "action.context.focused_label",
         )
 
     def _read(self, image: LoadedImage, x: int, y: int) -> str | None:
         assert self.reader is not None
         with self._ocr_lock:
-            return deputy.read_target(self.reader, image.image, x, y, self.spec.deputy_radius)
+            return deputy.read_target(self.reader, image.image, x, y, radius=self.spec.deputy_radius)
 
     def _verdict(
         self, action: Action | None, findings: list[Finding], what: str, target: str | None = None
@@ -260,7 +301,7 @@ def _screenshot(value: str, limits: Defaults) -> LoadedImage:
 
 def _page_findings(url: str, policy: AgentPolicy, protected: list[str]) -> list[Finding]:
     """Acting on a page: only a blocked or look-alike site matters, not the allowlist."""
-    found = navigation.check_navigation(url, policy, protected, "action.context.url")
+    found = navigation.check_navigation(url, policy, protected, field="action.context.url")
     return [f for f in found if f.outcome is Outcome.deny]
 
 
@@ -294,7 +335,7 @@ def _message_findings(action: SendMessage, policy: AgentPolicy) -> list[Finding]
     findings: list[Finding] = []
     for i, recipient in enumerate(action.to):
         domain = recipient.rsplit("@", 1)[1].lower() if "@" in recipient else None
-        findings.extend(secrets.check_outbound(text, domain, policy, f"action.to[{i}]"))
+        findings.extend(secrets.check_outbound(text, domain, policy, field=f"action.to[{i}]"))
     return findings
 
 
@@ -320,54 +361,6 @@ def _file_findings(action: FileWrite) -> list[Finding]:
                 risk=0.6,
                 message="writes into a system directory",
                 evidence=Evidence(text=path, field="action.path"),
-            )
-        ]
-    return []
-
-
-def _categories(action: Action, policy: AgentPolicy, target: list[str]) -> list[Finding]:
-    words = " ".join([action_words(action), *target])
-    found = categories_of(words) if words else set()
-    if isinstance(action, SendMessage):
-        found.add(ConfirmCategory.send_message)
-    return [
-        Finding(
-            rule=f"policy.confirm_{category.value}",
-            outcome=Outcome.confirm,
-            risk=0.5,
-            category=category,
-            message=f"{category.value.replace('_', ' ')} needs the user's approval",
-            evidence=Evidence(text=clip_text(words, 120), field="action"),
-        )
-        for category in sorted(found)
-    ]
-
-
-def _trust(action: Action, findings: list[Finding]) -> list[Finding]:
-    """Instructions from below the owner never add authority: a hostile source denies, and
-    an action only external content asked for is a question for the owner."""
-    source = action.context.instructed_by
-    evidence = Evidence(field="action.context.instructed_by", text=source.value)
-    if source is Integrity.hostile:
-        return [
-            Finding(
-                rule="trust.hostile_instruction",
-                outcome=Outcome.deny,
-                risk=0.9,
-                escalate=True,
-                evidence=evidence,
-                message="the action was asked for by content flagged as hostile",
-            )
-        ]
-    if not source.at_least(Integrity.known) and not isinstance(action, Passive):
-        return [
-            Finding(
-                rule="trust.external_instruction",
-                outcome=Outcome.confirm,
-                risk=0.7 if findings else 0.6,
-                escalate=True,
-                evidence=evidence,
-                message="the action was asked for only by external content, not by the user",
             )
         ]
     return []

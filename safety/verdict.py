@@ -18,6 +18,9 @@ class Verdict(BaseModel):
     escalate_to: str | None = Field(None, description="the strongest configured model")
     action_type: str | None = None
     target: str | None = Field(None, description="the click target as read off the screenshot")
+    memory: str | None = Field(
+        None, description="what session memory did with this check; null when no session was given"
+    )
 
 
 class ObservationReport(BaseModel):
@@ -25,3 +28,6 @@ class ObservationReport(BaseModel):
     integrity: Integrity = Field(description="hostile when flagged, else the integrity given")
     findings: list[Finding] = Field(default_factory=list)
     risk: float = Field(0.0, ge=0, le=1)
+    memory: str | None = Field(
+        None, description="what session memory did with this check; null when no session was given"
+    )

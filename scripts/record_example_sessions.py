@@ -265,7 +265,7 @@ async def record(out: Path) -> list[Path]:
         written = []
         for sid in SESSIONS:
             path = out / f"{sid}.jsonl"
-            lines = [line async for line in export_lines(app.memory, [sid])]
+            lines = [line async for line in export_lines(app.memory.database, [sid])]
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             written.append(path)
         return written

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import sys
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -40,3 +42,30 @@ def user(text: str, *images: str) -> dict:
     parts = [{"type": "text", "text": text}]
     parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
     return {"role": "user", "content": parts}
+
+
+def destroy_sqlite(path: Path) -> None:
+    """Overwrite a SQLite database file (and its write-ahead log) with garbage in place, as a
+    damaged disk would, while connections to it stay open."""
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            size = max(file.stat().st_size, 4096)
+            with open(file, "r+b") as f:
+                f.write(b"\xde\xad\xbe\xef garbage " * (size // 16))
+
+
+DEMO_SERVER = Path(__file__).parent / "tools" / "demo_server.py"
+
+
+def demo_tools(inline: list[tuple[str, str, str]], cache_dir: Path) -> dict:
+    """A tools section: an inline catalog of (server, name, description) and the demo MCP
+    server (tests/tools/demo_server.py), whose tools can be called."""
+    return {
+        "inline": [
+            {"server": s, "name": n, "description": d, "input_schema": {"type": "object"}}
+            for s, n, d in inline
+        ],
+        "servers": [{"name": "demo", "command": sys.executable, "args": [str(DEMO_SERVER)]}],
+        "cache_dir": str(cache_dir),
+        "connect_timeout_s": 20,
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -51,7 +51,7 @@ class Downstream:
         self,
         spec: StdioServerSpec | HttpServerSpec,
         connect_timeout_s: float,
-        on_change: Callable[[str], Awaitable[None]],
+        on_change: Callable[[str], Coroutine[Any, Any, None]],
     ):
         self.spec = spec
         self.name = spec.name

@@ -52,6 +52,7 @@ class ExposedView:
 def expose(
     catalog: Iterable[ToolEntry],
     spec: ExposeSpec,
+    *,
     server_order: Sequence[str],
     deny: Sequence[str],
     blocked_servers: Sequence[str],

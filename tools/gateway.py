@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +43,7 @@ class Gateway:
         spec: ToolsSpec,
         embed: Embed,
         model_name: str,
+        *,
         clip: tuple[str, Embed] | None = None,
     ):
         """embed and model_name: the shared text encoder; clip: the name and the text tower of
@@ -93,7 +96,8 @@ class Gateway:
         async with self._sync_lock:
             tools = self.static + [t for ts in self.listed.values() for t in ts]
             fresh = ToolIndex.configured(self.spec, learned=self.index)
-            await anyio.to_thread.run_sync(fresh.rebuild, tools, self.store, self.embed, self.clip)
+            rebuild = functools.partial(fresh.rebuild, tools, self.store, self.embed, clip=self.clip)
+            await anyio.to_thread.run_sync(rebuild)
             self.index = fresh  # searches see the old index or the new one, never half of each
         for listener in self._on_reindex:
             await listener()
@@ -112,6 +116,7 @@ class Gateway:
         query: str,
         vector: np.ndarray,
         k: int,
+        *,
         max_tokens: int,
         servers: list[str] | None = None,
         boost: dict[str, float] | None = None,
@@ -129,9 +134,18 @@ class Gateway:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
         # Over-fetch so that tools dropped for the budget can be replaced by smaller ones.
         ranked = self.index.search(
-            vector, query, k * 3, servers, self.spec.deny, boost, blocked_servers or (), images
+            vector,
+            query,
+            k * 3,
+            servers=servers,
+            deny=self.spec.deny,
+            boost=boost,
+            blocked_servers=blocked_servers or (),
+            images=images,
         )
-        chosen, skipped, used = [], [], 0
+        chosen: list[Ranked] = []
+        skipped: list[Ranked] = []
+        used = 0
         for item in ranked:
             if len(chosen) == k:
                 break
@@ -199,10 +213,29 @@ class Gateway:
         """Send a prepared call downstream; the result comes back unchanged."""
         result = await self.downstream[tool.server].call(tool.name, arguments, self.spec.call_timeout_s)
         if session_id is not None and not result.is_error:
-            last = self._last.get(session_id)
-            if last is not None and tool.key in last[1]:
-                self.index.reinforce(tool.key, last[0])
+            self.learn_call(session_id, tool.key)
         return result
+
+    def learn_call(self, session_id: str, key: str) -> bool:
+        """A successful call of `key` in the session: when the session's last selection offered
+        the tool, it moves toward that selection's request. Replay calls this on its fork."""
+        last = self._last.get(session_id)
+        if last is None or key not in last[1]:
+            return False
+        self.index.reinforce(key, last[0])
+        return True
+
+    def fork(self) -> Gateway:
+        """A private copy for replay: the same catalog, encoders and vector stores, with its own
+        copy of what the index learned, so learning on the copy leaves this gateway as it was.
+        It starts with no session's offer, is connected to no server and forwards nothing."""
+        twin = copy.copy(self)
+        twin.index = self.index.fork()
+        twin.downstream = {}
+        twin._on_reindex = []
+        twin._sync_lock = asyncio.Lock()
+        twin._last = OrderedDict()
+        return twin
 
     async def learn(self, uses: Sequence[tuple[str, str, str] | tuple[str, str, str, float]]) -> int:
         """Replay outcomes recorded in session memory (memory/tool_outcomes.py): (query, server,

@@ -9,6 +9,7 @@ of those queries favours the tool that served it (tools/past_queries.py).
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import hashlib
 from collections.abc import Iterable
@@ -89,6 +90,7 @@ class ToolIndex:
         tools: Iterable[ToolEntry],
         store: VectorStore,
         embed: Embed,
+        *,
         clip: tuple[VectorStore, Embed] | None = None,
     ) -> None:
         """Index these tools; only texts the store has never seen go through the encoder. With
@@ -103,6 +105,15 @@ class ToolIndex:
         self._servers = np.array([t.server for t in tools], dtype=object)
         self._bm25 = BM25.build([tokenize(f"{t.name} {index_text(t)}") for t in tools])
         self._apply_outcomes()
+
+    def fork(self) -> ToolIndex:
+        """A copy that learns on its own: the catalog and its vectors shared, what was learned
+        (outcomes, past requests, the moved rows) copied."""
+        twin = copy.copy(self)
+        twin.outcomes = copy.deepcopy(self.outcomes)
+        twin.past = copy.deepcopy(self.past)
+        twin._matrix = self._matrix.copy()
+        return twin
 
     def _apply_outcomes(self) -> None:
         matrix = self._base.copy()
@@ -138,6 +149,7 @@ class ToolIndex:
         query_vector: np.ndarray,
         query_text: str,
         k: int,
+        *,
         servers: Iterable[str] | None = None,
         deny: Iterable[str] = (),
         boost: dict[str, float] | None = None,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger("agent_router.tools")
 
-Embed = Callable[[list[str]], list[np.ndarray]]
+Embed = Callable[[list[str]], Sequence[np.ndarray]]
 
 
 def default_cache_dir() -> Path:

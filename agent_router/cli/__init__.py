@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from ..collector import paused_for_start_up
 from . import config_cmd, memory_cmd, pools_cmd, replay_cmd, route_cmd, routes_cmd, serve_cmd, tools_cmd
 
 GROUPS = (serve_cmd, route_cmd, routes_cmd, config_cmd, memory_cmd, tools_cmd, pools_cmd, replay_cmd)
@@ -28,4 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args) or 0)
+    # Imports and the App's build allocate only what the process keeps; `serve` resumes the
+    # collector once its App is built, a one-shot command runs with it paused.
+    with paused_for_start_up():
+        return int(args.func(args) or 0)

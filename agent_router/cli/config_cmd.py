@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import yaml
@@ -14,7 +14,7 @@ from ..config import ConfigError, ConfigIssue, RouterConfig, Severity, load_conf
 if TYPE_CHECKING:
     import numpy as np
 
-    Embed = Callable[[list[str]], list[np.ndarray]]
+    Embed = Callable[[list[str]], Sequence[np.ndarray]]
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:

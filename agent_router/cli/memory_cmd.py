@@ -89,7 +89,7 @@ async def _upgrade(store: MemoryStore, args: argparse.Namespace) -> int:
 
 
 async def _list(store: MemoryStore, args: argparse.Namespace) -> int:
-    for s in await store.list_sessions(args.limit, args.agent):
+    for s in await store.list_sessions(args.limit, agent_id=args.agent):
         print(
             f"{s.id}\t{s.agent_id or '-'}\t{s.turns} turns\t{s.messages} messages\t"
             f"updated {s.updated_at.isoformat(timespec='seconds')}"
@@ -105,7 +105,7 @@ async def _show(store: MemoryStore, args: argparse.Namespace) -> int:
 async def _export(store: MemoryStore, args: argparse.Namespace) -> int:
     from ..memory.transcript import export_lines
 
-    async for line in export_lines(store, args.session):
+    async for line in export_lines(store.database, args.session):
         sys.stdout.write(line + "\n")
     return 0
 
@@ -118,7 +118,7 @@ async def _import(store: MemoryStore, args: argparse.Namespace) -> int:
     else:
         with open(args.file, encoding="utf-8") as handle:
             events = parse_lines(handle)
-    imported = await import_events(store, events)
+    imported = await import_events(store.database, events)
     print(f"imported {len(imported)} session(s)", file=sys.stderr)
     return 0
 

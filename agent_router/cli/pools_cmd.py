@@ -91,6 +91,7 @@ def _num(value: float | None) -> str:
 
 def run_chat(args: argparse.Namespace) -> int:
     """Goes through the dispatch_turn tool in process, so the CLI answers exactly as MCP does."""
+    import mcp_types as types
     from mcp import Client
 
     from ..app import build_app
@@ -107,7 +108,7 @@ def run_chat(args: argparse.Namespace) -> int:
         "session_id": args.session,
     }
 
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         if message:
             sys.stdout.write(message)
             sys.stdout.flush()
@@ -124,7 +125,8 @@ def run_chat(args: argparse.Namespace) -> int:
         finally:
             await app.aclose()
         if result.is_error:
-            print(f"error: {result.content[0].text}", file=sys.stderr)
+            text = " ".join(c.text for c in result.content if isinstance(c, types.TextContent))
+            print(f"error: {text}", file=sys.stderr)
             return 2
         out = result.structured_content
         if args.json:

@@ -89,7 +89,8 @@ async def _replay(app: App, baseline_config: RouterConfig | None, args: argparse
             print(f"  ! {problem}", file=sys.stderr)
         print(f"error: no recorded session could be read from {', '.join(args.sessions)}", file=sys.stderr)
         return 2
-    if args.dispatch and (app.pools is None or not app.pools.serving):
+    dispatcher = app.pools if args.dispatch else None
+    if args.dispatch and (dispatcher is None or not dispatcher.serving):
         print(
             "error: --dispatch sends the turns to the model pools, and this config has none: "
             "give it pools (or models[].endpoint)",
@@ -105,14 +106,14 @@ async def _replay(app: App, baseline_config: RouterConfig | None, args: argparse
         else None
     )
     options = ReplayOptions(output_tokens=args.output_tokens)
-    if args.dispatch:
-        await app.pools.start()
-        options.dispatcher = app.pools
+    if dispatcher is not None:
+        await dispatcher.start()
+        options.dispatcher = dispatcher
     try:
         result = await replay_all(loaded, new, old, options)
     finally:
-        if args.dispatch:
-            await app.pools.aclose()
+        if dispatcher is not None:
+            await dispatcher.aclose()
         for policy in (new, old):
             if policy is not None:
                 await policy.aclose()

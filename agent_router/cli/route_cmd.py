@@ -32,21 +32,22 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..app import build_app
-    from ..images import turn_images
+    """Builds the router alone (no tool gateway, safety, memory or pools): a decision without a
+    session needs nothing else, and the rest would double the start-up time and memory."""
+    from ..app import build_router_app
+    from ..core.routing import route_turn
+    from ..core.turn import Caller, Turn
     from ..routing import Constraints
-    from ..turns import parse_messages
 
-    app = build_app(config_or_exit(args.config))
+    app = build_router_app(config_or_exit(args.config))
     content: list[dict] = [{"type": "text", "text": args.text}]
     content += [{"type": "image_url", "image_url": {"url": path}} for path in args.image]
     constraints = None
     if args.max_cost is not None or args.max_latency is not None:
         constraints = Constraints(max_cost_per_mtok=args.max_cost, max_latency_ms=args.max_latency)
     try:
-        messages = parse_messages([{"role": "user", "content": content}])
-        images = turn_images(messages, app.config.defaults)
-        decision = asyncio.run(app.router.route(messages, images, constraints))
+        turn = Turn.parse([{"role": "user", "content": content}], app.config.defaults)
+        decision = asyncio.run(route_turn(app, turn, Caller(), constraints=constraints))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -42,7 +42,7 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
     for pair in pairs:
         label, sep, route = pair.partition("=")
         if not sep or not label:
-            raise InputError(f"--map {pair!r}: expected LABEL=ROUTE")
+            raise InputError.single("--map", f"{pair!r}: expected LABEL=ROUTE")
         mapping[label] = route or None
     return mapping
 

@@ -6,9 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .common import add_config_option, config_or_exit
+
+if TYPE_CHECKING:
+    from ..embeddings import Encoders
+    from ..tools.gateway import Gateway
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -30,20 +35,25 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..app import build_app
+    """Builds the encoders and the gateway only: no router, memory or safety to load."""
+    from ..app import build_gateway, quiet_model_loading
+    from ..embeddings import build_encoders
 
-    app = build_app(config_or_exit(args.config))
+    config = config_or_exit(args.config)
+    quiet_model_loading()
+    encoders = build_encoders(config.encoders)
     try:
-        return asyncio.run(_run(app, args))
+        return asyncio.run(_run(build_gateway(config, encoders), encoders, args))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
-        app.close()
+        encoders.close()
 
 
-async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imported lazily
-    gateway = app.tools
+async def _run(gateway: Gateway, encoders: Encoders, args: argparse.Namespace) -> int:
+    from ..core.tool_selection import ToolRequest, decide_tools
+
     await gateway.start()
     try:
         if args.tools_command == "sync":
@@ -71,16 +81,20 @@ async def _run(app, args: argparse.Namespace) -> int:  # noqa: ANN001 - App, imp
                 first_line = t.description.splitlines()[0][:80] if t.description else ""
                 print(f"{t.key:<40} {flags:<11} {first_line}")
         else:
-            (vector,) = await app.encoders.text.encode([args.query])
-            picked = gateway.select(
-                args.query, vector, args.k, args.max_tokens or gateway.spec.max_tokens, args.server
+            picked = await decide_tools(
+                gateway,
+                encoders.text,
+                ToolRequest(args.query),
+                k=args.k,
+                max_tokens=args.max_tokens,
+                servers=args.server,
             )
             if args.json:
-                print(json.dumps([{"score": r.score, **r.tool.definition()} for r in picked.tools], indent=2))
-            for r in picked.tools if not args.json else ():
+                print(json.dumps([{"score": p.score, **p.definition} for p in picked.tools], indent=2))
+            for pick in picked.tools if not args.json else ():
                 print(
-                    f"{r.score:6.3f}  {r.tool.key:<40} semantic {r.semantic:.3f}  "
-                    f"lexical {r.lexical:.3f}  {r.tool.tokens} tokens"
+                    f"{pick.score:6.3f}  {pick.server + '/' + pick.name:<40} semantic {pick.semantic:.3f}  "
+                    f"lexical {pick.lexical:.3f}  {pick.tokens} tokens"
                 )
     finally:
         await gateway.aclose()

@@ -134,7 +134,9 @@ class RouterConfig(Strict):
             for j, name in enumerate(pool.models):
                 if name not in known:
                     yield ConfigIssue(f"pools[{i}].models[{j}]", _unknown(name, known))
-        for path, message in pool_issues(self.pools, self.dispatch, known, {r.name for r in self.routes}):
+        for path, message in pool_issues(
+            self.pools, self.dispatch, known=known, routes={r.name for r in self.routes}
+        ):
             yield ConfigIssue(path, message)
 
 

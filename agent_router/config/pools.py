@@ -160,7 +160,7 @@ class DispatchSpec(Strict):
 
 
 def pool_issues(
-    pools: list[PoolSpec], dispatch: DispatchSpec, known: set[str], routes: set[str]
+    pools: list[PoolSpec], dispatch: DispatchSpec, *, known: set[str], routes: set[str]
 ) -> Iterator[tuple[str, str]]:
     """Cross-references the pydantic models cannot see: endpoint and cascade model names."""
     for i, pool in enumerate(pools):

@@ -30,6 +30,12 @@ class Cost(Strict):
     input_per_mtok: float = Field(0.0, ge=0, description="USD per million prompt tokens")
     output_per_mtok: float = Field(0.0, ge=0, description="USD per million completion tokens")
 
+    def usd(self, prompt_tokens: int | None, completion_tokens: int | None) -> float:
+        """What a call cost; unreported token counts count as none."""
+        return (
+            (prompt_tokens or 0) * self.input_per_mtok + (completion_tokens or 0) * self.output_per_mtok
+        ) / 1e6
+
 
 class ModelSpec(Strict):
     name: str = Field(min_length=1)

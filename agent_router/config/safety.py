@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -39,6 +40,44 @@ def domain_matches(host: str, entry: str) -> bool:
     return host == entry or host.endswith("." + entry)
 
 
+class UserProfile(Strict):
+    """Who the agent acts for, as the operator states it; rules over action categories read it.
+    An attribute left unset is unknown, and a rule that needs it asks the user."""
+
+    age: int | None = Field(None, ge=0, le=150)
+    region: str | None = Field(None, description="country or region code, e.g. 'DE' or 'US-CA'")
+    licences: list[str] | None = Field(None, description="e.g. driving, firearms; unset: unknown")
+    memberships: list[str] | None = Field(None, description="clubs, plans, tiers; unset: unknown")
+
+    def merged(self, other: UserProfile | None) -> UserProfile:
+        """This profile with what `other` (a session's) states laid over it."""
+        if other is None:
+            return self
+        given = other.model_dump(exclude_unset=True)
+        return self.model_copy(update=given)
+
+
+class Requirement(Strict):
+    age_at_least: int | None = Field(None, ge=0, le=150)
+    licences: list[str] = Field(default_factory=list, description="every one of these is needed")
+    memberships: list[str] = Field(default_factory=list, description="any one of these is enough")
+    regions: list[str] = Field(default_factory=list, description="allowed only in these regions")
+    not_regions: list[str] = Field(default_factory=list, description="not allowed in these regions")
+
+
+class CategoryRule(Strict):
+    """`{category: alcohol, require: {age_at_least: 18}}`: acting in the category needs the
+    profile to meet the requirement; `outcome` says what happens when it does not."""
+
+    category: str = Field(min_length=1, description="a category of safety/profile.py or of `keywords`")
+    require: Requirement = Field(default_factory=Requirement)
+    outcome: Literal["deny", "confirm"] = "deny"
+    agents: list[str] = Field(default_factory=list, description="only these agents; empty: all")
+    keywords: list[str] = Field(
+        default_factory=list, description="extra words or domains that put an action in the category"
+    )
+
+
 class AgentPolicy(Strict):
     allowed_domains: list[str] = Field(
         default_factory=list, description="when set, navigation elsewhere needs confirmation"
@@ -65,6 +104,12 @@ class AgentPolicy(Strict):
         description="data whose sending outside send_allowlist needs a yes",
     )
     send_allowlist: list[str] = Field(default_factory=list, description="domains trusted with data")
+    waive_requested: bool = Field(
+        True,
+        description="with a recorded session, skip the category confirmation for an action the "
+        "user's own words ask for and whose arguments trace to the user or to clean content",
+    )
+    profile: UserProfile = Field(default_factory=UserProfile, description="who this agent acts for")
 
     @field_validator("allowed_domains", "blocked_domains", "send_allowlist")
     @classmethod
@@ -130,6 +175,15 @@ class SafetySpec(Strict):
     escalate_risk: float = Field(0.7, ge=0, le=1, description="risk at which to escalate")
     deputy_radius: int = Field(80, gt=0, description="pixels around a click read as its target")
     max_text_chars: int = Field(200_000, gt=0, description="longer text is read in part")
+    alignment_threshold: float = Field(
+        0.6,
+        ge=-1,
+        le=1,
+        description="similarity of an action to the user's request that counts as asked for",
+    )
+    rules: list[CategoryRule] = Field(
+        default_factory=list, description="requirements on the user profile per action category"
+    )
 
     def policy(self, agent_id: str | None) -> AgentPolicy:
         if agent_id and agent_id in self.agents:

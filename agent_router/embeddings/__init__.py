@@ -1,22 +1,43 @@
-"""Encoders shared by routing, tool selection, memory and safety, built once from the config."""
+"""Encoders shared by routing, tool selection, memory and safety, built once from the config.
+
+The torch-backed encoders (CLIP, the PyTorch text runtime) are imported when a config asks for
+them, or when their names are first read from this package: importing torch, torchvision and
+open_clip costs seconds and about 600 MiB that the default CPU path (ONNX Runtime) never needs.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import EncodersSpec, TextEncoderSpec
-from ..images import LoadedImage
 from .base import AsyncEncoder, Encoder
-from .clip import ClipEncoder
 from .device import Placement, resolve_placement
+from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
-from .text import BUNDLED, MiniLMEncoder, model_folder
+from .text import BUNDLED, model_folder
+
+if TYPE_CHECKING:
+    from .clip import ClipEncoder
+    from .torch_text import MiniLMEncoder
 
 log = logging.getLogger("agent_router.embeddings")
+
+# Names served from modules that import torch, loaded on first access (PEP 562).
+_TORCH_BACKED = {"ClipEncoder": ".clip", "MiniLMEncoder": ".torch_text"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TORCH_BACKED:
+        return getattr(importlib.import_module(_TORCH_BACKED[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUNDLED",
@@ -61,7 +82,7 @@ def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[st
     """ONNX Runtime (int8 unless the config asks for fp32) on the CPU; torch on the GPU."""
     folder = model_folder(spec.model)
     if spec.runtime == "torch" or (spec.runtime == "auto" and placement.is_cuda):
-        return MiniLMEncoder(folder, placement, spec.max_tokens)
+        return _torch_text_encoder(folder, placement, spec.max_tokens)
     if placement.is_cuda:
         raise ValueError(
             f"encoders.text.runtime: {spec.runtime} runs on the CPU only; use 'auto' "
@@ -80,21 +101,31 @@ def load_text_encoder(spec: TextEncoderSpec, placement: Placement) -> Encoder[st
             "onnx_cache at a writable folder for the faster runtime",
             exc,
         )
-        return MiniLMEncoder(folder, placement, spec.max_tokens)
+        return _torch_text_encoder(folder, placement, spec.max_tokens)
+
+
+def _torch_text_encoder(folder: Path, placement: Placement, max_tokens: int) -> Encoder[str, np.ndarray]:
+    from .torch_text import MiniLMEncoder
+
+    return MiniLMEncoder(folder, placement, max_tokens)
 
 
 def build_encoders(spec: EncodersSpec) -> Encoders:
     placement = resolve_placement(spec.device)
     wait_s = spec.batch_wait_ms / 1000
+    text_encoder = load_text_encoder(spec.text, placement)
     text = AsyncEncoder(
-        load_text_encoder(spec.text, placement),
+        text_encoder,
         key=str,
         max_batch=spec.batch_size,
         cache_size=spec.cache_size,
         wait_s=wait_s,
+        saved=text_encoder.saved_vectors() if isinstance(text_encoder, OnnxMiniLMEncoder) else None,
     )
     clip = None
     if spec.clip is not None:
+        from .clip import ClipEncoder
+
         clip = AsyncEncoder(
             ClipEncoder(spec.clip, placement),
             key=_by_hash,

@@ -6,9 +6,9 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from .batching import MicroBatcher
-from .cache import EmbeddingCache
+from .cache import EmbeddingCache, SavedVectors
 
-In = TypeVar("In", contravariant=True)
+In = TypeVar("In")  # invariant: encode takes a list, and a list is invariant in its items
 Out = TypeVar("Out", covariant=True)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,10 +32,12 @@ class AsyncEncoder(Generic[T, R]):
         max_batch: int,
         cache_size: int,
         wait_s: float = 0.0,
+        saved: SavedVectors | None = None,
     ):
         self.encoder = encoder
         self._key = key
         self.cache = EmbeddingCache(cache_size)
+        self.saved = saved
         self.batcher: MicroBatcher[T, R] = MicroBatcher(encoder.encode, max_batch, wait_s)
 
     async def encode(self, items: Sequence[T]) -> list[R]:
@@ -56,14 +58,27 @@ class AsyncEncoder(Generic[T, R]):
         return found  # type: ignore[return-value]
 
     def encode_sync(self, items: list[T]) -> list[R]:
-        """For start-up work outside an event loop (exemplars, config checks); uses the cache."""
+        """For start-up work outside an event loop (exemplars, config checks); uses the cache,
+        and the saved vectors of earlier starts where the encoder has them (str items)."""
         keys = [self._key(item) for item in items]
         found = {k: hit for k in keys if (hit := self.cache.get(k)) is not None}
         todo = {k: item for k, item in zip(keys, items, strict=True) if k not in found}
+        if self.saved is not None:
+            for key in list(todo):
+                if (vector := self.saved.get(str(todo[key]))) is not None:
+                    self.cache.put(key, vector)
+                    found[key] = vector
+                    del todo[key]
         if todo:
-            for key, value in zip(todo, self.encoder.encode(list(todo.values())), strict=True):
+            for (key, item), value in zip(
+                todo.items(), self.encoder.encode(list(todo.values())), strict=True
+            ):
                 self.cache.put(key, value)
                 found[key] = value  # also when the cache keeps nothing (cache_size: 0)
+                if self.saved is not None:
+                    self.saved.put(str(item), value)
+            if self.saved is not None:
+                self.saved.save()
         return [found[k] for k in keys]
 
     def close(self) -> None:

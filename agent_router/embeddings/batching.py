@@ -71,7 +71,8 @@ class MicroBatcher(Generic[T, R]):
                 start = end
 
     def _take(self) -> list[_Request[T, R]]:
-        batch, size = [], 0
+        batch: list[_Request[T, R]] = []
+        size = 0
         while self._pending and (not batch or size + len(self._pending[0].items) <= self.max_batch):
             request = self._pending.pop(0)
             batch.append(request)

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..config import ClipSpec
-from ..images import LoadedImage
 from .device import Placement
+from .image_input import LoadedImage
 
 
 class ClipEncoder:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ..images import LoadedImage
+from .image_input import LoadedImage
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,23 @@ class ScreenText:
 
 
 class ScreenReader:
-    def __init__(self, max_side: int = 1600):
-        from rapidocr import RapidOCR
+    """rapidocr is loaded with the first image read: importing it (OpenCV and its ONNX models)
+    takes about a second that a router never shown an image should not pay at start."""
 
+    def __init__(self, max_side: int = 1600):
         self.name = "ocr:rapidocr"
         self.max_side = max_side
-        self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+        self._engine: Any = None
         # rapidocr keeps the use_det/use_cls/use_rec of a call for the calls after it, and one
         # engine is not safe to share between threads: each call names its passes, under a lock.
         self._lock = threading.Lock()
 
-    def _run(self, pixels: np.ndarray, detect: bool):  # noqa: ANN202 - rapidocr's own result types
+    def _run(self, pixels: np.ndarray, detect: bool) -> Any:  # rapidocr's own result types
         with self._lock:
+            if self._engine is None:
+                from rapidocr import RapidOCR
+
+                self._engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
             return self._engine(pixels, use_det=detect, use_cls=False, use_rec=True)
 
     def read(self, image: Image.Image) -> ScreenText:
@@ -92,8 +98,7 @@ class ScreenReader:
         """Recognition only, for an image that already holds one line of text: no detection
         pass, so a click target reads in tens of milliseconds instead of a full-screen OCR."""
         result = self._run(np.asarray(image.convert("RGB")), detect=False)
-        texts, scores = result.txts or (), result.scores or ()
-        return (str(texts[0]), float(scores[0])) if texts else ("", 0.0)
+        return (str(result.txts[0]), float(result.scores[0])) if result.txts else ("", 0.0)
 
     def encode(self, items: list[LoadedImage]) -> list[ScreenText]:
         return [self.read(item.image) for item in items]

@@ -2,7 +2,8 @@
 
 Nothing is downloaded: the graph is traced from the weights on disk on first use and kept in a
 cache folder under a key of those weights, so later starts skip PyTorch's model load entirely.
-The int8 variant is quantized from that graph on first use, the same way.
+The int8 variant is quantized from that graph on first use, the same way. PyTorch is imported
+only for that export; ONNX Runtime only when the encoder is built.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 
-from .text import MeanPooled, load_tokenizer, load_transformer
+from .cache import SavedVectors
+from .text import load_tokenizer
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 # Bumped when the exported graph changes shape or meaning, so old cache files are not reused.
 EXPORT_FORMAT = "mean-pooled-v1"
@@ -41,10 +47,9 @@ def default_cache_dir() -> Path:
 
 
 def weights_key(folder: Path) -> str:
-    """Names a model by its config and the identity of its weights file, without reading 90 MB."""
-    import torch
-
-    digest = hashlib.sha256(f"{EXPORT_FORMAT}|{torch.__version__}|".encode())
+    """Names a model by its config and the identity of its weights file, without reading 90 MB,
+    and the exporting torch by its installed version, without importing it."""
+    digest = hashlib.sha256(f"{EXPORT_FORMAT}|{torch_version()}|".encode())
     digest.update((folder / "config.json").read_bytes())
     for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("pytorch_model*.bin")):
         stat = weights.stat()
@@ -52,8 +57,15 @@ def weights_key(folder: Path) -> str:
     return digest.hexdigest()[:24]
 
 
+def torch_version() -> str:
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "none"  # only a graph already in the cache can be used
+
+
 @contextmanager
-def _written_atomically(target: Path):
+def _written_atomically(target: Path) -> Iterator[str]:
     """Yields a path beside the target and renames it into place once written.
 
     Concurrent starts never read a half-written graph, and a failed write leaves no file.
@@ -71,6 +83,8 @@ def _written_atomically(target: Path):
 def export_graph(folder: Path, target: Path) -> None:
     """Traces the mean-pooled model with a padded batch, so the mask path is in the graph."""
     import torch
+
+    from .torch_text import MeanPooled, load_transformer
 
     tokenizer = load_tokenizer(folder, 32)
     sample = tokenizer.encode_batch(["a short one", "a longer sentence, padded against the short one"])
@@ -109,6 +123,8 @@ def quantize_graph(source: Path, target: Path) -> None:
 
 
 def _session(path: Path) -> ort.InferenceSession:
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # One thread a pass: splitting one short text's pass over two cores was no faster than one
@@ -161,6 +177,11 @@ class OnnxMiniLMEncoder:
         # Passes of one batch run side by side, one core each (ONNX Runtime releases the GIL).
         self.passes = ThreadPoolExecutor(threads or available_cores(), "onnx-text")
         self.session = _load(self.graph, quantize if int8 else export)
+
+    def saved_vectors(self) -> SavedVectors | None:
+        """Where start-up vectors can be kept: only with one text a pass, where a text's vector
+        does not depend on the texts padded beside it."""
+        return SavedVectors(self.graph.with_suffix(".vectors.npz")) if self.pass_size == 1 else None
 
     def encode(self, items: list[str]) -> list[np.ndarray]:
         encodings = self.tokenizer.encode_batch(items)

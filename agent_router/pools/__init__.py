@@ -1,6 +1,7 @@
 """Warm and cold model pools: a live view of every model endpoint, and dispatch of turns to them."""
 
-from .dispatcher import Dispatcher, DispatchError, DispatchFailed, NoEndpoint
+from .dispatch_errors import DispatchError, DispatchFailed, NoEndpoint
+from .dispatcher import Dispatcher
 from .results import Attempt, CascadeStep, DispatchOutcome, EndpointStatus
 
 __all__ = [

@@ -21,7 +21,7 @@ class EndpointFailure(Exception):
     """What went wrong at an endpoint. Retryable failures (connection errors, 5xx) may succeed
     on a second try; the others will not, though another endpoint may do better."""
 
-    def __init__(self, kind: str, detail: str, retryable: bool, counts: bool = True):
+    def __init__(self, kind: str, detail: str, *, retryable: bool, counts: bool = True):
         self.kind = kind
         self.detail = detail
         self.retryable = retryable
@@ -68,6 +68,7 @@ async def chat_completion(
     client: httpx.AsyncClient,
     base_url: str,
     body: dict[str, Any],
+    *,
     headers: dict[str, str],
     timeouts: Timeouts,
     on_delta: OnDelta | None = None,

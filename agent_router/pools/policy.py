@@ -44,7 +44,7 @@ class Affinity:
 
 
 def plan(
-    models: list[str], serving: dict[str, list[Endpoint]], budget_ms: float | None, sticky: str | None
+    models: list[str], serving: dict[str, list[Endpoint]], *, budget_ms: float | None, sticky: str | None
 ) -> Plan:
     """Candidates in the order to try them. A model with no warm endpoint is woken in place
     when the budget covers its cold start (or there is no budget), else skipped and woken in the

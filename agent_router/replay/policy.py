@@ -1,6 +1,7 @@
 """A policy to replay under: the router, tool index and safety checker of one config, built on
-the running encoders (never a second MiniLM). Parts whose config section is unchanged from the
-running App's are the App's own."""
+the running encoders (never a second MiniLM) by the builders the server uses (app.py), CLIP
+included. Parts whose config section is unchanged from the running App's are the App's own: a
+running gateway then carries what it learned, which replay copies (Gateway.fork)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from ..app import build_gateway, build_safety
 from ..config import ModelSpec, RouterConfig
 from ..embeddings import Encoders
 from ..routing import Router
@@ -27,6 +29,11 @@ class Policy:
     @property
     def digest(self) -> str:
         return self.router.digest
+
+    @property
+    def learned_live(self) -> bool:
+        """Whether its gateway is the running one, carrying what the server learned."""
+        return self.tools is not None and self.tools not in self._owned
 
     def model(self, name: str | None) -> ModelSpec | None:
         return next((m for m in self.config.models if m.name == name), None)
@@ -51,8 +58,7 @@ async def build_policy(
         router = await anyio.to_thread.run_sync(Router, config, encoders)
     owned: list[Gateway] = []
     if tools is None or running is None or running.tools != config.tools:
-        text = encoders.text.encoder
-        tools = Gateway(config.tools, text.encode, text.name)  # type: ignore[attr-defined]
+        tools = build_gateway(config, encoders)
         await tools.start()  # lists the tools; nothing is called
         owned.append(tools)
     if (
@@ -61,6 +67,5 @@ async def build_policy(
         or (running.safety, running.defaults, running.models)
         != (config.safety, config.defaults, config.models)
     ):
-        strongest = max(config.models, key=lambda m: m.quality).name
-        safety = SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
+        safety = build_safety(config, encoders)
     return Policy(label, config, router, tools, safety, owned)

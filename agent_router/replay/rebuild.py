@@ -23,10 +23,9 @@ def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]], wh
     only `text` (or the raw `content`); those are taken as they are."""
     role = stored.get("role")
     if "parts" not in stored:
-        content = stored.get("content", stored.get("text"))
         raw = {k: v for k, v in stored.items() if k in ("role", "name", "tool_call_id", "tool_calls")}
         try:
-            return ChatMessage.model_validate({**raw, "content": content})
+            return ChatMessage.model_validate({**raw, "content": stored.get("content", stored.get("text"))})
         except ValueError as exc:
             raise InputError.single(where, f"message cannot be read: {exc}") from None
     content: list[dict[str, Any]] = []
@@ -42,11 +41,11 @@ def chat_message(stored: dict[str, Any], blobs: dict[str, tuple[str, bytes]], wh
                     f"{where}.parts[{j}]",
                     f"image {str(sha)[:12]}... is not in the recording (export with its blob events)",
                 )
-            mime, data = blobs[sha]
+            mime, blob = blobs[sha]
             content.append(
                 {
                     "type": "image_url",
-                    "image_url": {"url": f"data:{mime};base64,{base64.b64encode(data).decode()}"},
+                    "image_url": {"url": f"data:{mime};base64,{base64.b64encode(blob).decode()}"},
                 }
             )
         elif kind == "tool_call":

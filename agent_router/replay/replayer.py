@@ -7,29 +7,24 @@ rest of the session goes on."""
 from __future__ import annotations
 
 import asyncio
-import copy
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from ..core.routing import decide_route
+from ..core.turn import Turn
 from ..errors import InputError
-from ..images import turn_images
 from ..routing import Constraints, RoutingDecision
-from ..tools.gateway import Gateway
-from ..tools.index import ToolIndex
-from ..tools.query import embed_request
-from ..trust import Integrity
 from ..turns import ChatMessage, latest_user_text
 from . import ahead
 from .diff import ReplayItem, Side, changes, priced
 from .policy import Policy
 from .rebuild import routed_messages
-from .sessions import Problem, RecordedSession, RecordedVerdict
+from .selections import replay_selections
+from .sessions import Problem, RecordedSession
+from .text import short
+from .verdicts import replay_verdict
 
 CONCURRENT_TURNS = 64  # routed (and dispatched) at once
-TEXT_SHOWN = 160
-RECENT_CALLS = 20  # what select_tools reads of the session's tool calls
 
 
 @dataclass
@@ -57,8 +52,10 @@ async def replay_sessions(
     for session, turns in zip(sessions, prepared, strict=True):
         items = [t.item for t in turns]
         attach_answers(items, session)
-        items += await _selections(session, new, baseline)
-        items += [await _verdict(session, v, i, new, baseline) for i, v in enumerate(session.verdicts, 1)]
+        items += await replay_selections(session, new, baseline)
+        items += [
+            await replay_verdict(session, v, i, new, baseline) for i, v in enumerate(session.verdicts, 1)
+        ]
         results.append(items)
     return results
 
@@ -97,7 +94,7 @@ def _prepare(session: RecordedSession, baseline: Policy | None) -> list[_Turn]:
         try:
             seen, own = routed_messages(history, turn.messages, turn.decision, session.blobs, turn.where)
             history += own
-            item.text = _short(latest_user_text(seen))
+            item.text = short(latest_user_text(seen))
         except InputError as exc:
             item.problems.append(f"cannot rebuild the turn: {exc}; skipped")
             seen = None
@@ -171,9 +168,9 @@ def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constrain
 async def _decide(
     policy: Policy, messages: list[ChatMessage], constraints: Constraints | None, item: ReplayItem
 ) -> RoutingDecision | None:
+    """Through the very code route_turn decides with."""
     try:
-        images = turn_images(messages, policy.config.defaults)
-        return await policy.router.route(messages, images, constraints)
+        return await decide_route(policy.router, Turn.parse(messages, policy.config.defaults), constraints)
     except InputError as exc:
         item.problems.append(f"the {policy.label} config cannot route this turn: {exc}")
         return None
@@ -252,159 +249,3 @@ def attach_answers(items: list[ReplayItem], session: RecordedSession) -> None:
     for item in items:
         if item.kind == "route" and item.before is not None and item.turn_id in answers:
             item.before.answer = answers[item.turn_id]
-
-
-# ---- tool selections ---------------------------------------------------------------------
-
-
-class _SelectionState:
-    """One policy's tool index as the session saw it: successful calls of tools from the last
-    selection pull those tools toward its query, in a private copy of the index (what the
-    gateway does in memory). Carry-over from other sessions cannot be replayed."""
-
-    def __init__(self, policy: Policy, agent_id: str | None):
-        assert policy.tools is not None
-        self.gateway: Gateway = policy.tools
-        self.blocked = policy.safety.spec.policy(agent_id).blocked_servers if policy.safety else []
-        self.last: tuple[np.ndarray, set[str]] | None = None
-        self.private = False
-
-    def reinforce(self, key: str) -> None:
-        if self.last is None or key not in self.last[1]:
-            return
-        if not self.private:
-            gateway = self.gateway
-            twin = copy.copy(gateway)
-            twin.index = ToolIndex.configured(gateway.spec)
-            twin.index.rebuild(gateway.index.tools, gateway.store, gateway.embed)
-            self.gateway, self.private = twin, True
-        self.gateway.index.reinforce(key, self.last[0])
-
-    def select(self, query: str, vector: np.ndarray, k: int, boost: dict[str, float]) -> list[str]:
-        spec = self.gateway.spec
-        picked = self.gateway.select(
-            query, vector, k, spec.max_tokens, None, boost, None, blocked_servers=self.blocked
-        )
-        keys = [r.tool.key for r in picked.tools]
-        self.last = (np.atleast_2d(vector)[0], set(keys))  # the whole request's row
-        return keys
-
-
-async def _selections(session: RecordedSession, new: Policy, baseline: Policy | None) -> list[ReplayItem]:
-    if not session.selections:
-        return []
-    policies = [p for p in (baseline, new) if p is not None]
-    missing = [p.label for p in policies if p.tools is None]
-    items = [
-        ReplayItem(
-            session_id=session.id,
-            kind="tools",
-            index=i,
-            turn_id=s.turn_id,
-            text=_short(s.query),
-            before_label="baseline" if baseline else "recorded",
-        )
-        for i, s in enumerate(session.selections, 1)
-    ]
-    if missing:
-        for item in items:
-            item.problems.append(f"tool selection is not set up in the {missing[0]} config")
-        return items
-    # As select_tools embeds them; embedded together, the encoder batches them.
-    encoder = new.router.encoders.text
-    vectors = await asyncio.gather(*(embed_request(encoder, s.query) for s in session.selections))
-    states = {p.label: _SelectionState(p, session.agent_id) for p in policies}
-    calls = sorted(session.calls, key=lambda c: c.created_at)
-    applied = 0
-    for selection, vector, item in zip(session.selections, vectors, items, strict=True):
-        while applied < len(calls) and calls[applied].created_at < selection.created_at:
-            call = calls[applied]
-            if call.error is None:
-                for state in states.values():
-                    state.reinforce(f"{call.server}/{call.tool}")
-            applied += 1
-        recent = [c for c in calls[:applied]][-RECENT_CALLS:]
-        recorded = [f"{t.get('server')}/{t.get('name')}" for t in selection.selected]
-        k = len(recorded) or new.config.tools.default_k
-        sides = {}
-        for label, state in states.items():
-            boost = {
-                f"{c.server}/{c.tool}": state.gateway.spec.session_boost for c in recent if c.error is None
-            }
-            sides[label] = Side(tools=state.select(selection.query, vector, k, boost))
-        item.before = sides["baseline"] if baseline else Side(tools=recorded)
-        item.after = sides["new"]
-        item.changed = changes("tools", item.before, item.after)
-        item.exact = item.before.tools == item.after.tools
-    return items
-
-
-# ---- safety verdicts ---------------------------------------------------------------------
-
-
-async def _verdict(
-    session: RecordedSession, recorded: RecordedVerdict, index: int, new: Policy, baseline: Policy | None
-) -> ReplayItem:
-    v = recorded.verdict
-    kind = v.get("kind", "action")
-    item = ReplayItem(
-        session_id=session.id,
-        kind="verdict",
-        index=index,
-        turn_id=recorded.turn_id,
-        before_label="baseline" if baseline else "recorded",
-    )
-    inputs = v.get("input")
-    if not isinstance(inputs, dict):
-        item.before = _verdict_side(kind, v)
-        item.problems.append(
-            f"the {kind} verdict was recorded without its input (an older schema): it cannot be judged again"
-        )
-        return item
-    item.text = _short(str(inputs.get("content") or inputs.get("action")))
-    after = await _judge(new, kind, inputs, item)
-    if after is None:
-        return item
-    if baseline is not None:
-        before = await _judge(baseline, kind, inputs, item)
-    else:
-        before = {k: val for k, val in v.items() if k not in ("kind", "input")}
-    item.before = _verdict_side(kind, before) if before is not None else None
-    item.after = _verdict_side(kind, after)
-    item.changed = changes("verdict", item.before, item.after)
-    item.exact = before == after if before is not None else None
-    return item
-
-
-async def _judge(
-    policy: Policy, kind: str, inputs: dict[str, Any], item: ReplayItem
-) -> dict[str, Any] | None:
-    if policy.safety is None:
-        item.problems.append(f"safety checks are not set up in the {policy.label} config")
-        return None
-    try:
-        if kind == "observation":
-            report = await policy.safety.check_observation(
-                str(inputs.get("content", "")), Integrity(inputs.get("integrity", "external"))
-            )
-            return report.model_dump(mode="json")
-        verdict = await policy.safety.check_action(
-            inputs.get("action"), inputs.get("agent_id"), list(inputs.get("user_texts") or [])
-        )
-        return verdict.model_dump(mode="json")
-    except (InputError, ValueError) as exc:
-        item.problems.append(f"the {policy.label} config cannot judge this {kind}: {exc}")
-        return None
-
-
-def _verdict_side(kind: str, v: dict[str, Any]) -> Side:
-    flagged = "flagged" if v.get("flagged") else "clean"
-    outcome = flagged if kind == "observation" else v.get("decision")
-    return Side(
-        verdict=outcome, rules=list(v.get("rules") or [f.get("rule") for f in v.get("findings") or []])
-    )
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"

@@ -25,7 +25,7 @@ async def replay_all(
     problems += [str(p) for s in loaded.sessions for p in s.problems]
     recorded = sorted(
         {
-            t.decision.get("config_digest")
+            str(t.decision["config_digest"])
             for s in loaded.sessions
             for t in s.turns
             if isinstance(t.decision, dict) and t.decision.get("config_digest")

@@ -215,7 +215,7 @@ async def from_store(store: MemoryStore, session_ids: list[str]) -> Loaded:
     problems: list[Problem] = []
     for sid in session_ids:
         try:
-            async for event in export_session(store, sid):
+            async for event in export_session(store.database, sid):
                 event["_where"] = f"session {sid}"
                 events.append(event)
         except InputError as exc:

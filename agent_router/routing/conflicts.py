@@ -4,7 +4,7 @@ what the route matches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def shadow_issues(config: RouterConfig) -> Iterator[ConfigIssue]:
 
 
 def overlap_issues(
-    config: RouterConfig, embed: Callable[[list[str]], list[np.ndarray]]
+    config: RouterConfig, embed: Callable[[list[str]], Sequence[np.ndarray]]
 ) -> Iterator[ConfigIssue]:
     routes = [(i, r) for i, r in enumerate(config.routes) if r.when.examples]
     if len(routes) < 2:
@@ -103,7 +103,7 @@ def overlap_issues(
 
 
 def find_conflicts(
-    config: RouterConfig, embed: Callable[[list[str]], list[np.ndarray]] | None = None
+    config: RouterConfig, embed: Callable[[list[str]], Sequence[np.ndarray]] | None = None
 ) -> list[ConfigIssue]:
     issues = [*modality_issues(config), *shadow_issues(config)]
     if embed is not None:

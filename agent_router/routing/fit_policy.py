@@ -47,7 +47,9 @@ def read_turns(path: Path) -> list[LabelledTurn]:
                 row = json.loads(line)
                 turns.append(LabelledTurn(str(row.get("id", n)), str(row["route"]), str(row["text"])))
             except (ValueError, KeyError) as exc:
-                raise InputError(f"{path}:{n}: expected a JSON object with route and text ({exc})") from None
+                raise InputError.single(
+                    f"{path}:{n}", f"expected a JSON object with route and text ({exc})"
+                ) from None
     return turns
 
 
@@ -152,7 +154,9 @@ def fit_policy(
     unknown = sorted({t.route for t in train + calibration} - set(routes))
     if unknown:
         known = ", ".join(r.name for r in config.routes)
-        raise InputError(f"labels name no route of the config: {', '.join(unknown)} (routes: {known})")
+        raise InputError.single(
+            "route", f"labels name no route of the config: {', '.join(unknown)} (routes: {known})"
+        )
     exemplars = [
         LabelledTurn(f"{r.name}#{i}", r.name, e) for r in config.routes for i, e in enumerate(r.when.examples)
     ]

@@ -43,7 +43,7 @@ def fit_weights(
     given = np.ones(n) if data.weights is None else data.weights.astype(np.float64)
     counts = np.bincount(y, weights=given, minlength=len(routes))
     if (counts == 0).any():
-        missing = [routes[k] for k in np.flatnonzero(counts == 0)]
+        missing = [routes[int(k)] for k in np.flatnonzero(counts == 0)]
         raise ValueError(f"no labelled turns for route(s) {', '.join(missing)}")
     sample_weight = (given / (len(routes) * counts)[y]).astype(np.float32)
     onehot = np.eye(len(routes), dtype=np.float32)[y]

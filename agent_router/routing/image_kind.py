@@ -4,12 +4,16 @@ otherwise from the screen text and pixel statistics, which need no weights."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from ..config import ImageKind
-from ..embeddings import ClipEncoder, ScreenText
+from ..embeddings import ScreenText
+
+if TYPE_CHECKING:
+    from ..embeddings import ClipEncoder  # imports torch: only where CLIP is configured
 
 CLIP_PROMPTS: dict[ImageKind, tuple[str, ...]] = {
     ImageKind.screenshot: (

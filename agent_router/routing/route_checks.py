@@ -4,7 +4,7 @@ other routes than the config now has. `agent-router config check` reports them."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def _mean_offdiagonal(sims: np.ndarray) -> float:
 
 
 def exemplar_issues(
-    config: RouterConfig, embed: Callable[[list[str]], list[np.ndarray]]
+    config: RouterConfig, embed: Callable[[list[str]], Sequence[np.ndarray]]
 ) -> Iterator[ConfigIssue]:
     routes = [(i, r) for i, r in enumerate(config.routes) if r.when.examples]
     for i, route in routes:

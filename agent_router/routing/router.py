@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import Modality, RouterConfig, RouteSpec
 from ..embeddings import Encoders, ScreenText
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
 from .exemplars import KeywordMatcher, RouteIndex
@@ -92,7 +92,9 @@ class Router:
                 reasons.append(f"also fired, lower priority or score: {', '.join(beaten)}")
             confidence = self._confidence(winner, firings, signals)
         needs = set(signals.modalities)
-        chosen = select_model(self.config, candidates, needs, signals.prompt_tokens, constraints)
+        chosen = select_model(
+            self.config, candidates, needs=needs, prompt_tokens=signals.prompt_tokens, constraints=constraints
+        )
         reasons.extend(chosen.reasons)
         reasons.append(
             f"chose {chosen.model!r}"

@@ -69,6 +69,7 @@ def _order(models: list[ModelSpec], c: Constraints | None) -> list[ModelSpec]:
 def select_model(
     config: RouterConfig,
     candidates: list[str],
+    *,
     needs: set[Modality],
     prompt_tokens: int,
     constraints: Constraints | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ..images import LoadedImage
+from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage
 
 CHARS_PER_TOKEN = 3.2  # English averages about 4; code and non-Latin scripts run denser

@@ -11,10 +11,12 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from ..config import ConfigError, RouterConfig, parse_config
+from ..core.ids import check_ids
+from ..core.recorder import required
 from ..errors import InputError
-from ..memory.store import check_id
 from ..replay import ReplaySummary, build_policy, from_store, replay_all
 from .context import app_of, reports_input_errors
+from .errors import tool_errors
 
 
 def register(server: MCPServer) -> None:
@@ -24,6 +26,7 @@ def register(server: MCPServer) -> None:
         )
     )
     @reports_input_errors
+    @tool_errors
     async def replay_session(
         session_id: Annotated[str, Field(description="a session recorded by route_turn")],
         ctx: Context,
@@ -39,14 +42,9 @@ def register(server: MCPServer) -> None:
         under a config, without calling any model, and count what changed: models, routes,
         tools, verdicts by direction, estimated cost and latency."""
         app = app_of(ctx)
-        check_id(session_id, "session_id")
-        if app.memory is None:
-            raise InputError.single(
-                "session_id",
-                f"session memory is off on this server ({app.memory_down or 'memory.enabled is false'})",
-            )
+        check_ids(session_id, None)
         config = app.config if config_yaml is None else _parse(config_yaml)
-        loaded = await from_store(app.memory, [session_id])
+        loaded = await required(app, f"read session {session_id!r}", lambda m: from_store(m, [session_id]))
         if not loaded.sessions:
             raise InputError.single(
                 "session_id",

@@ -8,11 +8,18 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from ..images import turn_images
+from ..core import routing as core
+from ..core.turn import Caller, Turn
 from ..routing import Constraints, RoutingDecision
-from ..turns import ChatMessage, parse_messages
+from ..turns import ChatMessage
 from .context import app_of, reports_input_errors
-from .memory import check_memory_ids, remember_turn
+from .errors import tool_errors
+
+MESSAGES_HELP = (
+    "the turn as OpenAI-style chat messages; content is text or parts: "
+    "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
+    "or MCP ImageContent {type: image, data, mimeType}"
+)
 
 
 def register(server: MCPServer) -> None:
@@ -28,15 +35,9 @@ def register(server: MCPServer) -> None:
         )
     )
     @reports_input_errors
+    @tool_errors
     async def route_turn(
-        messages: Annotated[
-            list[ChatMessage],
-            Field(
-                description="the turn as OpenAI-style chat messages; content is text or parts: "
-                "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
-                "or MCP ImageContent {type: image, data, mimeType}",
-            ),
-        ],
+        messages: Annotated[list[ChatMessage], Field(description=MESSAGES_HELP)],
         ctx: Context,
         constraints: Constraints | None = None,
         session_id: Annotated[
@@ -57,9 +58,12 @@ def register(server: MCPServer) -> None:
         """Pick the model that should answer this turn, with fallbacks, the signals behind the
         choice and reasons a person can read."""
         app = app_of(ctx)
-        check_memory_ids(session_id, turn_id, agent_id)
-        parsed = parse_messages(messages)
-        images = turn_images(parsed, app.config.defaults)
-        decision = await app.router.route(parsed, images, constraints)
-        app.metrics.routed(decision.route, decision.model)
-        return await remember_turn(app, session_id, turn_id, agent_id, parsed, images, decision)
+        turn = Turn.parse(messages, app.config.defaults)
+        return await core.route_turn(
+            app,
+            turn,
+            Caller(agent_id=agent_id),
+            session_id=session_id,
+            turn_id=turn_id,
+            constraints=constraints,
+        )

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from ...embeddings import AsyncEncoder, ScreenReader
@@ -41,7 +42,7 @@ def intended_target(intent: str) -> str:
     return _TRAILING.sub("", _VERBS.sub("", intent)).strip(" .")
 
 
-def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, radius: int) -> str | None:
+def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, *, radius: int) -> str | None:
     """The line of text under or nearest the point: find it from the ink around the point,
     then recognise just that line."""
     left, top = max(0, x - radius * 3), max(0, y - radius)
@@ -69,7 +70,7 @@ def read_target(reader: ScreenReader, image: Image.Image, x: int, y: int, radius
     return text.strip() if text.strip() and score >= 0.5 else None
 
 
-def _runs(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
+def _runs(mask: npt.ArrayLike, gap: int) -> list[tuple[int, int]]:
     """[start, end) runs of True, bridging gaps up to `gap` long."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
@@ -116,7 +117,7 @@ def _words(text: str) -> set[str]:
 
 
 async def compare(
-    target: str, intent: str, text: AsyncEncoder[str, np.ndarray], field_name: str
+    target: str, intent: str, *, text: AsyncEncoder[str, np.ndarray], field_name: str
 ) -> list[Finding]:
     wanted = intended_target(intent)
     evidence = Evidence(

@@ -4,13 +4,17 @@ targets of each always-confirm category. It sees icons and buttons that OCR cann
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PIL import Image
 
 from ...config.safety import ConfirmCategory
-from ...embeddings import ClipEncoder
 from ..categories import categories_of
 from ..findings import Evidence, Finding, Outcome
+
+if TYPE_CHECKING:
+    from ...embeddings import ClipEncoder  # imports torch: only where CLIP is configured
 
 RISKY_TARGETS: dict[ConfirmCategory, str] = {
     ConfirmCategory.payment: 'a "Pay now" button',
@@ -28,7 +32,7 @@ class ClipTargetReader:
         self._categories = list(RISKY_TARGETS)
         self._risky = np.stack(clip.encode_text(list(RISKY_TARGETS.values())))
 
-    def check(self, image: Image.Image, x: int, y: int, radius: int, wanted: str) -> list[Finding]:
+    def check(self, image: Image.Image, x: int, y: int, *, radius: int, wanted: str) -> list[Finding]:
         left, right = (min(max(v, 0), image.width) for v in (x - radius * 2, x + radius * 2))
         top, bottom = (min(max(v, 0), image.height) for v in (y - radius, y + radius))
         if right - left < 2 or bottom - top < 2:

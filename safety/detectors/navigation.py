@@ -50,7 +50,7 @@ def host_of(url: str) -> str | None:
 
 
 def check_navigation(
-    url: str, policy: AgentPolicy, protected: list[str], field: str = "action.url"
+    url: str, policy: AgentPolicy, protected: list[str], *, field: str = "action.url"
 ) -> list[Finding]:
     url = url.strip()
     scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
@@ -85,10 +85,10 @@ def check_navigation(
                 evidence=Evidence(text=clip_text(url, 120), field=field),
             )
         ]
-    return check_domain(host, policy, protected, field)
+    return check_domain(host, policy, protected, field=field)
 
 
-def check_domain(host: str, policy: AgentPolicy, protected: list[str], field: str) -> list[Finding]:
+def check_domain(host: str, policy: AgentPolicy, protected: list[str], *, field: str) -> list[Finding]:
     shown = decode_host(host)
     evidence = Evidence(text=shown, field=field, domain=host)
     for blocked in policy.blocked_domains:

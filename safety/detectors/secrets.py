@@ -125,7 +125,7 @@ def _looks_secret(token: str) -> bool:
     return classes == 3 and entropy(token) >= 4.0 and not token.isdigit()
 
 
-def check_outbound(text: str, domain: str | None, policy: AgentPolicy, field: str) -> Iterator[Finding]:
+def check_outbound(text: str, domain: str | None, policy: AgentPolicy, *, field: str) -> Iterator[Finding]:
     """Data in never_send (deny) or confirm_send (confirm) bound for a domain outside the
     allowlist. An unknown destination is outside it."""
     if domain and any(domain_matches(domain, d) for d in policy.send_allowlist):

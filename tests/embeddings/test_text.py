@@ -162,6 +162,6 @@ def test_the_runtime_follows_the_device(onnx_cache):
         with pytest.raises(OSError):
             load_text_encoder(TextEncoderSpec(runtime=runtime, onnx_cache=blocked), cpu)
     blocked.unlink()
-    gpu = Placement(torch.device("cuda"), torch.float16)
+    gpu = Placement("cuda")
     with pytest.raises(ValueError, match="encoders.text.runtime: onnx-int8 runs on the CPU only"):
         load_text_encoder(TextEncoderSpec(runtime="onnx-int8"), gpu)

@@ -32,7 +32,7 @@ async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, s
         {"model": "small-chat", "route": None},
         agent_id="cli-agent",
     )
-    await store.record_feedback(sid, "t1", -0.5, "too slow")
+    await store.record_feedback(sid, "t1", -0.5, comment="too slow")
     source = str(store.engine.url.render_as_string(hide_password=False))
     target = await databases.new()
 
@@ -77,7 +77,7 @@ async def test_serve_records_into_the_database_given_on_the_command_line(databas
     assert result.structured_content["memory"] == f"recorded as turn 1 of session {sid!r}"
     store = await MemoryStore.open(MemorySpec(), url=url)
     try:
-        async with store._read() as db:
+        async with store.database.read() as db:
             rows = (
                 await db.execute(select(TurnRow.seq, TurnRow.turn_key).where(TurnRow.session_id == sid))
             ).all()

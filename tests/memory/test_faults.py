@@ -20,7 +20,7 @@ def turn(text: str) -> list:
 
 
 async def stored_keys(store: MemoryStore, sid: str) -> list[tuple[int, str | None]]:
-    async with store._read() as db:
+    async with store.database.read() as db:
         return list(
             (
                 await db.execute(
@@ -40,11 +40,11 @@ async def test_full_sqlite_database_keeps_acknowledged_turns(open_store, databas
     async with store.engine.connect() as conn:
         pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar_one()
 
-    @event.listens_for(store._transactions.engine, "connect")
+    @event.listens_for(store.database.transactions.engine, "connect")
     def _cap(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.cursor().execute(f"PRAGMA max_page_count={pages + 6}")
 
-    store._transactions.engine.dispose()  # the writer reconnects with the cap
+    store.database.transactions.engine.dispose()  # the writer reconnects with the cap
     acknowledged, reason = [], None
     for n in range(200):
         try:

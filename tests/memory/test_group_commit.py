@@ -20,7 +20,7 @@ def turn(text: str) -> list:
 
 
 async def stored(store: MemoryStore, sessions: list[str]) -> set[tuple[str, int, str | None]]:
-    async with store._read() as db:
+    async with store.database.read() as db:
         return set(
             (
                 await db.execute(
@@ -48,11 +48,11 @@ async def test_turns_of_many_sessions_share_transactions(open_store, sid: str) -
             for n in range(5)
         ]
 
-    event.listen(store._transactions.engine, "before_cursor_execute", count)
+    event.listen(store.database.transactions.engine, "before_cursor_execute", count)
     try:
         seqs = await asyncio.gather(*(writer(s) for s in sessions))
     finally:
-        event.remove(store._transactions.engine, "before_cursor_execute", count)
+        event.remove(store.database.transactions.engine, "before_cursor_execute", count)
     assert seqs == [[1, 2, 3, 4, 5]] * len(sessions)
     assert await stored(store, sessions) == {(s, n + 1, f"t{n}") for s in sessions for n in range(5)}
     assert len(turn_inserts) < 5 * len(sessions)  # some transactions carried several turns

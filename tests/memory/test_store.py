@@ -34,7 +34,7 @@ def msgs(*items: dict | str) -> list:
 
 
 async def seqs_and_keys(store: MemoryStore, sid: str) -> list[tuple[int, str | None]]:
-    async with store._read() as db:
+    async with store.database.read() as db:
         return list(
             (
                 await db.execute(
@@ -124,11 +124,11 @@ async def test_a_turn_with_its_decision_takes_few_statements(open_store, databas
         statements.append(statement.split()[0].upper())
         threads.add(threading.get_ident())
 
-    event.listen(store._transactions.engine, "before_cursor_execute", count)
+    event.listen(store.database.transactions.engine, "before_cursor_execute", count)
     try:
         await store.record_turn(sid, "t1", msgs("second"), {"model": "m", "route": None})
     finally:
-        event.remove(store._transactions.engine, "before_cursor_execute", count)
+        event.remove(store.database.transactions.engine, "before_cursor_execute", count)
     writes = [s for s in statements if s != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
     # session lock, turn, counters, messages, parts, decision
     assert writes == ["INSERT", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
@@ -146,9 +146,8 @@ async def test_recorded_messages_are_embedded_in_the_background(store: MemorySto
     )
     await store.record_turn(sid, "t1", turn, None)
     await store.record_turn(sid, "t1", turn, None)
-    while store._tasks:
-        await asyncio.gather(*store._tasks.values())
-    async with store._read() as db:
+    await store.indexer.settle()
+    async with store.database.read() as db:
         rows = (
             await db.execute(
                 select(MessageRow.text, EmbeddingRow.vector)
@@ -181,8 +180,8 @@ async def test_tool_calls_selections_verdicts_and_user_texts(store: MemoryStore,
     )
     await store.record_turn(sid, "c", msgs("second ask"), None)
     await store.record_tool_selection(sid, "a", "weather", [{"tool": "get_weather"}])
-    await store.record_tool_call(sid, "time", "now", {"tz": "UTC"}, {"t": 1}, None)
-    await store.record_tool_call(sid, "fs", "rm", {"path": "/"}, None, "refused")
+    await store.record_tool_call(sid, "time", "now", {"tz": "UTC"}, result={"t": 1}, error=None)
+    await store.record_tool_call(sid, "fs", "rm", {"path": "/"}, result=None, error="refused")
     await store.record_verdict(sid, "c", {"action": "block"})
     calls = await store.recent_tool_calls(sid)
     assert [(c.server, c.tool, c.error) for c in calls] == [("time", "now", None), ("fs", "rm", "refused")]
@@ -222,21 +221,21 @@ async def test_export_import_round_trips_exactly(
         ),
         None,
     )
-    await store.record_feedback(sid, "t1", 0.5, "good pick")
-    await store.record_tool_call(sid, "ui", "click", {"x": 3}, {"ok": True}, None)
-    exported = [line async for line in export_lines(store, [sid])]
+    await store.record_feedback(sid, "t1", 0.5, comment="good pick")
+    await store.record_tool_call(sid, "ui", "click", {"x": 3}, result={"ok": True}, error=None)
+    exported = [line async for line in export_lines(store.database, [sid])]
     other = await open_store()
-    assert await import_events(other, parse_lines(exported)) == [sid]
-    assert [line async for line in export_lines(other, [sid])] == exported
+    assert await import_events(other.database, parse_lines(exported)) == [sid]
+    assert [line async for line in export_lines(other.database, [sid])] == exported
     with pytest.raises(InputError, match="exists"):
-        await import_events(other, parse_lines(exported))
+        await import_events(other.database, parse_lines(exported))
 
 
 async def test_import_rejects_malformed_lines(store: MemoryStore) -> None:
     with pytest.raises(InputError, match="line 2"):
         parse_lines(['{"event": "session"}', "not json"])
     with pytest.raises(InputError, match="follow the 'session'"):
-        await import_events(store, parse_lines(['{"event": "turn"}']))
+        await import_events(store.database, parse_lines(['{"event": "turn"}']))
 
 
 async def test_images_are_stored_once_and_read_as_text_for_text_models(
@@ -249,7 +248,7 @@ async def test_images_are_stored_once_and_read_as_text_for_text_models(
     messages = await store.load_messages(sid)
     hashes = [p.image_sha256 for m in messages for p in m.parts if p.kind == "image"]
     assert len(hashes) == 2 and hashes[0] == hashes[1]
-    async with store._read() as db:
+    async with store.database.read() as db:
         assert len((await db.scalars(select(BlobRow.sha256).where(BlobRow.sha256 == hashes[0]))).all()) == 1
     text_only = await store.get_context(sid, "small-chat")
     assert "Invoice" in text_only.messages[0]["content"]
@@ -383,7 +382,7 @@ async def test_retention_ttl_and_size(open_store, sid: str) -> None:
             sid, f"t{n}", msgs({"role": "user", "content": f"turn {n}", "pinned": n == 0}), None
         )
     await store.record_turn("old-session", None, msgs("stale"), None)
-    async with store._write() as db, db.begin():
+    async with store.database.write() as db:
         await db.execute(
             update(SessionRow)
             .where(SessionRow.id == "old-session")
@@ -413,7 +412,7 @@ async def test_forget_session_removes_everything(store: MemoryStore, sid: str) -
     deleted = await store.forget_session(sid)
     assert deleted["turns"] == 1 and deleted["messages"] == 1 and deleted["feedback"] == 1
     assert deleted["embeddings"] == 1 and deleted["decisions"] == 1
-    async with store._read() as db:
+    async with store.database.read() as db:
         assert (await db.scalars(select(MessageRow).where(MessageRow.session_id == sid))).all() == []
     with pytest.raises(InputError, match="session_id: no session"):
         await store.forget_session(sid)
@@ -429,12 +428,12 @@ async def test_a_session_forgotten_at_once_leaves_no_vector_to_its_successor(
     await store.record_turn(sid, "t1", msgs("quarterly tax forms are due in April"), None)
     await asyncio.sleep(0.3)  # past INDEX_DELAY_S: the background indexer has run
     await store.index_session(sid)
-    async with store._read() as db:
+    async with store.database.read() as db:
         (text,) = (await db.scalars(select(MessageRow.text).where(MessageRow.session_id == sid))).all()
         (stored,) = (
             await db.scalars(select(EmbeddingRow.vector).where(EmbeddingRow.session_id == sid))
         ).all()
-    (expected,) = await store._encoder().encode([text])
+    (expected,) = await store.indexer.encoder().encode([text])
     assert np.allclose(np.frombuffer(stored, np.float32), expected, atol=1e-5)
 
 

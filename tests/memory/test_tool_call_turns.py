@@ -49,14 +49,14 @@ async def selection_turns(store: MemoryStore, sid: str) -> list[str | None]:
 
 
 async def test_an_omitted_turn_is_the_latest_one_when_written(store: MemoryStore, sid: str) -> None:
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 0}, None)  # no turn yet
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 0}, error=None)  # no turn yet
     await turn(store, sid, "t1")
     await store.record_tool_selection(sid, None, "the time", [{"server": "time", "name": "now"}])
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 1}, None)
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 1}, error=None)
     await turn(store, sid, "t2")
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 2}, None, turn_id="t1")
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 2}, error=None, turn_id="t1")
     await store.record_tool_selection(sid, "t1", "the time", [])
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 3}, None)
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 3}, error=None)
     assert await call_turns(store, sid) == [None, "t1", "t1", "t2"]
     assert await selection_turns(store, sid) == ["t1", "t1"]
 
@@ -67,7 +67,7 @@ async def test_a_turn_the_session_lacks_is_refused_and_nothing_is_stored(
     await turn(store, sid, "t1")
     await store.check_turn(sid, "t1")
     for record in (
-        store.record_tool_call(sid, "time", "now", {}, None, None, turn_id="t9"),
+        store.record_tool_call(sid, "time", "now", {}, result=None, error=None, turn_id="t9"),
         store.record_tool_selection(sid, "t9", "the time", []),
         store.check_turn(sid, "t9"),
     ):
@@ -77,22 +77,22 @@ async def test_a_turn_the_session_lacks_is_refused_and_nothing_is_stored(
     assert await selection_turns(store, sid) == []
     nobody = f"{sid}-never"
     with pytest.raises(InputError, match="turn_id"):
-        await store.record_tool_call(nobody, "time", "now", {}, None, None, turn_id="t1")
+        await store.record_tool_call(nobody, "time", "now", {}, result=None, error=None, turn_id="t1")
     assert nobody not in [s.id for s in await store.list_sessions(limit=1000)]
 
 
 async def test_export_and_import_keep_a_calls_turn(store: MemoryStore, open_store, sid: str) -> None:
     await turn(store, sid, "t1")
     await turn(store, sid, "t2")
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 1}, None, turn_id="t1")
-    await store.record_tool_call(sid, "time", "now", {}, {"t": 2}, None)
-    exported = [line async for line in export_lines(store, [sid])]
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 1}, error=None, turn_id="t1")
+    await store.record_tool_call(sid, "time", "now", {}, result={"t": 2}, error=None)
+    exported = [line async for line in export_lines(store.database, [sid])]
     events = [json.loads(line) for line in exported]
     assert [e["turn_id"] for e in events if e["event"] == "tool_call"] == ["t1", "t2"]
     other = await open_store()
-    assert await import_events(other, parse_lines(exported)) == [sid]
+    assert await import_events(other.database, parse_lines(exported)) == [sid]
     assert await call_turns(other, sid) == ["t1", "t2"]
-    assert [line async for line in export_lines(other, [sid])] == exported
+    assert [line async for line in export_lines(other.database, [sid])] == exported
     loaded = read_lines(exported)
     assert [c.turn_id for c in loaded.sessions[0].calls] == ["t1", "t2"]
 
@@ -102,7 +102,7 @@ async def test_export_and_import_keep_a_calls_turn(store: MemoryStore, open_stor
     ]
     older[0]["id"] = f"{sid}-older"
     third = await open_store()
-    assert await import_events(third, parse_lines(json.dumps(e) for e in older)) == [f"{sid}-older"]
+    assert await import_events(third.database, parse_lines(json.dumps(e) for e in older)) == [f"{sid}-older"]
     assert await call_turns(third, f"{sid}-older") == [None, None]
 
 
@@ -113,7 +113,7 @@ async def test_recorded_example_sessions_still_load_and_import(open_store) -> No
         loaded = read_lines(lines, path.name)
         assert not loaded.problems and not [p for s in loaded.sessions for p in s.problems]
         assert all(c.turn_id is None for s in loaded.sessions for c in s.calls)
-        imported = await import_events(target, parse_lines(lines))
+        imported = await import_events(target.database, parse_lines(lines))
         for session in loaded.sessions:
             assert session.id in imported
             assert await call_turns(target, session.id) == [None] * len(session.calls)
@@ -205,9 +205,9 @@ async def test_an_offer_for_images_alone_teaches_no_query(store: MemoryStore, si
     await turn(store, sid, "t1")
     offered = [{"server": "time", "name": tool}]
     await store.record_tool_selection(sid, None, "what time is it", offered)
-    await store.record_tool_call(sid, "time", tool, {}, {"t": 1}, None)
+    await store.record_tool_call(sid, "time", tool, {}, result={"t": 1}, error=None)
     await turn(store, sid, "t2")
     await store.record_tool_selection(sid, None, "", offered)
-    await store.record_tool_call(sid, "time", tool, {}, {"t": 2}, None)
+    await store.record_tool_call(sid, "time", tool, {}, result={"t": 2}, error=None)
     uses = [use for use in await store.successful_tool_uses() if use[1:] == ("time", tool)]
     assert [use[0] for use in uses] == ["what time is it"]

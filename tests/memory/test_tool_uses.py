@@ -10,8 +10,8 @@ async def test_successful_calls_pair_with_the_query_that_offered_them(store: Mem
     await store.record_tool_selection(
         sid, None, "what time is it in Tokyo", [{"server": "time", "name": "get_current_time"}]
     )
-    await store.record_tool_call(sid, "time", "get_current_time", {}, {"content": []}, None)
-    await store.record_tool_call(sid, "time", "convert_time", {}, None, "timed out")
-    await store.record_tool_call(sid, "git", "git_log", {}, {"content": []}, None)  # not offered
+    await store.record_tool_call(sid, "time", "get_current_time", {}, result={"content": []}, error=None)
+    await store.record_tool_call(sid, "time", "convert_time", {}, result=None, error="timed out")
+    await store.record_tool_call(sid, "git", "git_log", {}, result={"content": []}, error=None)  # not offered
     uses = [u for u in await store.successful_tool_uses() if u[0] == "what time is it in Tokyo"]
     assert uses == [("what time is it in Tokyo", "time", "get_current_time")]

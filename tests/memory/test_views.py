@@ -103,10 +103,10 @@ async def test_a_session_forgotten_and_imported_again_is_read_again(open_store, 
     await reader.record_turn(sid, "t1", turn("thanks"), None)
     assert "my password is hunter2" in texts(await reader.get_context(sid, "small-chat"))
     cli = await twin(open_store, reader)
-    exported = [line async for line in export_lines(cli, [sid])]
+    exported = [line async for line in export_lines(cli.database, [sid])]
     await cli.forget_session(sid)
     edited = [json.dumps(json.loads(line.replace("hunter2", "*******")), sort_keys=True) for line in exported]
-    assert await import_events(cli, parse_lines(edited)) == [sid]
+    assert await import_events(cli.database, parse_lines(edited)) == [sid]
     assert texts(await reader.get_context(sid, "small-chat")) == ["my password is *******", "thanks"]
 
 
@@ -123,7 +123,7 @@ async def test_views_keep_the_sessions_read_last(store: MemoryStore, sid: str) -
     for s in range(3):
         for n in range(2):
             await store.record_turn(f"{sid}-{s}", f"t{n}", turn(f"turn {n}"), None)
-    views = SessionViews(store.engine, max_messages=4)
+    views = SessionViews(store.database, max_messages=4)
     for s in range(3):
         await views.view(f"{sid}-{s}")
     assert list(views._views) == [f"{sid}-1", f"{sid}-2"]

@@ -156,7 +156,7 @@ async def record_all(app: App) -> None:
 async def recorded(recording_app: App) -> list[str]:
     """The export lines of the recorded sessions."""
     await record_all(recording_app)
-    return [line async for line in export_lines(recording_app.memory)]
+    return [line async for line in export_lines(recording_app.memory.database)]
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ async def answered(app: App, tmp_path_factory: pytest.TempPathFactory) -> list[s
                 },
             )
             assert not forced.is_error, forced.content
-        return [line async for line in export_lines(memory)]
+        return [line async for line in export_lines(memory.database)]
     finally:
         await memory.aclose()
         await pools.aclose()

@@ -151,7 +151,9 @@ async def test_routes_fit_writes_a_head_the_router_loads_and_the_digest_changes(
     after = Router(small_config(head=str(written)), app.encoders)
     assert after.head is not None and after.head.routes == ("cooking", "travel", "sport")
     assert after.digest != before.digest
-    decision = await after.route([_parse(user("Which museums in Vienna are worth a visit on a rainy weekend?"))], [])
+    decision = await after.route(
+        [_parse(user("Which museums in Vienna are worth a visit on a rainy weekend?"))], []
+    )
     assert decision.route == "travel", decision.reasons
     assert set(decision.signals.route_probabilities) == {"cooking", "travel", "sport"}
     assert decision.confidence == decision.signals.route_probabilities["travel"]

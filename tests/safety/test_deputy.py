@@ -43,18 +43,18 @@ def test_intended_target(intent, target):
 
 def test_reads_the_text_under_the_pointer(app: App):
     reader = app.encoders.ocr.encoder
-    assert read_target(reader, dialog(), 900, 600, 80) == "Delete account"
-    assert read_target(reader, dialog(), 330, 600, 80) == "Cancel"
-    assert read_target(reader, dialog(), 640, 400, 40) is None
+    assert read_target(reader, dialog(), 900, 600, radius=80) == "Delete account"
+    assert read_target(reader, dialog(), 330, 600, radius=80) == "Cancel"
+    assert read_target(reader, dialog(), 640, 400, radius=40) is None
 
 
 async def test_compare(app: App):
     text = app.encoders.text
-    assert await compare("Cancel", "click Cancel", text, "f") == []
-    assert await compare("Sign in", "click the login button", text, "f") == []
-    riskier = await compare("Delete account", "click Cancel", text, "f")
+    assert await compare("Cancel", "click Cancel", text=text, field_name="f") == []
+    assert await compare("Sign in", "click the login button", text=text, field_name="f") == []
+    riskier = await compare("Delete account", "click Cancel", text=text, field_name="f")
     assert [f.rule for f in riskier] == ["deputy.riskier_target"] and riskier[0].escalate
-    other = await compare("Newsletter settings", "open the invoice", text, "f")
+    other = await compare("Newsletter settings", "open the invoice", text=text, field_name="f")
     assert [f.rule for f in other] == ["deputy.intent_mismatch"]
 
 

@@ -33,7 +33,7 @@ def similarities(reader: ClipTargetReader, x: int, y: int, radius: int, wanted: 
 @pytest.mark.parametrize("wanted", ["Cancel", "Open the report", "Keep editing"])
 def test_flags_exactly_when_the_pixels_sit_closer_to_a_risky_target(reader, wanted):
     to_intent, to_risky = similarities(reader, 900, 600, 40, wanted)
-    findings = reader.check(dialog(), 900, 600, 40, wanted)
+    findings = reader.check(dialog(), 900, 600, radius=40, wanted=wanted)
     expected = bool(to_risky.max() >= to_intent + MARGIN)
     assert bool(findings) == expected
     for finding in findings:
@@ -51,11 +51,11 @@ def test_an_intent_in_the_same_category_is_never_flagged(reader):
         "account_security": "Change password",
         "install_software": "Install",
     }[category.value]
-    assert reader.check(dialog(), 900, 600, 40, wanted) == []
+    assert reader.check(dialog(), 900, 600, radius=40, wanted=wanted) == []
 
 
 def test_a_click_off_the_image_reads_nothing(reader):
-    assert reader.check(dialog(), 5000, 5000, 40, "Cancel") == []
+    assert reader.check(dialog(), 5000, 5000, radius=40, wanted="Cancel") == []
 
 
 async def test_check_action_reads_the_target_with_both_channels(app, reader):

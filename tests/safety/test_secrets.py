@@ -55,10 +55,10 @@ def test_matches_are_redacted():
 def test_outbound_respects_allowlist_and_lists():
     policy = AgentPolicy(send_allowlist=["mybank.com"], confirm_send=[DataClass.email])
     card = "4539 1488 0343 6467"
-    assert list(check_outbound(card, "pay.mybank.com", policy, "f")) == []
-    denied = list(check_outbound(card, "shop.test", policy, "action.text"))
+    assert list(check_outbound(card, "pay.mybank.com", policy, field="f")) == []
+    denied = list(check_outbound(card, "shop.test", policy, field="action.text"))
     assert [f.outcome for f in denied] == [Outcome.deny]
     assert denied[0].evidence.field == "action.text" and denied[0].evidence.domain == "shop.test"
-    asked = list(check_outbound("me@x.org", None, policy, "f"))
+    asked = list(check_outbound("me@x.org", None, policy, field="f"))
     assert [f.outcome for f in asked] == [Outcome.confirm]
-    assert list(check_outbound("me@x.org", None, AgentPolicy(confirm_send=[]), "f")) == []
+    assert list(check_outbound("me@x.org", None, AgentPolicy(confirm_send=[]), field="f")) == []

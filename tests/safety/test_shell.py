@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_router.safety.detectors.shell import check_shell, parse_commands
+from agent_router.safety.detectors.shell import check_shell
 from agent_router.safety.findings import Outcome
 
 
@@ -87,11 +87,6 @@ def test_risky_commands_need_confirmation(command, rule):
 )
 def test_benign_commands_pass(command):
     assert check_shell(command) == []
-
-
-def test_parse_sees_substitutions_and_wrappers():
-    programs = [c.program for c in parse_commands("sudo env A=1 nice -n 5 echo $(whoami | tr a b)")]
-    assert programs[:1] == ["echo"] and {"whoami", "tr"} <= set(programs)
 
 
 def test_shlex_fallback_still_finds_commands():

@@ -17,7 +17,7 @@ from agent_router.app import App
 from agent_router.config import ConfigError, RouterConfig, parse_config
 from agent_router.config.tools import ExposeSpec
 from agent_router.server import build_server
-from agent_router.surface.tools import SESSION_META
+from agent_router.surface.exposed import SESSION_META
 from agent_router.tools.catalog import ToolEntry
 from agent_router.tools.downstream import DownstreamError
 from agent_router.tools.exposure import expose
@@ -187,7 +187,14 @@ def test_filter_options_on_the_real_catalog(exposed_app: App) -> None:
     order = ["time", "demo", "demo-http"]
 
     def exposed(**spec) -> list[ToolEntry]:
-        view = expose(tools, ExposeSpec(enabled=True, **spec), order, [], [], [])
+        view = expose(
+            tools,
+            ExposeSpec(enabled=True, **spec),
+            server_order=order,
+            deny=[],
+            blocked_servers=[],
+            reserved=[],
+        )
         return [t.tool for t in view.by_name.values()]
 
     everything = exposed()
@@ -197,9 +204,23 @@ def test_filter_options_on_the_real_catalog(exposed_app: App) -> None:
     assert {t.server for t in exposed(include=["time/*"])} == {"time"}
     assert {t.server for t in exposed(servers=["demo-http"])} == {"demo-http"}
     assert "demo/echo" not in {t.key for t in exposed(exclude=["demo/ech*"])}
-    view = expose(tools, ExposeSpec(enabled=True, max_tools=2), order, [], [], [])
+    view = expose(
+        tools,
+        ExposeSpec(enabled=True, max_tools=2),
+        server_order=order,
+        deny=[],
+        blocked_servers=[],
+        reserved=[],
+    )
     assert len(view.by_name) == 2 and view.left_out == len(everything) - 2
-    blocked = expose(tools, ExposeSpec(enabled=True), order, ["time/*"], ["DEMO"], [])
+    blocked = expose(
+        tools,
+        ExposeSpec(enabled=True),
+        server_order=order,
+        deny=["time/*"],
+        blocked_servers=["DEMO"],
+        reserved=[],
+    )
     assert {t.tool.server for t in blocked.by_name.values()} == {"demo-http"}
 
 
@@ -213,8 +234,22 @@ def test_names_keep_to_model_api_rules_and_never_collide() -> None:
         tool("inline", "select_tools"),
     ]
     servers = ["db.main", "a", "a__b", "x", "inline"]
-    view = expose(tools, ExposeSpec(enabled=True, name="{tool}"), servers, [], [], ["select_tools"])
-    prefixed = expose(tools, ExposeSpec(enabled=True), servers, [], [], ["select_tools"])
+    view = expose(
+        tools,
+        ExposeSpec(enabled=True, name="{tool}"),
+        server_order=servers,
+        deny=[],
+        blocked_servers=[],
+        reserved=["select_tools"],
+    )
+    prefixed = expose(
+        tools,
+        ExposeSpec(enabled=True),
+        server_order=servers,
+        deny=[],
+        blocked_servers=[],
+        reserved=["select_tools"],
+    )
     for v in (view, prefixed):
         assert len(v.by_name) == len(tools)
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", n) for n in v.by_name)

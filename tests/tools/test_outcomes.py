@@ -91,23 +91,23 @@ async def test_feedback_on_a_turn_weights_the_tools_it_called_or_was_offered(
             await store.record_turn(sid, turn, parse_messages([{"role": "user", "content": text}]), None)
             await store.record_tool_selection(sid, None, text, offered)
             if turn == "t1":
-                await store.record_tool_call(sid, "time", "get_current_time", {}, {"c": 1}, None)
-                await store.record_tool_call(sid, "time", "convert_time", {}, None, "timed out")
+                await store.record_tool_call(sid, "time", "get_current_time", {}, result={"c": 1}, error=None)
+                await store.record_tool_call(sid, "time", "convert_time", {}, result=None, error="timed out")
             if turn == "t2":
-                await store.record_tool_call(sid, "time", "convert_time", {}, {"c": 2}, None)
+                await store.record_tool_call(sid, "time", "convert_time", {}, result={"c": 2}, error=None)
         await store.record_feedback(sid, "t1", 1.0)
         await store.record_feedback(sid, "t2", -1.0)
         await store.record_feedback(sid, "t3", 0.5)  # nothing called: the offered tools
 
-        feedback = await feedback_outcomes(store)
+        feedback = await feedback_outcomes(store.database)
         assert feedback == [
             ToolOutcome(osaka, "time", "get_current_time", 1.0),  # the failed call is not praised
             ToolOutcome(paris, "time", "convert_time", -1.0),
             ToolOutcome(meet, "time", "convert_time", 0.5),
             ToolOutcome(meet, "time", "get_current_time", 0.5),
         ]
-        assert await feedback_outcomes(store, sid, "t2") == [feedback[1]]
-        recorded = await recorded_outcomes(store)
+        assert await feedback_outcomes(store.database, sid, "t2") == [feedback[1]]
+        recorded = await recorded_outcomes(store.database)
         assert ToolOutcome(paris, "time", "convert_time", 1.0) in recorded  # the call itself worked
         assert set(feedback) <= set(recorded)
 

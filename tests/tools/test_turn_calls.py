@@ -79,13 +79,15 @@ async def test_feedback_on_an_earlier_turn_reaches_that_turns_tools(client: Clie
     )
     assert not scored.is_error
     memory = memory_of(gateway_app)
-    assert await feedback_outcomes(memory, session, "t1") == [
+    assert await feedback_outcomes(memory.database, session, "t1") == [
         ToolOutcome(OSAKA, "time", "get_current_time", -1.0)
     ]
     assert outcomes["time/get_current_time"].count == before["time/get_current_time"] + 1
     assert outcomes["time/convert_time"].count == before["time/convert_time"]
     await memory.record_feedback(session, "t2", 1.0)
-    assert await feedback_outcomes(memory, session, "t2") == [ToolOutcome(PARIS, "time", "convert_time", 1.0)]
+    assert await feedback_outcomes(memory.database, session, "t2") == [
+        ToolOutcome(PARIS, "time", "convert_time", 1.0)
+    ]
 
 
 async def test_an_omitted_turn_id_is_the_sessions_latest_turn(client: Client, gateway_app: App) -> None:

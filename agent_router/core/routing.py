@@ -1,0 +1,81 @@
+"""Routing a turn: the decision (pure, what replay re-runs) and the turn recorded with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..app import App
+from ..memory import TurnRecord
+from ..routing import Constraints, Router, RoutingDecision
+from ..trust import Integrity
+from .ids import check_ids
+from .recorder import Attempt, Recorder
+from .turn import Caller, Turn
+
+
+async def decide_route(router: Router, turn: Turn, constraints: Constraints | None = None) -> RoutingDecision:
+    """The decision alone: no memory, no metrics. route_turn, dispatch_turn, replay, the CLI and
+    the benchmarks all decide through this."""
+    return await router.route(turn.messages, turn.images, constraints)
+
+
+async def route_turn(
+    app: App,
+    turn: Turn,
+    caller: Caller,
+    *,
+    session_id: str | None = None,
+    turn_id: str | None = None,
+    constraints: Constraints | None = None,
+) -> RoutingDecision:
+    """Decide, count, and with a session_id record the turn with its decision; the decision's
+    `memory` says what memory did, and a database that fails costs the turn only its record."""
+    check_ids(session_id, turn_id, caller.agent_id)
+    decision = await decide_route(app.router, turn, constraints)
+    app.metrics.routed(decision.route, decision.model)
+    if session_id is None:
+        return decision
+    note = await record_turn(
+        app, turn, decision, session_id=session_id, turn_id=turn_id, agent_id=caller.agent_id
+    )
+    decision.memory = note
+    decision.reasons.append(f"memory: {note}")
+    return decision
+
+
+async def record_turn(
+    app: App,
+    turn: Turn,
+    decision: RoutingDecision | dict[str, Any],
+    *,
+    session_id: str,
+    turn_id: str | None,
+    agent_id: str | None = None,
+    integrity: Integrity = Integrity.owner,
+) -> str:
+    """Store the turn with what decided it (a routing decision, a forced model, the model that
+    answered); the note says how it went, in words."""
+    attempt: Attempt[TurnRecord] = await Recorder(app).attempt(
+        f"record a turn of session {session_id!r}",
+        lambda memory: memory.record_turn(
+            session_id,
+            turn_id,
+            turn.messages,
+            decision,
+            agent_id=agent_id,
+            integrity=integrity,
+            images=turn.images,
+        ),
+    )
+    record = attempt.value
+    if record is None:
+        return f"not recorded: {attempt.failure}"
+    if record.duplicate:
+        note = f"already recorded as turn {record.seq} of session {session_id!r}; nothing stored twice"
+    else:
+        note = f"recorded as turn {record.seq} of session {session_id!r}"
+    if record.resent:
+        note += f"; {record.resent} re-sent message(s) were already stored"
+    if record.capped:
+        note += "; external content was cut at the session's cap"
+    return note
