@@ -16,6 +16,7 @@ from agent_router.config import default_config
 from agent_router.routing import Router
 from agent_router.routing.fit_policy import HeadReport, default_route, evaluate_head, map_labels, read_turns
 from agent_router.routing.fitting import Labelled, expected_calibration_error
+from agent_router.routing.head import BUILTIN
 from agent_router.turns import parse_messages
 
 from .routing_eval import DEFAULT, DEV_SET, Evaluation, Item, load_dev_set
@@ -136,7 +137,9 @@ async def measure(app: App) -> str:
 
 
 def main() -> None:
-    app = build_app()
+    config = default_config().model_copy(deep=True)
+    config.defaults.head = BUILTIN  # the built-in config leaves it unset: the head is measured here
+    app = build_app(config)
     try:
         print(asyncio.run(measure(app)))
     finally:
