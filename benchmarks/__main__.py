@@ -17,14 +17,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["routing", "routes", "memory", "tools", "safety", "safety_provenance", "pools", "replay", "startup"]
+ORDER = [
+    "routing",
+    "routes",
+    "memory",
+    "tools",
+    "tool_tasks",
+    "safety",
+    "safety_provenance",
+    "safety_coding",
+    "pools",
+    "replay",
+    "startup",
+]
 TITLES = {
     "routing": "Routing (issue 2)",
     "routes": "Fitted routes (issue 15)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
+    "tool_tasks": "Tool selection for multi-step tasks (issue 16)",
     "safety": "Computer-use safety (issue 5)",
     "safety_provenance": "Safety from the recorded session (issue 17)",
+    "safety_coding": "Coding-agent safety and injections (issue 17)",
     "pools": "Model pools (issue 6)",
     "replay": "Replay (issue 7)",
     "startup": "Start-up and steady state (issue 13)",

@@ -34,7 +34,7 @@ from .actions import (
     parse_action,
 )
 from .alignment import TaskAlignment
-from .detectors import deputy, navigation, secrets, shell
+from .detectors import deputy, files, navigation, secrets, shell
 from .detectors.deputy_clip import ClipTargetReader
 from .detectors.escalation import EscalationDetector
 from .detectors.injection import InjectionDetector
@@ -198,7 +198,7 @@ class SafetyChecker:
         if isinstance(action, SendMessage):
             add("secrets", lambda: _message_findings(action, policy))
         if isinstance(action, FileWrite):
-            add("file", lambda: _file_findings(action))
+            add("file", lambda: files.check_file_write(action.path))
         if isinstance(action, Click | TypeText) and (ctx.screenshot or ctx.focused_label):
             runs.append(("deputy", lambda: self._deputy(action, target)))
         if ctx.screen_text:
@@ -337,30 +337,3 @@ def _message_findings(action: SendMessage, policy: AgentPolicy) -> list[Finding]
         domain = recipient.rsplit("@", 1)[1].lower() if "@" in recipient else None
         findings.extend(secrets.check_outbound(text, domain, policy, field=f"action.to[{i}]"))
     return findings
-
-
-def _file_findings(action: FileWrite) -> list[Finding]:
-    path = action.path
-    startup = (".bashrc", ".zshrc", ".profile", ".bash_profile", "authorized_keys", "crontab")
-    if shell.CREDENTIALS.search(path) or shell.HISTORY_FILE.search(path) or path.endswith(startup):
-        return [
-            Finding(
-                rule="file.sensitive_path",
-                outcome=Outcome.confirm,
-                risk=0.7,
-                message="writes a credential, history or shell start-up file",
-                evidence=Evidence(text=path, field="action.path"),
-                escalate=True,
-            )
-        ]
-    if path.startswith(("/etc/", "/usr/", "/boot/", "/bin/", "/sbin/", "/lib", "/System/", "C:\\Windows")):
-        return [
-            Finding(
-                rule="file.system_path",
-                outcome=Outcome.confirm,
-                risk=0.6,
-                message="writes into a system directory",
-                evidence=Evidence(text=path, field="action.path"),
-            )
-        ]
-    return []

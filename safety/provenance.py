@@ -18,7 +18,7 @@ from .actions import Action, FileWrite, Navigate, SendMessage, Shell, ToolCallAc
 
 Role = Literal["user", "tool", "observation", "assistant", "system"]
 # When an entry does not say: the user's and the configuration's words are theirs, the rest external.
-DEFAULT_INTEGRITY = {"user": Integrity.owner, "system": Integrity.system}
+DEFAULT_INTEGRITY: dict[str, Integrity] = {"user": Integrity.owner, "system": Integrity.system}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class SessionHistory:
                     role=item["role"],
                     text=str(item.get("text") or ""),
                     integrity=Integrity(
-                        item.get("integrity") or DEFAULT_INTEGRITY.get(item["role"], "external")
+                        item.get("integrity") or DEFAULT_INTEGRITY.get(item["role"], Integrity.external)
                     ),
                     source=item.get("source"),
                 )

@@ -98,13 +98,30 @@ def parameters(schema: dict[str, Any]) -> list[tuple[str, str]]:
     return [(str(k), str(v.get("description", "")) if isinstance(v, dict) else "") for k, v in props.items()]
 
 
+def values(schema: dict[str, Any], most: int = 12) -> list[str]:
+    """The values a schema's parameters list (enum, examples): words a request uses ("celsius",
+    "round trip") that no description repeats."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    found: list[str] = []
+    for spec in props.values() if isinstance(props, dict) else ():
+        for key in ("enum", "examples"):
+            listed = spec.get(key) if isinstance(spec, dict) else None
+            if isinstance(listed, list):
+                found += [str(v) for v in listed[:most] if v is not None]
+    return found
+
+
 def index_text(tool: ToolEntry) -> str:
-    """What gets embedded and tokenised: words of the name, the description, every parameter."""
+    """What BM25 reads: words of the name, the description, every parameter and the values the
+    parameters list (docs/benchmark-notes.md: listed values help on BFCL and the task set's held
+    splits; defaults did not)."""
     params = "; ".join(
         f"{name_words(p)}: {d}" if d else name_words(p) for p, d in parameters(tool.input_schema)
     )
     text = f"{name_words(tool.name)}: {tool.description.strip()}"
-    return f"{text} Parameters: {params}" if params else text
+    text = f"{text} Parameters: {params}" if params else text
+    listed = values(tool.input_schema)
+    return f"{text} Values: {' '.join(listed)}" if listed else text
 
 
 def from_definition(raw: dict[str, Any], server: str, where: str) -> ToolEntry:

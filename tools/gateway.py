@@ -8,7 +8,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -21,7 +21,8 @@ from ..config.tools import ToolsSpec
 from ..errors import InputError
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
-from .index import Ranked, ToolIndex, denied
+from .index import Ranked, ToolIndex, above_floor, denied
+from .query import query_parts
 from .vectors import Embed, VectorStore
 
 log = logging.getLogger("agent_router.tools")
@@ -35,6 +36,7 @@ class Selection:
     tools: list[Ranked]
     over_budget: list[Ranked]
     tokens: int
+    steps: list[str] = field(default_factory=list)  # the request's parts; a tool's step indexes them
 
 
 class Gateway:
@@ -124,7 +126,8 @@ class Gateway:
         blocked_servers: list[str] | None = None,
         images: np.ndarray | None = None,
     ) -> Selection:
-        """The top k allowed tools whose definitions fit in max_tokens, best first; tools of
+        """At most k allowed tools whose definitions fit in max_tokens, best first (tools scoring
+        under relative_floor of the best are left out); tools of
         blocked_servers (a safety policy's, compared case-blind) are never among them. images:
         CLIP vectors of the turn's images, when CLIP is configured."""
         if servers is not None:
@@ -146,7 +149,8 @@ class Gateway:
         chosen: list[Ranked] = []
         skipped: list[Ranked] = []
         used = 0
-        for item in ranked:
+        floor = self.spec.relative_floor if query.strip() else 0.0  # images alone: CLIP's spread
+        for item in above_floor(ranked, floor):
             if len(chosen) == k:
                 break
             if used + item.tool.tokens > max_tokens:
@@ -156,7 +160,8 @@ class Gateway:
             used += item.tool.tokens
         if session_id is not None:
             self._remember(session_id, query, vector, chosen)
-        return Selection(query, chosen, skipped, used)
+        steps = query_parts(query) if np.atleast_2d(vector).shape[0] > 1 else []
+        return Selection(query, chosen, skipped, used, steps)
 
     def _remember(self, session_id: str, query: str, vector: np.ndarray, chosen: list[Ranked]) -> None:
         """The session's last offer: a successful call of one of its tools is an outcome. An

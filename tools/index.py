@@ -2,7 +2,9 @@
 
 Each tool is embedded once (tools/texts.py) and read by BM25 in full. A request of several
 sentences is matched as a whole and sentence by sentence, and the top k are picked so that each
-sentence gets its tools (tools/query.py). Tools that served earlier queries well are moved toward
+sentence gets its tools (tools/query.py). A tool inherits a share of its server's match
+(tools/servers.py), and the lookups a chosen tool depends on come along (tools/companions.py).
+Tools that served earlier queries well are moved toward
 those queries (outcome-aware, after OATS) by rewriting their rows, and a request that repeats one
 of those queries favours the tool that served it (tools/past_queries.py).
 """
@@ -20,13 +22,16 @@ import numpy as np
 from ..config.tools import ToolsSpec
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text
+from .companions import companions, with_companions
 from .past_queries import PastQueries
 from .query import query_parts
+from .servers import ServerMap
 from .texts import boilerplate, embed_text
 from .vectors import Embed, VectorStore
 
 # Tuned on the seed-7 tune half of the BFCL dev set (docs/benchmark-notes.md).
 WHOLE_SHARE = 0.3  # the whole request's share of a tool's score when the request has parts
+LEAD = 3  # picks made before companions join: the steps, or this many for a one-step request
 DIVERSITY = 0.3  # how far a part that a picked tool already serves yields to the other parts
 
 
@@ -43,6 +48,7 @@ class Ranked:
     lexical: float
     image: float | None = None  # CLIP cosine of the turn's closest image and the tool, if any
     boost: float = 0.0  # in score: the session's use of the tool, past outcomes on repeats
+    step: int | None = None  # the part of the request (query_parts) it serves; None: the whole
 
 
 @dataclass
@@ -58,12 +64,16 @@ class ToolIndex:
     lexical_weight: float = 0.4
     outcome_rate: float = 0.1
     image_weight: float = 0.2
+    server_weight: float = 0.5
+    companions: bool = True
     tools: list[ToolEntry] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict)
     _base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _bm25: BM25 = field(default_factory=BM25)
     _servers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    _server_map: ServerMap = field(default_factory=ServerMap)
+    _links: list[np.ndarray] = field(default_factory=list)  # per tool, its companions' rows
     _pictured: np.ndarray | None = None  # the embedded texts through CLIP's text tower
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     past: PastQueries = field(default_factory=PastQueries)
@@ -71,7 +81,13 @@ class ToolIndex:
     @classmethod
     def configured(cls, spec: ToolsSpec, learned: ToolIndex | None = None) -> ToolIndex:
         """An empty index set up by the config; it keeps what `learned` learned, if given."""
-        index = cls(spec.lexical_weight, spec.outcome_rate, spec.image_weight)
+        index = cls(
+            spec.lexical_weight,
+            spec.outcome_rate,
+            spec.image_weight,
+            server_weight=spec.server_weight,
+            companions=spec.companions,
+        )
         if learned is not None:
             index.outcomes, index.past = learned.outcomes, learned.past
         else:
@@ -104,6 +120,8 @@ class ToolIndex:
         self._pictured = None if clip is None else _normalized(_embedded(texts, *clip))
         self._servers = np.array([t.server for t in tools], dtype=object)
         self._bm25 = BM25.build([tokenize(f"{t.name} {index_text(t)}") for t in tools])
+        self._server_map = ServerMap.build(tools, self._base)
+        self._links = companions(tools)
         self._apply_outcomes()
 
     def fork(self) -> ToolIndex:
@@ -178,6 +196,9 @@ class ToolIndex:
         lexical /= np.maximum(lexical.max(axis=0), 1e-9)
         w = self.lexical_weight
         fused = (1 - w) * semantic + w * lexical
+        context = self._server_map.context(vectors, texts, lexical=w, weight=self.server_weight)
+        if context is not None:
+            fused += context
         if not query_text.strip():
             fused[:] = 0
         pictured = self._image_match(images)
@@ -187,13 +208,24 @@ class ToolIndex:
         adjust = self._adjustment(servers, deny, added, blocked_servers)
         if adjust is not None:
             fused += adjust[:, None]
-        k = min(k, int(np.isfinite(fused[:, 0]).sum()))
+        allowed = int(np.isfinite(fused[:, 0]).sum())
+        k = min(k, allowed)
         if k == 0:
             return []
+        # With companions, twice k are ranked so that tools of the task's servers can move up.
+        fetch = min(2 * k, allowed) if self.companions else k
         if len(texts) == 1:
-            rows, scores = _top(fused[:, 0], k), None
+            rows, scores = _top(fused[:, 0], fetch), None
         else:
-            rows, scores = _diversified(fused, k)
+            rows, scores = _diversified(fused, fetch)
+        if self.companions:
+            lead = max(LEAD, len(texts) - 1)
+            servers = self._server_map.rows
+            order = with_companions(list(rows), self._links, fused[:, 0], k=k, lead=lead, servers=servers)
+            if order != list(rows[:k]):  # companions joined: each tool keeps its own score
+                rows, scores = np.array(order), [float(fused[r, 0]) for r in order]
+            else:
+                rows, scores = rows[:k], None if scores is None else scores[:k]
         best = fused[rows].argmax(axis=1)  # the text each tool matched best, for its scores
         return [
             Ranked(
@@ -203,6 +235,7 @@ class ToolIndex:
                 float(lexical[row, best[n]]),
                 None if pictured is None else float(pictured[row]),
                 added.get(self.tools[row].key, 0.0),
+                int(best[n]) - 1 if best[n] > 0 else None,
             )
             for n, row in enumerate(rows)
         ]
@@ -246,6 +279,15 @@ class ToolIndex:
                 adjust[row] += bonus
         adjust[~mask] = -np.inf
         return adjust
+
+
+def above_floor(ranked: list[Ranked], share: float) -> list[Ranked]:
+    """k is a ceiling: the ranked tools scoring at least `share` of the best one, in order. On
+    the task set 0.4 drops about one tool in ten and no task's tool (benchmark-notes.md)."""
+    best = max((r.score for r in ranked), default=0.0)
+    if share <= 0 or best <= 0:
+        return ranked
+    return [r for r in ranked if r.score >= share * best]
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

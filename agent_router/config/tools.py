@@ -111,6 +111,23 @@ class ToolsSpec(Strict):
         le=1,
         description="score a repeated request adds to the tool that served it (takes, after blame)",
     )
+    server_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a server's match (its name and all its tools' text) added to each of its tools",
+    )
+    companions: bool = Field(
+        True,
+        description="bring a chosen tool's lookups along (the tool giving the order_id it takes; "
+        "search -> get details), read from the schemas of the same server",
+    )
+    relative_floor: float = Field(
+        0.4,
+        ge=0,
+        lt=1,
+        description="k is a ceiling: tools scoring under this share of the best one are left out",
+    )
     deny: list[str] = Field(
         default_factory=list, description="'server/tool' glob patterns never selected nor called"
     )

@@ -13,6 +13,8 @@ from ...embeddings import AsyncEncoder
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
 from ..similarity import PatternBank
+from .asks import find_asks
+from .injection_head import InjectionHead, Window, windows
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -120,6 +122,9 @@ PATTERNS = [
 ]
 
 
+MAX_WINDOWS = 2048  # 200-character windows at half overlap: about 200,000 characters
+
+
 @dataclass(frozen=True)
 class Chunk:
     text: str
@@ -149,27 +154,33 @@ def chunks(text: str, max_chars: int, limit: int = 512) -> list[Chunk]:
 
 
 class InjectionDetector:
-    def __init__(self, encoder: AsyncEncoder[str, np.ndarray], threshold: float, max_chars: int):
+    """Rules on the classic phrasings and on what a sentence asks for (asks.py), similarity to
+    known injections, and the learned head, all over the whole text in overlapping windows."""
+
+    def __init__(
+        self,
+        encoder: AsyncEncoder[str, np.ndarray],
+        threshold: float,
+        max_chars: int,
+        *,
+        head: InjectionHead | None = None,
+    ):
         self.bank = PatternBank(encoder, PATTERNS)
+        self.encoder = encoder
+        self.head = head or InjectionHead.load()
         self.threshold = threshold
         self.max_chars = max_chars
 
     async def scan(self, text: str, field: str) -> list[Finding]:
-        folded = fold(text[: self.max_chars])  # look-alike letters do not hide a phrase
+        read = text[: self.max_chars]
+        folded = fold(read)  # look-alike letters do not hide a phrase
         findings = [
-            Finding(
-                rule=rule,
-                outcome=Outcome.confirm,
-                risk=0.8,
-                message="text that tries to give the agent instructions",
-                evidence=Evidence(
-                    text=clip_text(_around(folded, m.start(), m.end())),
-                    field=field,
-                    detail={"offset": m.start()},
-                ),
-            )
+            _finding(rule, folded, m.start(), m.end(), field, 0.8)
             for rule, pattern in RULES
             if (m := pattern.search(folded))
+        ]
+        findings += [
+            _finding(a.rule, folded, a.start, a.end, field, 0.85, margin=0) for a in find_asks(folded)
         ]
         if len(text) > self.max_chars:
             findings.append(
@@ -181,29 +192,70 @@ class InjectionDetector:
                     evidence=Evidence(field=field, detail={"chars": len(text)}),
                 )
             )
+        # Similarity keeps the sentence chunks its threshold was set on; the head reads windows.
         pieces = chunks(text, self.max_chars)
         matches = await self.bank.nearest([c.text for c in pieces])
-        best = max(zip(matches, pieces, strict=True), key=lambda mc: mc[0].score, default=None)
-        if best is not None and best[0].score >= self.threshold:
-            match, piece = best
+        best_match = max(zip(matches, pieces, strict=True), key=lambda mc: mc[0].score, default=None)
+        if best_match is not None and best_match[0].score >= self.threshold:
+            match, piece = best_match
             findings.append(
-                Finding(
-                    rule="injection.similar_to_known",
-                    outcome=Outcome.confirm,
-                    risk=min(1.0, 0.5 + match.score / 2),
-                    message="text close in meaning to a known injection",
-                    evidence=Evidence(
-                        text=clip_text(match.text),
-                        field=field,
-                        detail={
-                            "pattern": match.pattern,
-                            "similarity": round(match.score, 3),
-                            "offset": piece.start,
-                        },
-                    ),
+                _window_finding(
+                    "injection.similar_to_known",
+                    "text close in meaning to a known injection",
+                    Window(match.text, piece.start),
+                    field,
+                    score=match.score,
+                    pattern=match.pattern,
+                )
+            )
+        spans = windows(read)[:MAX_WINDOWS]
+        if not spans:
+            return findings
+        vectors = np.stack(await self.encoder.encode([w.text for w in spans])).astype(np.float32)
+        scores = self.head.scores(vectors)
+        best = int(scores.argmax())
+        if scores[best] >= self.head.threshold:
+            findings.append(
+                _window_finding(
+                    "injection.learned",
+                    "text that reads as an instruction planted for the agent",
+                    spans[best],
+                    field,
+                    score=float(scores[best]),
                 )
             )
         return findings
+
+
+def _finding(
+    rule: str, text: str, start: int, end: int, field: str, risk: float, margin: int = 60
+) -> Finding:
+    return Finding(
+        rule=rule,
+        outcome=Outcome.confirm,
+        risk=risk,
+        message="text that tries to give the agent instructions",
+        evidence=Evidence(
+            text=clip_text(_around(text, start, end, margin)), field=field, detail={"offset": start}
+        ),
+    )
+
+
+def _window_finding(
+    rule: str, message: str, window: Window, field: str, *, score: float, pattern: str | None = None
+) -> Finding:
+    detail: dict[str, str | float | int] = {"offset": window.start}
+    if pattern is None:
+        detail["score"] = round(score, 3)
+    else:  # a similarity, named as the other similarity findings name it
+        detail |= {"pattern": pattern, "similarity": round(score, 3)}
+    return Finding(
+        rule=rule,
+        outcome=Outcome.confirm,
+        risk=min(1.0, 0.5 + score / 2),
+        message=message,
+        evidence=Evidence(text=clip_text(window.text), field=field, detail=detail),
+    )
 
 
 def _around(text: str, start: int, end: int, margin: int = 60) -> str:

@@ -11,28 +11,13 @@ from collections.abc import Iterator
 
 from ...config.safety import ConfirmCategory
 from ..findings import Evidence, Finding, Outcome, clip_text
+from .coding import DOWNLOADERS, check_coding, scripts, sends_data
+from .files import CREDENTIALS, HISTORY_FILE
+from .shell_findings import confirm, dedupe, deny
 from .shell_syntax import SHELLS, Command, parse_commands
 
 INTERPRETERS = SHELLS | {"python", "python3", "perl", "ruby", "php", "node", "lua"}
-DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "lwp-download"}
 DECODERS = {"base64", "xxd", "openssl", "gunzip", "zcat", "rev"}
-SENDERS = {
-    "curl",
-    "wget",
-    "nc",
-    "ncat",
-    "netcat",
-    "scp",
-    "sftp",
-    "ftp",
-    "rsync",
-    "socat",
-    "telnet",
-    "mail",
-    "sendmail",
-    "mutt",
-    "ssh",
-}
 DISK_TOOLS = {
     "fdisk",
     "sfdisk",
@@ -107,15 +92,6 @@ CRITICAL_PATHS = {
     }
 }
 BLOCK_DEVICE = re.compile(r"^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)")
-CREDENTIALS = re.compile(
-    r"(\.ssh/(id_[a-z0-9_]+|authorized_keys|known_hosts|config)\b|\.aws/credentials|"
-    r"/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.netrc\b|\.git-credentials|\.pgpass|"
-    r"\.docker/config\.json|\.kube/config|\.gnupg/|\.password-store|"
-    r"login data|cookies\.sqlite|keychain|\.config/gcloud|\.azure/|\bid_rsa\b|\bid_ed25519\b|"
-    r"(^|/)\.env\b|\.(ssh|gnupg|aws)/?$)",
-    re.I,
-)
-HISTORY_FILE = re.compile(r"(^|/)\.?(bash_|zsh_|sh_|python_|mysql_|psql_)?history$|_history$")
 FORK_BOMB = re.compile(r"(\w+|:)\s*\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}\s*;\s*\1")
 REVERSE_TEXT = re.compile(
     r"/dev/(tcp|udp)/|\bsocket\b.*\b(subprocess|pty|dup2|exec|/bin/sh)\b|"
@@ -124,8 +100,9 @@ REVERSE_TEXT = re.compile(
 )
 
 
-def check_shell(text: str, field: str = "action.command") -> list[Finding]:
-    """Findings for a shell command line; an unparseable one asks for confirmation."""
+def check_shell(text: str, field: str = "action.command", depth: int = 0) -> list[Finding]:
+    """Findings for a shell command line; an unparseable one asks for confirmation. Commands
+    that interpreter one-liners run are judged too, to a depth of three."""
     try:
         commands = parse_commands(text)
     except ValueError as exc:
@@ -140,39 +117,45 @@ def check_shell(text: str, field: str = "action.command") -> list[Finding]:
         ]
     findings = list(_text_rules(text, field))
     programs = {c.program for c in commands}
+    facts = scripts(commands)
+    sends = sends_data(commands, facts)
     for command in commands:
-        findings.extend(_command_rules(command, programs, field))
-    return _dedupe(findings)
+        findings.extend(_command_rules(command, programs, field, sends=sends))
+    findings.extend(check_coding(commands, facts, text, field, sends=sends))
+    for inner in (command for script in facts for command in script.executes):
+        if depth < 3:
+            findings.extend(f for f in check_shell(inner, field, depth + 1) if f.rule != "shell.unparsed")
+    return dedupe(findings)
 
 
 def _text_rules(text: str, field: str) -> Iterator[Finding]:
     if match := FORK_BOMB.search(text):
-        yield _deny("shell.fork_bomb", "a fork bomb exhausts the machine", match.group(0), field)
+        yield deny("shell.fork_bomb", "a fork bomb exhausts the machine", match.group(0), field)
     if match := REVERSE_TEXT.search(text):
-        yield _deny("shell.reverse_shell", "opens a shell to a remote host", match.group(0), field)
+        yield deny("shell.reverse_shell", "opens a shell to a remote host", match.group(0), field)
 
 
-def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Finding]:
+def _command_rules(c: Command, programs: set[str], field: str, *, sends: bool) -> Iterator[Finding]:
     program, args, flags = c.program, c.args, c.flags()
     line = clip_text(" ".join(c.argv))
     lowered = [a.lower().rstrip("/") or "/" for a in args if not a.startswith("-")]
     if program in INTERPRETERS and not _has_script_arg(c) and (set(c.upstream) & (DOWNLOADERS | DECODERS)):
-        yield _deny(
+        yield deny(
             "shell.pipe_to_shell",
             f"runs {program} on downloaded or decoded text",
             f"{' | '.join([*c.upstream, program])}",
             field,
         )
     if (
-        program in SHELLS | {"source", "."}
+        program in INTERPRETERS | {"source", "."}
         and any(a.startswith("<(") for a in args)
         and any(d in " ".join(args) for d in DOWNLOADERS)
     ):
-        yield _deny("shell.pipe_to_shell", "runs a downloaded script", line, field)
+        yield deny("shell.pipe_to_shell", "runs a downloaded script", line, field)
     if program == "rm":
         recursive = bool(flags & {"r", "R", "recursive"})
         if "no-preserve-root" in flags or (recursive and (set(lowered) & CRITICAL_PATHS)):
-            yield _deny(
+            yield deny(
                 "shell.recursive_delete_critical",
                 "recursively deletes a system or home directory",
                 line,
@@ -180,56 +163,56 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
                 0.97,
             )
         elif any(HISTORY_FILE.search(a) for a in lowered):
-            yield _deny("shell.history_wipe", "deletes shell history", line, field, 0.85)
+            yield deny("shell.history_wipe", "deletes shell history", line, field, 0.85)
         else:
-            yield _confirm("shell.delete", "deletes files", line, field, 0.5, ConfirmCategory.delete)
+            yield confirm("shell.delete", "deletes files", line, field, 0.5, ConfirmCategory.delete)
     if (
         program == "mv"
         and args
         and (set(lowered[:-1]) & CRITICAL_PATHS or (lowered and lowered[-1] == "/dev/null"))
     ):
-        yield _deny(
+        yield deny(
             "shell.move_critical", "moves a system or home directory away or into /dev/null", line, field, 0.9
         )
     if program in ("shred", "wipe", "srm", "unlink", "rmdir", "truncate") or (
         program == "find" and "-delete" in args
     ):
         if any(BLOCK_DEVICE.match(a) for a in lowered):
-            yield _deny("shell.disk_wipe", "overwrites a disk device", line, field)
+            yield deny("shell.disk_wipe", "overwrites a disk device", line, field)
         elif any(HISTORY_FILE.search(a) for a in lowered):
-            yield _deny("shell.history_wipe", "erases shell history", line, field, 0.85)
+            yield deny("shell.history_wipe", "erases shell history", line, field, 0.85)
         else:
-            yield _confirm(
+            yield confirm(
                 "shell.delete", "deletes or overwrites files", line, field, 0.5, ConfirmCategory.delete
             )
     if _rewrites_disk(c, flags):
-        yield _deny("shell.disk_tool", f"{program} rewrites disks or partitions", line, field)
+        yield deny("shell.disk_tool", f"{program} rewrites disks or partitions", line, field)
     for kind, target in c.redirects:
         if BLOCK_DEVICE.match(target) and ">" in kind:
-            yield _deny("shell.disk_wipe", "writes straight onto a disk device", f"{kind} {target}", field)
+            yield deny("shell.disk_wipe", "writes straight onto a disk device", f"{kind} {target}", field)
         if HISTORY_FILE.search(target) and kind in (">", ">|", "&>"):
-            yield _deny("shell.history_wipe", "empties shell history", f"{kind} {target}", field, 0.85)
+            yield deny("shell.history_wipe", "empties shell history", f"{kind} {target}", field, 0.85)
     if program in ("nc", "ncat", "netcat") and any(
         a in ("--exec", "--sh-exec", "--lua-exec") or re.fullmatch(r"-[a-zA-Z]*[ec]", a) for a in args
     ):
-        yield _deny("shell.reverse_shell", "netcat that executes a program for the remote side", line, field)
+        yield deny("shell.reverse_shell", "netcat that executes a program for the remote side", line, field)
     if program == "socat" and any(re.match(r"(exec|system):", a, re.I) for a in args):
-        yield _deny("shell.reverse_shell", "socat bound to a local program", line, field)
+        yield deny("shell.reverse_shell", "socat bound to a local program", line, field)
     if program == "mkfifo" and programs & {"nc", "ncat", "netcat", "telnet", "openssl"}:
-        yield _deny("shell.reverse_shell", "a named pipe wired to a network connection", line, field)
+        yield deny("shell.reverse_shell", "a named pipe wired to a network connection", line, field)
     if program == "history" and flags & {"c", "w", "d"}:
-        yield _deny("shell.history_wipe", "clears shell history", line, field, 0.85)
+        yield deny("shell.history_wipe", "clears shell history", line, field, 0.85)
     if program in ("unset", "export") and any(
         re.match(r"HIST(FILE|SIZE|FILESIZE)(=(/dev/null|0)?)?$", a) for a in args
     ):
-        yield _deny("shell.history_wipe", "turns off shell history", line, field, 0.85)
+        yield deny("shell.history_wipe", "turns off shell history", line, field, 0.85)
     if program == "ln" and "/dev/null" in args and any(HISTORY_FILE.search(a) for a in lowered):
-        yield _deny("shell.history_wipe", "points shell history at /dev/null", line, field, 0.85)
+        yield deny("shell.history_wipe", "points shell history at /dev/null", line, field, 0.85)
     credential = next((a for a in args if CREDENTIALS.search(a)), None)
     credential = credential or next((t for _, t in c.redirects if CREDENTIALS.search(t)), None)
     if credential:
-        if programs & SENDERS:
-            yield _deny(
+        if sends:
+            yield deny(
                 "shell.credential_exfiltration",
                 "reads a credential file in a command that sends data out",
                 credential,
@@ -237,28 +220,28 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
                 0.97,
             )
         else:
-            yield _confirm("shell.credential_access", "touches a credential file", credential, field, 0.6)
+            yield confirm("shell.credential_access", "touches a credential file", credential, field, 0.6)
     if program in ("curl", "wget") and _uploads(c):
-        yield _confirm("shell.upload", "uploads local data to a remote host", line, field, 0.5)
+        yield confirm("shell.upload", "uploads local data to a remote host", line, field, 0.5)
     if program in ("scp", "rsync") and args and ":" in args[-1] and not args[-1].startswith("/"):
-        yield _confirm("shell.upload", "copies local files to a remote host", line, field, 0.45)
+        yield confirm("shell.upload", "copies local files to a remote host", line, field, 0.45)
     if (
         program in ("chmod", "chown", "chgrp")
         and flags & {"R", "recursive"}
         and (set(lowered) & CRITICAL_PATHS)
     ):
-        yield _deny(
+        yield deny(
             "shell.permissions_critical",
             "recursively changes permissions of a system or home directory",
             line,
             field,
         )
     if program in INSTALLERS and set(args) & INSTALLERS[program]:
-        yield _confirm(
+        yield confirm(
             "shell.install", "installs software", line, field, 0.4, ConfirmCategory.install_software
         )
     if program in ("dpkg", "rpm") and flags & {"i", "U", "install"}:
-        yield _confirm(
+        yield confirm(
             "shell.install", "installs a package file", line, field, 0.4, ConfirmCategory.install_software
         )
     if (
@@ -267,16 +250,16 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
         or (program == "kill" and "-1" in args)
         or program == "killall5"
     ):
-        yield _confirm("shell.power", "stops the machine or every process", line, field, 0.5)
+        yield confirm("shell.power", "stops the machine or every process", line, field, 0.5)
     if program == "crontab" and "r" in flags:
-        yield _confirm("shell.delete", "removes every cron job", line, field, 0.5, ConfirmCategory.delete)
+        yield confirm("shell.delete", "removes every cron job", line, field, 0.5, ConfirmCategory.delete)
     if (
         (program in ("iptables", "ip6tables", "nft") and flags & {"F", "flush"})
         or (program == "ufw" and "disable" in args)
         or (program == "setenforce" and "0" in args)
         or (program == "passwd")
     ):
-        yield _confirm(
+        yield confirm(
             "shell.security_settings",
             "changes security settings",
             line,
@@ -285,7 +268,7 @@ def _command_rules(c: Command, programs: set[str], field: str) -> Iterator[Findi
             ConfirmCategory.account_security,
         )
     if program == "git" and "push" in args and flags & {"f", "force", "force-with-lease"}:
-        yield _confirm("shell.force_push", "rewrites history on a remote", line, field, 0.45)
+        yield confirm("shell.force_push", "rewrites history on a remote", line, field, 0.45)
 
 
 def _rewrites_disk(c: Command, flags: set[str]) -> bool:
@@ -314,38 +297,3 @@ def _uploads(c: Command) -> bool:
         ):
             return True
     return False
-
-
-def _deny(rule: str, message: str, text: str, field: str, risk: float = 0.95) -> Finding:
-    return Finding(
-        rule=rule,
-        outcome=Outcome.deny,
-        risk=risk,
-        message=message,
-        evidence=Evidence(text=clip_text(text), field=field),
-        escalate=risk >= 0.9,
-    )
-
-
-def _confirm(
-    rule: str, message: str, text: str, field: str, risk: float, category: ConfirmCategory | None = None
-) -> Finding:
-    return Finding(
-        rule=rule,
-        outcome=Outcome.confirm,
-        risk=risk,
-        message=message,
-        evidence=Evidence(text=clip_text(text), field=field),
-        category=category,
-    )
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str | None]] = set()
-    unique = []
-    for finding in findings:
-        key = (finding.rule, finding.evidence.text)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique

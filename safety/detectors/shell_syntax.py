@@ -155,6 +155,7 @@ def _shlex_commands(text: str) -> list[Command]:
 
 
 def _unwrap(command: Command) -> Command:
+    """The wrapped command; a wrapper with nothing to run (`env`, `time`) stays itself."""
     argv = list(command.argv)
     while argv and (argv[0].rsplit("/", 1)[-1] in WRAPPERS or "=" in argv[0]):
         wrapper = argv.pop(0).rsplit("/", 1)[-1]
@@ -167,6 +168,8 @@ def _unwrap(command: Command) -> Command:
             option = argv.pop(0)
             if wrapper in ("sudo", "su", "doas") and option in ("-u", "-g") and argv:
                 argv.pop(0)
+    if not argv:
+        return command
     return Command(argv, command.redirects, command.upstream)
 
 
