@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 ORDER = [
     "routing",
+    "routes",
     "memory",
     "tools",
     "tool_tasks",
@@ -31,6 +32,7 @@ ORDER = [
 ]
 TITLES = {
     "routing": "Routing (issue 2)",
+    "routes": "Fitted routes (issue 15)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
     "tool_tasks": "Tool selection for multi-step tasks (issue 16)",

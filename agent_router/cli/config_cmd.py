@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import yaml
 
-from ..config import ConfigError, Severity, load_config
+from ..config import ConfigError, ConfigIssue, RouterConfig, Severity, load_config
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Embed = Callable[[list[str]], Sequence[np.ndarray]]
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -44,7 +51,7 @@ def check_config(args: argparse.Namespace) -> int:
         quiet_model_loading()
         spec = config.encoders
         embed = load_text_encoder(spec.text, resolve_placement(spec.device)).encode
-    issues = find_conflicts(config, embed)
+    issues = find_conflicts(config, embed) + route_head_issues(config, embed)
     for issue in issues:
         print(f"{source}: {issue}", file=sys.stderr)
     errors = sum(i.severity is Severity.error for i in issues)
@@ -53,6 +60,17 @@ def check_config(args: argparse.Namespace) -> int:
         f"{errors} errors, {len(issues) - errors} warnings"
     )
     return 1 if errors else 0
+
+
+def route_head_issues(config: RouterConfig, embed: Embed | None) -> list[ConfigIssue]:
+    """What a route head can learn from the config, and whether the named head fits it."""
+    from ..routing.head import load_head
+    from ..routing.route_checks import exemplar_issues, head_issues
+
+    issues = list(head_issues(config, load_head(config)))
+    if embed is not None:
+        issues.extend(exemplar_issues(config, embed))
+    return issues
 
 
 def show_config(args: argparse.Namespace) -> int:

@@ -143,6 +143,12 @@ class EncodersSpec(Strict):
 
 class Defaults(Strict):
     model: str
+    head: str | None = Field(
+        None,
+        description="fitted route head: a file written by `agent-router routes fit` (relative to the "
+        "working directory, like other paths) or 'builtin' for the one shipped with the package; "
+        "the routes it scores compete by probability, the others fire by keyword or similarity",
+    )
     threshold: float = Field(0.35, ge=-1, le=1, description="similarity a route needs by default")
     overlap_threshold: float = Field(
         0.9, ge=-1, le=1, description="exemplars of two routes this similar are reported as overlap"

@@ -46,6 +46,9 @@ class TurnSignals(BaseModel):
     fits_context: dict[str, bool] = Field(default_factory=dict)
     keyword_hits: dict[str, list[str]] = Field(default_factory=dict)
     similarity: dict[str, float] = Field(default_factory=dict, description="route -> exemplar similarity")
+    route_probabilities: dict[str, float] = Field(
+        default_factory=dict, description="route -> probability from the fitted route head, when there is one"
+    )
     constraints: Constraints | None = None
 
 

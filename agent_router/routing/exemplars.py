@@ -50,8 +50,16 @@ class KeywordMatcher:
 
     @classmethod
     def build(cls, keywords: list[str]) -> KeywordMatcher:
-        return cls(tuple((k, re.compile(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)")) for k in keywords))
+        return cls(tuple((k, re.compile(_whole_word(k.lower()))) for k in keywords))
 
     def hits(self, *lowered_texts: str) -> list[str]:
         """Texts already lower-cased, once per turn rather than once per keyword."""
         return [k for k, pattern in self.patterns if any(pattern.search(t) for t in lowered_texts if t)]
+
+
+def _whole_word(keyword: str) -> str:
+    """Word boundaries only where the keyword starts or ends with a word character: "def "
+    must match "def parse(", which a boundary after its space would forbid."""
+    start = r"(?<!\w)" if re.match(r"\w", keyword) else ""
+    end = r"(?!\w)" if re.search(r"\w$", keyword) else ""
+    return start + re.escape(keyword) + end

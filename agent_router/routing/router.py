@@ -16,6 +16,7 @@ from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
 from .exemplars import KeywordMatcher, RouteIndex
+from .head import HeadPick, RouteHead, load_head
 from .image_kind import ClipKindClassifier, classify_by_heuristic
 from .selection import fits_context, select_model
 from .tokens import estimate_prompt_tokens
@@ -29,10 +30,14 @@ class Firing:
     route: RouteSpec
     score: float
     why: str
+    probability: float | None = None  # the head's, for routes it scores
 
 
-def config_digest(config: RouterConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+def config_digest(config: RouterConfig, head: RouteHead | None = None) -> str:
+    """Covers the fitted head's content too: the same config with a refitted head decides
+    differently."""
+    text = config.model_dump_json() + (head.digest if head is not None else "")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class Router:
@@ -46,7 +51,17 @@ class Router:
         }
         clip = encoders.clip_model
         self.kinds = ClipKindClassifier(clip) if clip is not None else None
-        self.digest = config_digest(config)
+        self.head = load_head(config)
+        # Below the head's floor a turn goes to the route whose first model is the default one.
+        self.fallback = next(
+            (
+                r.name
+                for r in config.routes
+                if self.head and r.name in self.head.routes and r.models[0] == config.defaults.model
+            ),
+            None,
+        )
+        self.digest = config_digest(config, self.head)
 
     async def route(
         self,
@@ -56,7 +71,14 @@ class Router:
     ) -> RoutingDecision:
         signals, reasons = await self.signals(messages, images, constraints)
         user_text = latest_user_text(messages)
-        firings = [f for r in self.config.routes if (f := self._fire(r, signals, user_text))]
+        picked = None
+        if self.head is not None and signals.route_probabilities:
+            picked = self.head.pick(signals.route_probabilities, self.fallback)
+            reasons.append(
+                "route probabilities: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in sorted(signals.route_probabilities.items()))
+            )
+        firings = [f for r in self.config.routes if (f := self._fire(r, signals, user_text, picked))]
         winner = max(firings, key=lambda f: (f.route.priority, f.score), default=None)
         if winner is None:
             route_name, candidates = None, [self.config.defaults.model]
@@ -94,7 +116,8 @@ class Router:
     ) -> tuple[TurnSignals, list[str]]:
         reasons: list[str] = []
         text = latest_user_text(messages)
-        text_task = self.encoders.text.encode([text]) if text and len(self.index.matrix) else None
+        wanted = len(self.index.matrix) or self.head is not None
+        text_task = self.encoders.text.encode([text]) if text and wanted else None
         screens, clip_vectors = await asyncio.gather(self._read_screens(images), self._clip_vectors(images))
         image_signals = []
         for n, image in enumerate(images):
@@ -119,10 +142,11 @@ class Router:
             reasons.append("CLIP is not configured: image kinds come from screen text and pixel statistics")
         screen_text = "\n".join(s.text for s in screens if s.text) if screens else ""
         prompt_tokens = estimate_prompt_tokens(messages, images)
-        similarity = {}
+        similarity, probabilities = {}, {}
         if text_task is not None:
             (vector,) = await text_task
-            similarity = self.index.similarity(vector)
+            similarity = self.index.similarity(vector) if len(self.index.matrix) else {}
+            probabilities = self.head.scores(vector) if self.head is not None else {}
         modalities = [Modality.text] + ([Modality.image] if images else [])
         lowered = (text.lower(), screen_text.lower())
         signals = TurnSignals(
@@ -136,6 +160,7 @@ class Router:
                 name: hits for name, matcher in self.keywords.items() if (hits := matcher.hits(*lowered))
             },
             similarity=similarity,
+            route_probabilities=probabilities,
             constraints=constraints,
         )
         return signals, reasons
@@ -150,7 +175,7 @@ class Router:
             return None
         return await self.encoders.clip.encode(images)
 
-    def _fire(self, route: RouteSpec, s: TurnSignals, text: str) -> Firing | None:
+    def _fire(self, route: RouteSpec, s: TurnSignals, text: str, picked: HeadPick | None) -> Firing | None:
         when = route.when
         if not set(when.modalities) <= set(s.modalities):
             return None
@@ -161,6 +186,8 @@ class Router:
         if when.max_tokens is not None and s.prompt_tokens > when.max_tokens:
             return None
         gates = self._describe_gates(route, s)
+        if s.route_probabilities and route.name in s.route_probabilities:
+            return _fire_by_head(route, s, gates, picked)
         if not when.has_text_condition:
             return Firing(route, 1.0, gates or "no conditions")
         similarity = s.similarity.get(route.name, 0.0)
@@ -190,6 +217,8 @@ class Router:
         return "; ".join(parts)
 
     def _confidence(self, winner: Firing, firings: list[Firing], s: TurnSignals) -> float:
+        if winner.probability is not None:
+            return winner.probability
         if not winner.route.when.has_text_condition:
             kinds = winner.route.when.image_kinds
             scores = [i.kind_scores.get(k, 0.0) for i in s.images for k in kinds]
@@ -203,6 +232,8 @@ class Router:
         return _softmax_share(winner.score, rivals)
 
     def _default_confidence(self, s: TurnSignals) -> float:
+        if s.route_probabilities:  # the chance that none of the head's routes was the right one
+            return 1 - max(s.route_probabilities.values())
         if not s.similarity:
             return 1.0
         return _softmax_share(self.config.defaults.threshold, list(s.similarity.values()))
@@ -213,6 +244,18 @@ def _softmax_share(score: float, rivals: list[float]) -> float:
     weights = [math.exp((v - top) / SOFTMAX_TEMPERATURE) for v in rivals]
     mine = math.exp((score - top) / SOFTMAX_TEMPERATURE)
     return mine / (mine + sum(weights))
+
+
+def _fire_by_head(route: RouteSpec, s: TurnSignals, gates: str, picked: HeadPick | None) -> Firing | None:
+    """A route the head scores fires when the head picks it, or on a keyword hit (a rule its
+    author wrote, above any probability)."""
+    p = s.route_probabilities[route.name]
+    hits = s.keyword_hits.get(route.name)
+    if hits:
+        return Firing(route, 1.0 + p, _join(gates, f"keywords {', '.join(hits)}"), p)
+    if picked is not None and picked.route == route.name:
+        return Firing(route, p, _join(gates, f"head: {picked.why}"), p)
+    return None
 
 
 def _join(*parts: str) -> str:
