@@ -208,6 +208,19 @@ def _rules(
                 t.argument.field,
             )
         ]
+    external_only = [t for t in targets if t.external]
+    if acting and external_only and alignment.asked and effect.effect in (Effect.send, Effect.pay):
+        t = external_only[0]  # the user asked to send or pay, but not to whom only a tool named
+        return [
+            _finding(
+                "provenance.external_target",
+                Outcome.confirm,
+                0.7,
+                f"{effect.effect.value} to a target the user never named",
+                f"{t.explain(history)}; {alignment.reason}",
+                t.argument.field,
+            )
+        ]
     if alignment.asked:
         return []
     external_targets = [t for t in targets if t.external or (t.first is None and steered)]
