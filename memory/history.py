@@ -34,9 +34,13 @@ CALLS = (
     .order_by(ToolCallRow.id.desc())
     .limit(bindparam("n"))
 )
+# Filtered in SQL: action verdicts carry the history they were judged on, too big to read here.
 VERDICTS = (
     select(VerdictRow.verdict, VerdictRow.created_at)
-    .where(VerdictRow.session_id == bindparam("sid"))
+    .where(
+        VerdictRow.session_id == bindparam("sid"),
+        VerdictRow.verdict["kind"].as_string() == "observation",
+    )
     .order_by(VerdictRow.id.desc())
     .limit(bindparam("n"))
 )
@@ -57,8 +61,7 @@ async def read_history(
                 continue
             source = f"{server}/{tool}"
             found.append((at, 1, -i, _entry("tool", result_text(result), Integrity.external.value, source)))
-        verdict_params = {"sid": session_id, "n": limit * 2}  # action verdicts share the table
-        for i, (verdict, at) in enumerate(await conn.execute(VERDICTS, verdict_params)):
+        for i, (verdict, at) in enumerate(await conn.execute(VERDICTS, params)):
             if (entry := _observation(verdict)) is not None:
                 found.append((at, 2, -i, entry))
     found.sort(key=lambda f: f[:3])

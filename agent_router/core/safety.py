@@ -5,6 +5,7 @@ could not be recorded: a deny stays a deny, a flagged report stays flagged, and 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,7 +48,8 @@ async def read_session(app: App, session_id: str | None) -> SessionRead:
         return SessionRead()
 
     async def both(memory: Any) -> tuple[list[str], list[dict[str, Any]]]:
-        return await memory.user_texts(session_id), await memory.history(session_id)
+        texts, history = await asyncio.gather(memory.user_texts(session_id), memory.history(session_id))
+        return texts, history
 
     got = await Recorder(app).attempt(f"read the history of session {session_id!r}", both)
     if got.value is None:
