@@ -34,15 +34,21 @@ CALLS = (
     .order_by(ToolCallRow.id.desc())
     .limit(bindparam("n"))
 )
-# Filtered in SQL: action verdicts carry the history they were judged on, too big to read here.
+# Among the session's newest verdicts only, filtered in SQL: action verdicts carry the history
+# they were judged on, too big to read here, and reading kind from every one grows with the session.
+NEWEST_VERDICTS = (
+    select(VerdictRow.id)
+    .where(VerdictRow.session_id == bindparam("sid"))
+    .order_by(VerdictRow.id.desc())
+    .limit(bindparam("n"))
+)
 VERDICTS = (
     select(VerdictRow.verdict, VerdictRow.created_at)
     .where(
-        VerdictRow.session_id == bindparam("sid"),
+        VerdictRow.id.in_(NEWEST_VERDICTS.scalar_subquery()),
         VerdictRow.verdict["kind"].as_string() == "observation",
     )
     .order_by(VerdictRow.id.desc())
-    .limit(bindparam("n"))
 )
 
 
