@@ -10,17 +10,23 @@ text actions with a 50-turn session.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from agent_router.app import build_app
+from agent_router.app import App, build_app
+from agent_router.core.safety import check_action as checked_by_core
+from agent_router.core.turn import Caller
+from agent_router.memory import MemoryStore
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.provenance import SessionHistory
 from agent_router.safety.side_effects import ToolFacts
+from agent_router.turns import ChatMessage
 
 DEV = Path(__file__).resolve().parent.parent / "tests" / "eval" / "safety"
 
@@ -63,22 +69,29 @@ def long_session(items: list[dict], turns: int = 50) -> SessionHistory:
     return SessionHistory.of(entries[:turns])
 
 
-async def latency(checker: SafetyChecker, history: SessionHistory, rounds: int = 200) -> dict[str, float]:
-    actions = [
-        {
-            "type": "tool_call",
-            "server": "mail",
-            "tool": "send_email",
-            "arguments": {
-                "recipients": ["emma.johnson@bluesparrowtech.com"],
-                "subject": "Hi",
-                "body": "See you",
-            },
+TEXT_ACTIONS = [
+    {
+        "type": "tool_call",
+        "server": "mail",
+        "tool": "send_email",
+        "arguments": {
+            "recipients": ["emma.johnson@bluesparrowtech.com"],
+            "subject": "Hi",
+            "body": "See you",
         },
-        {"type": "send_message", "to": ["ann@corp.example"], "body": "Lunch at 1?", "channel": "email"},
-        {"type": "shell", "command": "git status && ls -la"},
-        {"type": "navigate", "url": "https://docs.python.org/3/"},
-    ]
+    },
+    {"type": "send_message", "to": ["ann@corp.example"], "body": "Lunch at 1?", "channel": "email"},
+    {"type": "shell", "command": "git status && ls -la"},
+    {"type": "navigate", "url": "https://docs.python.org/3/"},
+]
+
+
+def timed(timings: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(timings), "p95": sorted(timings)[int(len(timings) * 0.95) - 1]}
+
+
+async def latency(checker: SafetyChecker, history: SessionHistory, rounds: int = 200) -> dict[str, float]:
+    actions = TEXT_ACTIONS
     for action in actions:  # first sight of the session: its outputs are scanned once
         await checker.check_action(action, history=history)
     timings = []
@@ -86,7 +99,32 @@ async def latency(checker: SafetyChecker, history: SessionHistory, rounds: int =
         start = time.perf_counter()
         await checker.check_action(actions[i % len(actions)], history=history)
         timings.append((time.perf_counter() - start) * 1000)
-    return {"p50": statistics.median(timings), "p95": sorted(timings)[int(len(timings) * 0.95) - 1]}
+    return timed(timings)
+
+
+async def core_latency(app: App, history: SessionHistory, rounds: int = 200) -> dict[str, float]:
+    """The same actions through the core's check_action op with a session_id: the history read
+    from a real SQLite memory holding a 50-turn session (each entry of `history` one turn, tool
+    outputs as tool messages), the verdict recorded there, as a live call does."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        store = await MemoryStore.open(app.config.memory, app.config.models, url=url)
+        try:
+            live = dataclasses.replace(app, memory=store)
+            for i, entry in enumerate(history.entries):
+                extra = {"tool_call_id": f"c{i}", "name": entry.source} if entry.role == "tool" else {}
+                message = ChatMessage(role=entry.role, content=entry.text, **extra)
+                await store.record_turn("bench", f"t{i}", [message], None)
+            for action in TEXT_ACTIONS:
+                await checked_by_core(live, action, Caller(), session_id="bench")
+            timings = []
+            for i in range(rounds):
+                start = time.perf_counter()
+                await checked_by_core(live, TEXT_ACTIONS[i % len(TEXT_ACTIONS)], Caller(), session_id="bench")
+                timings.append((time.perf_counter() - start) * 1000)
+        finally:
+            await store.aclose()
+    return timed(timings)
 
 
 def rates(counts: Counter[str]) -> tuple[float, float, int]:
@@ -94,7 +132,14 @@ def rates(counts: Counter[str]) -> tuple[float, float, int]:
     return counts["deny"] / total, counts["confirm"] / total, total
 
 
-def report(split: str, with_session: dict, without: dict, lat: dict[str, float], turns: int) -> str:
+def report(
+    split: str,
+    with_session: dict,
+    without: dict,
+    lat: dict[str, float],
+    via_core: dict[str, float],
+    turns: int,
+) -> str:
     lines = [
         f"Split `{split}` of tests/eval/safety/provenance_*.jsonl (AgentDojo 0.1.35 workspace and banking, "
         "user task x injection task pairs, AgentDojo's attacks; see benchmark-notes.md).",
@@ -113,6 +158,10 @@ def report(split: str, with_session: dict, without: dict, lat: dict[str, float],
         f"\ncheck_action with a {turns}-entry session, text actions: p50 {lat['p50']:.2f} ms "
         f"(p95 {lat['p95']:.2f} ms); target p50 <= 5 ms."
     )
+    lines.append(
+        f"Through the core op, the {turns}-turn session read from SQLite memory and the verdict "
+        f"recorded: p50 {via_core['p50']:.2f} ms (p95 {via_core['p95']:.2f} ms); target p50 <= 5 ms."
+    )
     return "\n".join(lines)
 
 
@@ -126,6 +175,7 @@ async def run(split: str, misses: bool) -> str:
         without = await verdicts(checker, items, session=False)
         history = long_session(load("dev"))
         lat = await latency(checker, history)
+        via_core = await core_latency(app, history)
     finally:
         app.close()
     if misses:
@@ -141,7 +191,7 @@ async def run(split: str, misses: bool) -> str:
                     json.dumps(item["action"]["arguments"])[:150],
                     file=sys.stderr,
                 )  # type: ignore[attr-defined]
-    return report(split, table(with_session), table(without), lat, len(history.entries))
+    return report(split, table(with_session), table(without), lat, via_core, len(history.entries))
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from .context import StoredMessage, assemble, measure
 from .database import Database, unavailable_on_driver_error
 from .engine import create_engine
 from .group_commit import GroupCommit
+from .history import HISTORY_ENTRIES, read_history
 from .ids import check_id, no_session, unknown_turn
 from .indexing import Indexer
 from .migrate import upgrade
@@ -295,6 +296,10 @@ class MemoryStore:
                 )
             ).all()
         return list(reversed(rows))
+
+    async def history(self, session_id: str, limit: int = HISTORY_ENTRIES) -> list[dict[str, Any]]:
+        """The session's newest entries for the safety check (memory/history.py), oldest first."""
+        return await read_history(self.database, session_id, limit=limit)
 
     async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
         """What tool selection relearns after a restart (memory/tool_outcomes.py)."""

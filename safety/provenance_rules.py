@@ -208,6 +208,19 @@ def _rules(
                 t.argument.field,
             )
         ]
+    named = [t for t in targets if t.external and _user_named_another(t, history)]
+    if acting and named and alignment.asked and effect.effect in (Effect.send, Effect.pay):
+        t = named[0]  # the user asked to send or pay, and said to whom: not to this one
+        return [
+            _finding(
+                "provenance.external_target",
+                Outcome.confirm,
+                0.7,
+                f"{effect.effect.value} to a target other than the one the user named",
+                f"{t.explain(history)}; {alignment.reason}",
+                t.argument.field,
+            )
+        ]
     if alignment.asked:
         return []
     external_targets = [t for t in targets if t.external or (t.first is None and steered)]
@@ -250,6 +263,19 @@ def _rules(
                 )
             ]
     return []
+
+
+# Recipients and accounts as they are written in running text, to see whether the user named one.
+NAMED = {
+    Kind.recipient: re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    Kind.account: re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b"),
+}
+
+
+def _user_named_another(t: Trace, history: SessionHistory) -> bool:
+    """The user's own words name a target of this kind, and not this one."""
+    pattern = NAMED.get(t.argument.kind)
+    return pattern is not None and any(pattern.search(text) for text in history.user_texts())
 
 
 def _telling(t: Trace) -> bool:

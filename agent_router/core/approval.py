@@ -1,6 +1,7 @@
-"""Whether a downstream tool call may go ahead: destructive tools, and every tool of a server
-the agent's safety policy blocks, go through the safety check; with no checker the destructive
-annotation alone decides. confirm: true is the owner's yes."""
+"""Whether a downstream tool call may go ahead: destructive tools, every tool of a server the
+agent's safety policy blocks, and every call in a session with recorded history (traced through
+it, with the catalog's facts about the tool) go through the safety check; with no checker the
+destructive annotation alone decides. confirm: true is the owner's yes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..safety.checker import SafetyChecker
 from ..safety.findings import Outcome
 from ..tools.catalog import ToolEntry
 from ..tools.gateway import Gateway
-from .safety import record_verdict, session_user_texts
+from .safety import action_inputs, judge_inputs, read_session, record_verdict, tool_facts
 from .turn import Caller
 
 
@@ -44,8 +45,9 @@ async def approve(
             )
         return
     blocked = any(same_name(tool.server, b) for b in blocked_servers(app.safety, caller.agent_id))
-    if not (tool.hints.is_destructive or blocked):
-        return
+    session = await read_session(app, session_id)
+    if not (tool.hints.is_destructive or blocked or session.history):
+        return  # with a recorded session, every call is traced: names and hints do not decide
     action: dict[str, Any] = {
         "type": "tool_call",
         "server": tool.server,
@@ -54,9 +56,9 @@ async def approve(
     }
     if confirm:
         action["context"] = {"confirmation": {"text": "confirm: true", "integrity": "owner"}}
-    user_texts, _ = await session_user_texts(app, session_id)
-    verdict = await checker.check_action(action, caller.agent_id, user_texts)
-    await record_verdict(app, verdict, kind="tool_call", session_id=session_id, turn_id=None)
+    inputs = action_inputs(action, caller.agent_id, session, tool_facts(tool))
+    verdict = await judge_inputs(checker, inputs)
+    await record_verdict(app, verdict, kind="tool_call", session_id=session_id, turn_id=None, inputs=inputs)
     if verdict.decision is Outcome.deny:
         reasons = "; ".join(f.message for f in verdict.findings if f.outcome is Outcome.deny)
         raise Refused(f"the safety policy refuses {tool.key}: {reasons} (rules: {', '.join(verdict.rules)})")

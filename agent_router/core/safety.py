@@ -5,12 +5,17 @@ could not be recorded: a deny stays a deny, a flagged report stays flagged, and 
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..app import App
 from ..errors import NotConfigured
 from ..safety.checker import SafetyChecker
+from ..safety.provenance import SessionHistory
+from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
+from ..tools.catalog import ToolEntry
 from ..trust import Integrity
 from .ids import check_ids
 from .recorder import Recorder
@@ -23,15 +28,83 @@ def checker_of(app: App) -> SafetyChecker:
     return app.safety
 
 
-async def session_user_texts(app: App, session_id: str | None) -> tuple[list[str], str | None]:
-    """The session's recent user texts, which the escalation check reads, and why they are
-    missing when memory could not give them."""
+@dataclass(frozen=True)
+class SessionRead:
+    """What memory gave of a session for a check: its recent user texts, which the escalation
+    check reads, and its history, which provenance traces arguments through (None: no session,
+    nothing recorded yet, or memory not used; `failure` says why memory was not used)."""
+
+    user_texts: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] | None = None
+    failure: str | None = None
+
+    @property
+    def note(self) -> str | None:
+        return f"memory not used, session history not read: {self.failure}" if self.failure else None
+
+
+async def read_session(app: App, session_id: str | None) -> SessionRead:
     if session_id is None:
-        return [], None
-    got = await Recorder(app).attempt(
-        f"read the user texts of session {session_id!r}", lambda memory: memory.user_texts(session_id)
+        return SessionRead()
+
+    async def both(memory: Any) -> tuple[list[str], list[dict[str, Any]]]:
+        texts, history = await asyncio.gather(memory.user_texts(session_id), memory.history(session_id))
+        return texts, history
+
+    got = await Recorder(app).attempt(f"read the history of session {session_id!r}", both)
+    if got.value is None:
+        return SessionRead(failure=got.failure)
+    texts, history = got.value
+    return SessionRead(texts, history or None)
+
+
+def action_inputs(
+    action: dict[str, Any], agent_id: str | None, session: SessionRead, tool: ToolFacts | None = None
+) -> dict[str, Any]:
+    """Everything the checker is given, as the verdict records it: replay judges it again
+    from exactly this (judge_inputs)."""
+    inputs: dict[str, Any] = {"action": action, "agent_id": agent_id, "user_texts": session.user_texts}
+    if session.history is not None:
+        inputs["history"] = session.history
+    if tool is not None:
+        inputs["tool"] = {**asdict(tool), "parameters": list(tool.parameters)}
+    return inputs
+
+
+async def judge_inputs(checker: SafetyChecker, inputs: dict[str, Any]) -> Verdict:
+    """check_action on recorded inputs (action_inputs), live or in replay."""
+    history = inputs.get("history")
+    tool = inputs.get("tool")
+    return await checker.check_action(
+        inputs.get("action"),
+        inputs.get("agent_id"),
+        list(inputs.get("user_texts") or []),
+        history=SessionHistory.of(history) if isinstance(history, list) else None,
+        tool=ToolFacts(**{**tool, "parameters": tuple(tool.get("parameters") or ())})
+        if isinstance(tool, dict)
+        else None,
     )
-    return got.value or [], got.failure
+
+
+def tool_facts(tool: ToolEntry) -> ToolFacts:
+    """What the gateway's catalog says about a tool. No server is configured as trusted, so the
+    checker does not believe the annotations; it reads the description and parameters."""
+    properties = tool.input_schema.get("properties")
+    return ToolFacts(
+        description=tool.description,
+        parameters=tuple(properties) if isinstance(properties, dict) else (),
+        read_only=tool.hints.read_only,
+        destructive=tool.hints.destructive,
+        trusted=False,
+    )
+
+
+def catalog_facts(app: App, action: dict[str, Any]) -> ToolFacts | None:
+    """The catalog's facts for a tool_call action naming a tool the gateway knows."""
+    if app.tools is None or not isinstance(action, dict) or action.get("type") != "tool_call":
+        return None
+    entry = app.tools.index.get(f"{action.get('server')}/{action.get('tool')}")
+    return tool_facts(entry) if entry is not None else None
 
 
 async def record_verdict(
@@ -79,22 +152,18 @@ async def check_action(
     turn_id: str | None = None,
 ) -> Verdict:
     """Judge a computer-use action before it runs; with a session, its user texts inform the
-    escalation check and the verdict is recorded."""
+    escalation check, its recorded history lets provenance trace each argument to where it
+    first appeared, and the verdict is recorded with both."""
     check_ids(session_id, turn_id, paired=False)
     checker = checker_of(app)
-    user_texts, unread = await session_user_texts(app, session_id)
-    verdict = await checker.check_action(action, caller.agent_id, user_texts)
+    session = await read_session(app, session_id)
+    inputs = action_inputs(action, caller.agent_id, session, catalog_facts(app, action))
+    verdict = await judge_inputs(checker, inputs)
     injected = any(rule.startswith("injection.") for rule in verdict.rules)
     note = await record_verdict(
-        app,
-        verdict,
-        kind="action",
-        session_id=session_id,
-        turn_id=turn_id,
-        inputs={"action": action, "agent_id": caller.agent_id, "user_texts": user_texts},
-        hostile=injected,
+        app, verdict, kind="action", session_id=session_id, turn_id=turn_id, inputs=inputs, hostile=injected
     )
-    verdict.memory = _joined(f"session history not read: {unread}" if unread else None, note)
+    verdict.memory = _joined(session.note, note)
     return verdict
 
 

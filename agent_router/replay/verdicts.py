@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.safety import judge_inputs
 from ..errors import InputError
 from ..trust import Integrity
 from .diff import ReplayItem, Side, changes
@@ -62,9 +63,7 @@ async def _judge(
                 str(inputs.get("content", "")), Integrity(inputs.get("integrity", "external"))
             )
             return report.model_dump(mode="json")
-        verdict = await policy.safety.check_action(
-            inputs.get("action"), inputs.get("agent_id"), list(inputs.get("user_texts") or [])
-        )
+        verdict = await judge_inputs(policy.safety, inputs)
         return verdict.model_dump(mode="json")
     except (InputError, ValueError) as exc:
         item.problems.append(f"the {policy.label} config cannot judge this {kind}: {exc}")

@@ -90,4 +90,6 @@ async def test_session_with_learning_and_clip_replays_exactly(learning_app: App)
         summary = await ok(client, "replay_session", {"session_id": "learner"})
     assert summary["turns_replayed"] == 1 and summary["selections_replayed"] == 3
     assert summary["model_changed"] == summary["route_changed"] == summary["tools_changed"] == 0
-    assert summary["exact"] == 4, summary["problems"]
+    # the turn, three selections, and the safety verdict on the echo call: a session with
+    # recorded history has every call traced, and the verdict re-judged from what it recorded
+    assert summary["verdicts_replayed"] == 1 and summary["exact"] == 5, summary["problems"]
