@@ -4,7 +4,6 @@ under the old similarity rule and under the head, and text route_turn latency un
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from agent_router.routing.head import BUILTIN
 from agent_router.turns import parse_messages
 
 from .routing_eval import DEFAULT, DEV_SET, Evaluation, Item, load_dev_set
+from .section import print_section
 from .stats import summary_ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
@@ -139,11 +139,7 @@ async def measure(app: App) -> str:
 def main() -> None:
     config = default_config().model_copy(deep=True)
     config.defaults.head = BUILTIN  # the built-in config leaves it unset: the head is measured here
-    app = build_app(config)
-    try:
-        print(asyncio.run(measure(app)))
-    finally:
-        app.close()
+    print_section(build_app(config), measure)
 
 
 if __name__ == "__main__":

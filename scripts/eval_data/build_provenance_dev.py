@@ -23,21 +23,19 @@ sessions of odd user tasks; it is never read while tuning. The dev file holds th
 
 Needs an environment with agentdojo==0.1.35 installed (it runs the suites' functions):
     python3 -m venv /tmp/dojo && /tmp/dojo/bin/pip install agentdojo==0.1.35
-    /tmp/dojo/bin/python scripts/eval_data/build_provenance_dev.py
+    /tmp/dojo/bin/python -m scripts.eval_data.build_provenance_dev
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from agentdojo.agent_pipeline.tool_execution import tool_result_to_str
 from agentdojo.functions_runtime import FunctionsRuntime
 from agentdojo.task_suite.load_suites import get_suite
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_safety_dev import ATTACKS  # noqa: E402 - AgentDojo's attack templates, one copy
+from scripts.eval_data.build_safety_dev import ATTACKS  # AgentDojo's attack templates, one copy
 
 OUT = Path("tests/eval/safety")
 VERSION = "v1.2.1"

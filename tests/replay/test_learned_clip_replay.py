@@ -20,14 +20,9 @@ from agent_router.server import build_server
 
 
 @pytest_asyncio.fixture(scope="module")
-async def learning_app(app: App, tiny_clip_files, tmp_path_factory) -> AsyncIterator[App]:
-    config_file, checkpoint = tiny_clip_files
+async def learning_app(app: App, tiny_clip_section, tmp_path_factory) -> AsyncIterator[App]:
     data = app.config.model_dump(mode="json")
-    data["encoders"]["clip"] = {
-        "model": "tiny-clip",
-        "checkpoint": str(checkpoint),
-        "model_config_file": str(config_file),
-    }
+    data["encoders"]["clip"] = tiny_clip_section
     data["tools"] = demo_tools(TOOLS, tmp_path_factory.mktemp("learned-vectors")) | PER_TOOL_RANKING
     config = parse_config(data)
     tower = ClipEncoder(config.encoders.clip, app.encoders.placement)

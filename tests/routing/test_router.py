@@ -143,16 +143,11 @@ async def test_no_model_takes_images_falls_back_to_screen_text(app: App, route):
 
 
 @pytest.fixture(scope="module")
-def clip_app(app: App, tiny_clip_files) -> App:
+def clip_app(app: App, tiny_clip_section) -> App:
     from agent_router.embeddings import build_encoders
 
-    config_file, checkpoint = tiny_clip_files
     data = app.config.model_dump(mode="json")
-    data["encoders"]["clip"] = {
-        "model": "tiny-clip",
-        "checkpoint": str(checkpoint),
-        "model_config_file": str(config_file),
-    }
+    data["encoders"]["clip"] = tiny_clip_section
     data["encoders"]["ocr"]["enabled"] = False
     config = parse_config(data)
     built = build_encoders(config.encoders)

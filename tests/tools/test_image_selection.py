@@ -35,14 +35,9 @@ def image_turn(text: str = "") -> list[dict]:
     return [user(text, data_url(noise_photo()))]
 
 
-async def clip_app(app: App, tiny_clip_files: tuple[Path, Path], cache: Path, image_weight: float) -> App:
-    config_file, checkpoint = tiny_clip_files
+async def clip_app(app: App, tiny_clip_section: dict[str, str], cache: Path, image_weight: float) -> App:
     data = app.config.model_dump(mode="json")
-    data["encoders"]["clip"] = {
-        "model": "tiny-clip",
-        "checkpoint": str(checkpoint),
-        "model_config_file": str(config_file),
-    }
+    data["encoders"]["clip"] = tiny_clip_section
     data["encoders"]["ocr"]["enabled"] = False
     data["tools"] = {
         "inline": [{"name": n, "description": d, "server": "media"} for n, d in TOOLS],
@@ -61,8 +56,8 @@ async def clip_app(app: App, tiny_clip_files: tuple[Path, Path], cache: Path, im
 
 
 @pytest_asyncio.fixture(scope="module")
-async def with_clip(app: App, tiny_clip_files, tmp_path_factory) -> AsyncIterator[App]:
-    built = await clip_app(app, tiny_clip_files, tmp_path_factory.mktemp("clip-vectors"), 0.5)
+async def with_clip(app: App, tiny_clip_section, tmp_path_factory) -> AsyncIterator[App]:
+    built = await clip_app(app, tiny_clip_section, tmp_path_factory.mktemp("clip-vectors"), 0.5)
     yield built
     await closed(built)
 
@@ -106,10 +101,10 @@ async def test_an_image_alone_is_matched_to_tools_through_clip(with_clip: App) -
 
 
 async def test_with_text_the_image_match_moves_the_ranking_by_its_weight(
-    with_clip: App, app: App, tiny_clip_files, tmp_path: Path
+    with_clip: App, app: App, tiny_clip_section, tmp_path: Path
 ) -> None:
     turn = image_turn("I need to do something with this")
-    blind = await clip_app(app, tiny_clip_files, tmp_path, 0.0)
+    blind = await clip_app(app, tiny_clip_section, tmp_path, 0.0)
     try:
         without = await select(blind, turn)
     finally:
