@@ -113,8 +113,7 @@ async def read_session(
     {role, text, integrity, source}; entries of the same moment keep the order: a turn's
     messages, then calls, then observations."""
     params = {"sid": session_id, "n": limit, "texts": user_texts}
-    async with database.connect() as conn:
-        rows = (await conn.execute(SESSION_READ, params)).all()
+    rows = await database.read_whole(lambda conn: conn.execute(SESSION_READ, params).all())
     texts = [row.text for row in sorted((r for r in rows if r.part == 0), key=lambda r: r.key)]
     found = [(row.at, row.part, row.key, entry) for row in rows if (entry := _history_entry(row)) is not None]
     found.sort(key=lambda f: f[:3])
