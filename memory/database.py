@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..errors import RouterError
+from .reads import whole_reads
 from .transactions import write_transactions
 from .writes import dialect_insert
 
@@ -65,6 +66,8 @@ class Database:
         self.dialect: str = engine.dialect.name
         # Turns, session events and embeddings: the writes every routed turn makes.
         self.transactions = write_transactions(engine)
+        # The safety check's session read, before every checked action.
+        self.reads = whole_reads(engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # The rare writes (forget, retention, import, demotion, screen text) keep async sessions.
         self._write_sessions = async_sessionmaker(
@@ -98,6 +101,11 @@ class Database:
         with unavailable_on_driver_error():
             return await self.transactions.run(work)
 
+    async def read_whole(self, work: Callable[[Connection], T]) -> T:
+        """`work` as one read handed over whole (memory/reads.py)."""
+        with unavailable_on_driver_error():
+            return await self.reads.run(work)
+
     def insert(self, table: type) -> Any:
         """INSERT with ON CONFLICT for this backend."""
         return dialect_insert(self.dialect, table)
@@ -105,4 +113,5 @@ class Database:
     async def aclose(self) -> None:
         with unavailable_on_driver_error():
             await self.transactions.aclose()
+            await self.reads.aclose()
             await self.engine.dispose()

@@ -52,13 +52,14 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def sqlite_write_engine(engine: AsyncEngine) -> Engine:
-    """The SQLite file of `engine` through the plain sqlite3 driver, for the writer thread:
-    one connection, and every transaction starts with BEGIN IMMEDIATE."""
+def sqlite_thread_engine(engine: AsyncEngine, *, writes: bool) -> Engine:
+    """The SQLite file of `engine` through the plain sqlite3 driver, for the writer thread
+    (`writes`: every transaction starts with BEGIN IMMEDIATE) or the reader thread: one
+    connection each."""
     url = engine.url.set(drivername="sqlite+pysqlite")
-    writer = sqlalchemy.create_engine(url, pool_size=1, max_overflow=0)
-    _sqlite_session(writer, always_immediate=True)
-    return writer
+    threaded = sqlalchemy.create_engine(url, pool_size=1, max_overflow=0)
+    _sqlite_session(threaded, always_immediate=writes)
+    return threaded
 
 
 def _replace_closed_connections(engine: Engine) -> None:

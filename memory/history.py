@@ -8,10 +8,9 @@ it was judged on: the newest HISTORY_ENTRIES entries, each text cut to ENTRY_CHA
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import JSON, DateTime, Row, bindparam, cast, literal, null, select, union_all
 
 from ..trust import Integrity
 from .database import Database
@@ -19,21 +18,8 @@ from .schema import MessageRow, ToolCallRow, TurnRow, VerdictRow
 
 HISTORY_ENTRIES = 50
 ENTRY_CHARS = 4000
+USER_TEXTS = 20  # the owner-tier user messages the escalation check reads
 
-# Plain columns and bound parameters, built once (see views.py): each check runs all three.
-MESSAGES = (
-    select(MessageRow.role, MessageRow.name, MessageRow.integrity, MessageRow.text, TurnRow.created_at)
-    .join(TurnRow, TurnRow.id == MessageRow.turn_pk)
-    .where(MessageRow.session_id == bindparam("sid"))
-    .order_by(MessageRow.seq.desc())
-    .limit(bindparam("n"))
-)
-CALLS = (
-    select(ToolCallRow.server, ToolCallRow.tool, ToolCallRow.result, ToolCallRow.created_at)
-    .where(ToolCallRow.session_id == bindparam("sid"), ToolCallRow.error.is_(None))
-    .order_by(ToolCallRow.id.desc())
-    .limit(bindparam("n"))
-)
 # Among the session's newest verdicts only, filtered in SQL: action verdicts carry the history
 # they were judged on, too big to read here, and reading kind from every one grows with the session.
 NEWEST_VERDICTS = (
@@ -42,36 +28,121 @@ NEWEST_VERDICTS = (
     .order_by(VerdictRow.id.desc())
     .limit(bindparam("n"))
 )
-VERDICTS = (
-    select(VerdictRow.verdict, VerdictRow.created_at)
+NO_TIME = cast(null(), DateTime)
+NO_DATA = cast(null(), JSON)  # PostgreSQL types a bare NULL as text, which a JSON column does not match
+PARTS = [
+    # 0: the newest owner-tier user texts, which the escalation check reads
+    select(
+        literal(0).label("part"),
+        MessageRow.seq.label("key"),
+        NO_TIME.label("at"),
+        null().label("role"),
+        null().label("name"),
+        null().label("integrity"),
+        MessageRow.text.label("text"),
+        NO_DATA.label("data"),
+    )
     .where(
+        MessageRow.session_id == bindparam("sid"),
+        MessageRow.role == "user",
+        MessageRow.integrity.in_([Integrity.system.value, Integrity.owner.value]),
+    )
+    .order_by(MessageRow.seq.desc())
+    .limit(bindparam("texts")),
+    # 1: the newest messages
+    select(
+        literal(1).label("part"),
+        MessageRow.seq.label("key"),
+        TurnRow.created_at.label("at"),
+        MessageRow.role.label("role"),
+        MessageRow.name.label("name"),
+        MessageRow.integrity.label("integrity"),
+        MessageRow.text.label("text"),
+        NO_DATA.label("data"),
+    )
+    .join(TurnRow, TurnRow.id == MessageRow.turn_pk)
+    .where(MessageRow.session_id == bindparam("sid"))
+    .order_by(MessageRow.seq.desc())
+    .limit(bindparam("n")),
+    # 2: the newest downstream calls that returned, server and tool in role and name
+    select(
+        literal(2).label("part"),
+        ToolCallRow.id.label("key"),
+        ToolCallRow.created_at.label("at"),
+        ToolCallRow.server.label("role"),
+        ToolCallRow.tool.label("name"),
+        null().label("integrity"),
+        null().label("text"),
+        ToolCallRow.result.label("data"),
+    )
+    .where(ToolCallRow.session_id == bindparam("sid"), ToolCallRow.error.is_(None))
+    .order_by(ToolCallRow.id.desc())
+    .limit(bindparam("n")),
+    # 3: the observation verdicts among the newest verdicts
+    select(
+        literal(3).label("part"),
+        VerdictRow.id.label("key"),
+        VerdictRow.created_at.label("at"),
+        null().label("role"),
+        null().label("name"),
+        null().label("integrity"),
+        null().label("text"),
+        VerdictRow.verdict.label("data"),
+    ).where(
         VerdictRow.id.in_(NEWEST_VERDICTS.scalar_subquery()),
         VerdictRow.verdict["kind"].as_string() == "observation",
-    )
-    .order_by(VerdictRow.id.desc())
-)
+    ),
+]
+# One statement, built once: the check runs before every action, and each statement run on its
+# own costs about as much as the reading (a round trip to the driver's thread and back). Each
+# part keeps its ORDER BY and LIMIT inside a subquery, as SQLite requires; `key` (seq or id)
+# orders a part's rows again.
+SESSION_READ = union_all(*(select(part.subquery()) for part in PARTS))
+
+
+async def read_session(
+    database: Database,
+    session_id: str,
+    *,
+    limit: int = HISTORY_ENTRIES,
+    max_chars: int = ENTRY_CHARS,
+    user_texts: int = USER_TEXTS,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The session's last `user_texts` owner-tier user messages and its newest `limit` history
+    entries (each text cut to `max_chars`), both oldest first, in one read. History entries are
+    {role, text, integrity, source}; entries of the same moment keep the order: a turn's
+    messages, then calls, then observations."""
+    params = {"sid": session_id, "n": limit, "texts": user_texts}
+    rows = await database.read_whole(lambda conn: conn.execute(SESSION_READ, params).all())
+    texts = [row.text for row in sorted((r for r in rows if r.part == 0), key=lambda r: r.key)]
+    found = [(row.at, row.part, row.key, entry) for row in rows if (entry := _history_entry(row)) is not None]
+    found.sort(key=lambda f: f[:3])
+    return texts, [{**entry, "text": entry["text"][:max_chars]} for *_, entry in found[-limit:]]
 
 
 async def read_history(
     database: Database, session_id: str, *, limit: int = HISTORY_ENTRIES, max_chars: int = ENTRY_CHARS
 ) -> list[dict[str, Any]]:
-    """The newest `limit` entries, oldest first, as {role, text, integrity, source}. Entries of
-    the same moment keep the order: a turn's messages, then calls, then observations."""
-    found: list[tuple[datetime, int, int, dict[str, Any]]] = []
-    async with database.connect() as conn:
-        params = {"sid": session_id, "n": limit}
-        for i, (role, name, level, text, at) in enumerate(await conn.execute(MESSAGES, params)):
-            found.append((at, 0, -i, _entry(role, text, level, name if role == "tool" else None)))
-        for i, (server, tool, result, at) in enumerate(await conn.execute(CALLS, params)):
-            if not isinstance(result, dict):  # JSON null: the call failed or returned nothing
-                continue
-            source = f"{server}/{tool}"
-            found.append((at, 1, -i, _entry("tool", result_text(result), Integrity.external.value, source)))
-        for i, (verdict, at) in enumerate(await conn.execute(VERDICTS, params)):
-            if (entry := _observation(verdict)) is not None:
-                found.append((at, 2, -i, entry))
-    found.sort(key=lambda f: f[:3])
-    return [{**entry, "text": entry["text"][:max_chars]} for *_, entry in found[-limit:]]
+    """The newest `limit` history entries, oldest first (read_session)."""
+    _, history = await read_session(database, session_id, limit=limit, max_chars=max_chars, user_texts=0)
+    return history
+
+
+async def read_user_texts(database: Database, session_id: str, *, limit: int = USER_TEXTS) -> list[str]:
+    """The session's last `limit` owner-tier user messages, oldest first (read_session)."""
+    texts, _ = await read_session(database, session_id, limit=0, user_texts=limit)
+    return texts
+
+
+def _history_entry(row: Row[Any]) -> dict[str, Any] | None:
+    """A row of SESSION_READ as a history entry; None for user texts and for what is no entry."""
+    if row.part == 1:
+        return _entry(row.role, row.text, row.integrity, row.name if row.role == "tool" else None)
+    if row.part == 2 and isinstance(row.data, dict):  # JSON null: the call failed or returned nothing
+        return _entry("tool", result_text(row.data), Integrity.external.value, f"{row.role}/{row.name}")
+    if row.part == 3:
+        return _observation(row.data)
+    return None
 
 
 def result_text(result: dict[str, Any]) -> str:

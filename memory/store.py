@@ -30,7 +30,7 @@ from .context import StoredMessage, assemble, measure
 from .database import Database, unavailable_on_driver_error
 from .engine import create_engine
 from .group_commit import GroupCommit
-from .history import HISTORY_ENTRIES, read_history
+from .history import HISTORY_ENTRIES, USER_TEXTS, read_history, read_session, read_user_texts
 from .ids import check_id, no_session, unknown_turn
 from .indexing import Indexer
 from .migrate import upgrade
@@ -279,27 +279,17 @@ class MemoryStore:
             for r in reversed(rows)
         ]
 
-    async def user_texts(self, session_id: str, limit: int = 20) -> list[str]:
+    async def user_texts(self, session_id: str, limit: int = USER_TEXTS) -> list[str]:
         """The session's last `limit` owner-tier user messages, oldest first."""
-        trusted = [Integrity.system.value, Integrity.owner.value]
-        async with self.database.read() as db:
-            rows = (
-                await db.scalars(
-                    select(MessageRow.text)
-                    .where(
-                        MessageRow.session_id == session_id,
-                        MessageRow.role == "user",
-                        MessageRow.integrity.in_(trusted),
-                    )
-                    .order_by(MessageRow.seq.desc())
-                    .limit(limit)
-                )
-            ).all()
-        return list(reversed(rows))
+        return await read_user_texts(self.database, session_id, limit=limit)
 
     async def history(self, session_id: str, limit: int = HISTORY_ENTRIES) -> list[dict[str, Any]]:
         """The session's newest entries for the safety check (memory/history.py), oldest first."""
         return await read_history(self.database, session_id, limit=limit)
+
+    async def read_for_check(self, session_id: str) -> tuple[list[str], list[dict[str, Any]]]:
+        """user_texts and history together, as the safety check reads them, in one read."""
+        return await read_session(self.database, session_id)
 
     async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
         """What tool selection relearns after a restart (memory/tool_outcomes.py)."""

@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .engine import sqlite_write_engine
+from .engine import sqlite_thread_engine
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ class ThreadTransactions:
     """SQLite: each transaction runs on the one writer thread, in submission order."""
 
     def __init__(self, engine: AsyncEngine):
-        self.engine: Engine = sqlite_write_engine(engine)
+        self.engine: Engine = sqlite_thread_engine(engine, writes=True)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="memory-writer")
 
     async def run(self, work: Callable[[Connection], T]) -> T:

@@ -5,7 +5,6 @@ could not be recorded: a deny stays a deny, a flagged report stays flagged, and 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,11 +46,9 @@ async def read_session(app: App, session_id: str | None) -> SessionRead:
     if session_id is None:
         return SessionRead()
 
-    async def both(memory: Any) -> tuple[list[str], list[dict[str, Any]]]:
-        texts, history = await asyncio.gather(memory.user_texts(session_id), memory.history(session_id))
-        return texts, history
-
-    got = await Recorder(app).attempt(f"read the history of session {session_id!r}", both)
+    got = await Recorder(app).attempt(
+        f"read the history of session {session_id!r}", lambda memory: memory.read_for_check(session_id)
+    )
     if got.value is None:
         return SessionRead(failure=got.failure)
     texts, history = got.value

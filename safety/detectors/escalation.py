@@ -6,6 +6,7 @@ harmless-looking turns is caught even when no single turn is."""
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 import numpy as np
 
@@ -85,14 +86,29 @@ PATTERNS = [
 ]
 DECAY = 0.7
 WINDOW = 3
+SCANS_KEPT = 64  # sessions whose last judgement is kept (EscalationDetector.scan)
 
 
 class EscalationDetector:
     def __init__(self, encoder: AsyncEncoder[str, np.ndarray], threshold: float):
         self.bank = PatternBank(encoder, PATTERNS)
         self.threshold = threshold
+        self._scanned: OrderedDict[tuple[str, tuple[str, ...]], list[Finding]] = OrderedDict()
 
     async def scan(self, user_texts: list[str], field: str = "session") -> list[Finding]:
+        """The findings on a session's user texts. A session's texts change only when the user
+        writes again, and every action checked in between is judged on the same ones, so the
+        newest judgements are kept by their texts (copies handed out: a verdict may change its
+        findings)."""
+        key = (field, tuple(user_texts))
+        if (kept := self._scanned.get(key)) is None:
+            kept = self._scanned[key] = await self._judge(user_texts, field)
+            if len(self._scanned) > SCANS_KEPT:
+                self._scanned.popitem(last=False)
+        self._scanned.move_to_end(key)
+        return [finding.model_copy(deep=True) for finding in kept]
+
+    async def _judge(self, user_texts: list[str], field: str) -> list[Finding]:
         texts = [t[:20_000] for t in user_texts if t.strip()][-20:]
         if not texts:
             return []

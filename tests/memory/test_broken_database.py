@@ -184,6 +184,7 @@ async def test_database_down(open_store, databases, sid: str) -> None:
 async def close_sqlite_connections(store: MemoryStore) -> None:
     await store.engine.dispose()
     store.database.transactions.engine.dispose()
+    store.database.reads.engine.dispose()
 
 
 @asynccontextmanager

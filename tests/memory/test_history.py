@@ -7,7 +7,7 @@ from __future__ import annotations
 from builders import user
 
 from agent_router.memory import MemoryStore
-from agent_router.memory.history import read_history
+from agent_router.memory.history import read_history, read_session
 from agent_router.turns import parse_messages
 
 
@@ -37,3 +37,17 @@ async def test_history_keeps_the_newest_entries_cut_short(store: MemoryStore, si
         await store.record_turn(sid, f"t{i}", parse_messages([user(f"request {i} " + "x" * 50)]), None)
     history = await read_history(store.database, sid, limit=3, max_chars=12)
     assert [h["text"] for h in history] == ["request 2 xx", "request 3 xx", "request 4 xx"]
+
+
+async def test_one_read_gives_the_user_texts_and_the_history(store: MemoryStore, sid: str) -> None:
+    """The safety check's read: user texts reach past the history's window, and an injected
+    turn's user text is not among them."""
+    for i in range(4):
+        await store.record_turn(sid, f"t{i}", parse_messages([user(f"request {i}")]), None)
+    result = {"content": [{"type": "text", "text": "a result"}], "isError": False}
+    await store.record_tool_call(sid, "files", "read", {}, result=result, error=None)
+    await store.mark_hostile(sid, "t2")
+    texts, history = await read_session(store.database, sid, limit=2, user_texts=10)
+    assert texts == ["request 0", "request 1", "request 3"]
+    assert [(h["role"], h["text"]) for h in history] == [("user", "request 3"), ("tool", "a result")]
+    assert await store.read_for_check(sid) == (await store.user_texts(sid), await store.history(sid))
