@@ -12,8 +12,9 @@ import torch
 from mcp import Client, StdioServerParameters
 
 from agent_router.app import App, build_app
+from agent_router.core.caller import Caller
 from agent_router.core.routing import route_turn
-from agent_router.core.turn import Caller, Turn
+from agent_router.core.turn import Turn
 from agent_router.server import build_server
 
 from .encoders import encoder_rows

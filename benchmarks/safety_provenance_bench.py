@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 from agent_router.app import App, build_app
+from agent_router.core.caller import Caller
 from agent_router.core.safety import check_action as checked_by_core
-from agent_router.core.turn import Caller
 from agent_router.memory import MemoryStore
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.provenance import SessionHistory

@@ -35,8 +35,9 @@ def run(args: argparse.Namespace) -> int:
     """Builds the router alone (no tool gateway, safety, memory or pools): a decision without a
     session needs nothing else, and the rest would double the start-up time and memory."""
     from ..app import build_router_app
+    from ..core.caller import Caller
     from ..core.routing import route_turn
-    from ..core.turn import Caller, Turn
+    from ..core.turn import Turn
     from ..routing import Constraints
 
     app = build_router_app(config_or_exit(args.config))

@@ -14,8 +14,8 @@ from ..safety.checker import SafetyChecker
 from ..safety.findings import Outcome
 from ..tools.catalog import ToolEntry
 from ..tools.gateway import Gateway
+from .caller import Caller
 from .safety import action_inputs, judge_inputs, read_session, record_verdict, tool_facts
-from .turn import Caller
 
 
 def blocked_servers(safety: SafetyChecker | None, agent_id: str | None) -> list[str]:

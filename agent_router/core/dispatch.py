@@ -12,11 +12,12 @@ from ..pools import Dispatcher, DispatchError, NoEndpoint
 from ..routing import Constraints, RoutingDecision
 from ..trust import Integrity
 from ..turns import ChatMessage
+from .caller import Caller
 from .ids import check_ids
 from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_turn, route_turn
-from .turn import Caller, Turn
+from .turn import Turn
 
 
 async def dispatch_turn(

@@ -9,9 +9,9 @@ from typing import Any
 
 from ..app import App
 from ..memory import ContextResult, RecallHit, SessionSummary, feedback_outcomes
+from .caller import Caller
 from .recorder import required
 from .results import FeedbackResult, ForgetResult
-from .turn import Caller
 
 log = logging.getLogger("agent_router.memory")
 

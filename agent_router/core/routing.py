@@ -8,9 +8,10 @@ from ..app import App
 from ..memory import TurnRecord
 from ..routing import Constraints, Router, RoutingDecision
 from ..trust import Integrity
+from .caller import Caller
 from .ids import check_ids
 from .recorder import Attempt, Recorder
-from .turn import Caller, Turn
+from .turn import Turn
 
 
 async def decide_route(router: Router, turn: Turn, constraints: Constraints | None = None) -> RoutingDecision:

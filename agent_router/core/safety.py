@@ -16,9 +16,9 @@ from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
 from ..tools.catalog import ToolEntry
 from ..trust import Integrity
+from .caller import Caller
 from .ids import check_ids
 from .recorder import Recorder
-from .turn import Caller
 
 
 def checker_of(app: App) -> SafetyChecker:

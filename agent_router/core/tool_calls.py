@@ -11,9 +11,9 @@ from ..app import App
 from ..errors import InputError, Refused
 from ..tools.downstream import DownstreamError
 from .approval import approve
+from .caller import Caller
 from .recorder import Recorder
 from .tool_selection import check_turn, gateway_of
-from .turn import Caller
 
 
 async def call_tool(

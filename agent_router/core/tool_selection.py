@@ -17,10 +17,11 @@ from ..errors import InputError, NotConfigured
 from ..tools.gateway import Gateway
 from ..tools.query import embed_request
 from .approval import blocked_servers
+from .caller import Caller
 from .ids import check_ids
 from .recorder import Recorder
 from .results import SelectedTool, ToolSelection
-from .turn import Caller, Turn
+from .turn import Turn
 
 RECENT_CALLS = 20  # how many of the session's latest tool calls lift their tools
 

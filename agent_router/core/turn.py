@@ -1,5 +1,4 @@
-"""The values every operation takes: the turn (parsed once, with its images loaded) and who is
-calling."""
+"""The turn every operation takes: parsed once, with its images loaded."""
 
 from __future__ import annotations
 
@@ -11,16 +10,6 @@ from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
 from ..images import load_images, turn_images
 from ..turns import ChatMessage, latest_user_text, parse_messages
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the tenant and the agent. Issue 14 will fill it from authentication;
-    until then the MCP surface builds it from the tools' `agent_id` argument and the default
-    tenant, and the CLI and benchmarks call as the local tenant with no agent."""
-
-    tenant: str = "local"
-    agent_id: str | None = None
 
 
 @dataclass(frozen=True)

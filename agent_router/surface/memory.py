@@ -12,11 +12,11 @@ from pydantic import Field
 
 from ..core import memory as core
 from ..core.results import FeedbackResult, ForgetResult
-from ..core.turn import Caller
 from ..errors import InputError
 from ..memory import ContextResult, MemoryUnavailable, RecallHit
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 
 def register(server: MCPServer) -> None:
@@ -53,7 +53,7 @@ def register(server: MCPServer) -> None:
         k: Annotated[int, Field(ge=1, le=100)] = 5,
     ) -> list[RecallHit]:
         """Earlier messages by meaning, best first."""
-        return await core.recall(app_of(ctx), query, Caller(agent_id=agent_id), session_id=session_id, k=k)
+        return await core.recall(app_of(ctx), query, caller_of(ctx, agent_id), session_id=session_id, k=k)
 
     @server.tool(
         annotations=ToolAnnotations(

@@ -10,11 +10,12 @@ from pydantic import Field
 
 from ..core import dispatch as core
 from ..core.results import PoolStatus, TurnAnswer
-from ..core.turn import Caller, Turn
+from ..core.turn import Turn
 from ..routing import Constraints
 from ..turns import ChatMessage
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 
 def register(server: MCPServer) -> None:
@@ -63,7 +64,7 @@ def register(server: MCPServer) -> None:
         return await core.dispatch_turn(
             app,
             turn,
-            Caller(),
+            caller_of(ctx),
             session_id=session_id,
             turn_id=turn_id,
             model=model,

@@ -9,11 +9,12 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from ..core import routing as core
-from ..core.turn import Caller, Turn
+from ..core.turn import Turn
 from ..routing import Constraints, RoutingDecision
 from ..turns import ChatMessage
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 MESSAGES_HELP = (
     "the turn as OpenAI-style chat messages; content is text or parts: "
@@ -62,7 +63,7 @@ def register(server: MCPServer) -> None:
         return await core.route_turn(
             app,
             turn,
-            Caller(agent_id=agent_id),
+            caller_of(ctx, agent_id),
             session_id=session_id,
             turn_id=turn_id,
             constraints=constraints,

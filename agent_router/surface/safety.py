@@ -10,11 +10,11 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from ..core import safety as core
-from ..core.turn import Caller
 from ..safety.verdict import ObservationReport, Verdict
 from ..trust import Integrity
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 ACTION_HELP = (
     "the proposed action: OpenAI computer-use shape {type: click|double_click|type|keypress|"
@@ -46,7 +46,7 @@ def register(server: MCPServer) -> None:
         the user) or deny, with the rules that fired, their evidence, a risk score and whether
         to escalate. An action that cannot be read gives confirm, never allow."""
         return await core.check_action(
-            app_of(ctx), action, Caller(agent_id=agent_id), session_id=session_id, turn_id=turn_id
+            app_of(ctx), action, caller_of(ctx, agent_id), session_id=session_id, turn_id=turn_id
         )
 
     @server.tool(annotations=_read_only("Check an observation"))

@@ -12,11 +12,12 @@ from pydantic import Field, WithJsonSchema, WrapValidator
 
 from ..core import tool_calls, tool_selection
 from ..core.results import ToolSelection
-from ..core.turn import Caller, Turn
+from ..core.turn import Turn
 from ..turns import ChatMessage
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
 from .exposed import ExposedTools
+from .identity import caller_of
 
 
 def _text_or_none(value: Any, handler: Any) -> Any:
@@ -78,7 +79,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         turn = None if messages is None else Turn.parse(messages, app.config.defaults, allow_empty=True)
         return await tool_selection.select_tools(
             app,
-            Caller(agent_id=agent_id),
+            caller_of(ctx, agent_id),
             query=query,
             turn=turn,
             k=k,
@@ -127,7 +128,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
             server,
             name,
             arguments,
-            Caller(agent_id=agent_id),
+            caller_of(ctx, agent_id),
             session_id=session_id,
             turn_id=turn_id,
             confirm=confirm,

@@ -4,8 +4,8 @@ call of an offered tool) moves its ranking there and leaves the live gateway as 
 from __future__ import annotations
 
 from agent_router.app import App
+from agent_router.core.caller import Caller
 from agent_router.core.tool_selection import ToolRequest, decide_tools, select_tools
-from agent_router.core.turn import Caller
 
 QUERY = ToolRequest("Repeat the file contents")
 

@@ -6,7 +6,8 @@ import pytest
 from builders import data_url, noise_photo, user
 
 from agent_router.config import Defaults
-from agent_router.core.turn import Caller, Turn
+from agent_router.core.caller import Caller
+from agent_router.core.turn import Turn
 from agent_router.errors import InputError
 
 LIMITS = Defaults(model="coder")

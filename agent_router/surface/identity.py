@@ -1,0 +1,38 @@
+"""Who is calling, from the transport: the one place a tool learns its Caller.
+
+In process and on stdio the caller is the machine's own user, owner of the local tenant. Over
+HTTP the caller is the identity the bearer token proved (its claims name tenant, role and
+agent); with authentication turned off, which the server allows on loopback only, it is the
+local tenant's owner without access to files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.mcpserver import Context
+
+from ..core.caller import LOCAL_TENANT, Caller, Role
+
+TENANT_CLAIM = "tenant"
+ROLE_CLAIM = "role"
+AGENT_CLAIM = "agent_id"
+
+
+def caller_of(ctx: Context[Any, Any], agent_id: str | None = None) -> Caller:
+    """The caller of this request, acting as `agent_id` where its role allows it."""
+    return _identity(ctx).acting_as(agent_id)
+
+
+def _identity(ctx: Context[Any, Any]) -> Caller:
+    token = get_access_token()
+    if token is None:
+        over_http = ctx.request_context.request is not None
+        return Caller(LOCAL_TENANT, None, Role.admin, local=not over_http)
+    claims = token.claims or {}
+    return Caller(
+        str(claims.get(TENANT_CLAIM, LOCAL_TENANT)),
+        claims.get(AGENT_CLAIM),
+        Role(claims.get(ROLE_CLAIM, Role.agent)),
+        local=False,
+    )
