@@ -141,4 +141,4 @@ def build_safety(config: RouterConfig, encoders: Encoders) -> SafetyChecker:
     from .safety.checker import SafetyChecker
 
     strongest = max(config.models, key=lambda m: m.quality).name
-    return SafetyChecker(config.safety, encoders, config.defaults, escalate_to=strongest)
+    return SafetyChecker(config.safety, encoders, config.limits, escalate_to=strongest)

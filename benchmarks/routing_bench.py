@@ -60,7 +60,7 @@ def router_alone(app: App) -> Call:
     """The router without the MCP layer: parsing, signals, decision."""
 
     async def call(messages: list[dict]) -> None:
-        await route_turn(app, Turn.parse(messages, app.config.defaults), Caller())
+        await route_turn(app, Turn.parse(messages, app.config.limits, Caller()), Caller())
 
     return call
 

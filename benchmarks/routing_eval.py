@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_router.app import App
+from agent_router.core.caller import Caller
 from agent_router.core.routing import decide_route
 from agent_router.core.turn import Turn
 
@@ -85,7 +86,7 @@ class Evaluation:
 async def evaluate(app: App, items: list[Item]) -> Evaluation:
     pairs, misses = [], []
     for item in items:
-        decision = await decide_route(app.router, Turn.parse(item.messages(), app.config.defaults))
+        decision = await decide_route(app.router, Turn.parse(item.messages(), app.config.limits, Caller()))
         predicted = decision.route or DEFAULT
         pairs.append((item.route, predicted))
         if predicted != item.route:

@@ -12,12 +12,13 @@ from typing import Any
 
 import anyio
 
-from ..config import Defaults
+from ..config import Limits
 from ..config.safety import AgentPolicy, ConfirmCategory, SafetySpec, UserProfile, same_name
 from ..embeddings import Encoders, ScreenReader
 from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
-from ..images import load_images
+from ..image_files import ImageFiles
+from ..images import NO_FILES, load_images
 from ..trust import Integrity
 from ..turns import ChatMessage, ImageUrl, ImageUrlPart
 from .actions import (
@@ -52,7 +53,7 @@ Detector = Callable[[], Awaitable[list[Finding]]]
 
 class SafetyChecker:
     def __init__(
-        self, spec: SafetySpec, encoders: Encoders, limits: Defaults, *, escalate_to: str | None = None
+        self, spec: SafetySpec, encoders: Encoders, limits: Limits, *, escalate_to: str | None = None
     ):
         self.spec = spec
         self.limits = limits
@@ -77,10 +78,12 @@ class SafetyChecker:
         history: SessionHistory | None = None,
         tool: ToolFacts | None = None,
         profile: UserProfile | None = None,
+        image_files: ImageFiles = NO_FILES,
     ) -> Verdict:
         """`history`: the session before this action as the agent lived it; with it, every
         argument is traced to where it first appeared. `tool`: what the catalog says about the
-        called tool. `profile`: this session's user, laid over the agent's configured one."""
+        called tool. `profile`: this session's user, laid over the agent's configured one.
+        `image_files`: the server files a screenshot path may name (by default none)."""
         try:
             action = parse_action(raw)
         except InputError as exc:
@@ -95,7 +98,7 @@ class SafetyChecker:
         policy = self.spec.policy(agent_id)
         findings: list[Finding] = []
         target: list[str] = []
-        for name, detector in self._detectors(action, policy, user_texts or [], target):
+        for name, detector in self._detectors(action, policy, user_texts or [], target, image_files):
             try:
                 findings.extend(await detector())
             except Exception as exc:  # a broken detector must not turn into an allow
@@ -146,7 +149,12 @@ class SafetyChecker:
         )
 
     def _detectors(
-        self, action: Action, policy: AgentPolicy, user_texts: list[str], target: list[str]
+        self,
+        action: Action,
+        policy: AgentPolicy,
+        user_texts: list[str],
+        target: list[str],
+        image_files: ImageFiles,
     ) -> list[tuple[str, Detector]]:
         ctx = action.context
         protected = self.spec.protected_domains
@@ -200,7 +208,7 @@ class SafetyChecker:
         if isinstance(action, FileWrite):
             add("file", lambda: files.check_file_write(action.path))
         if isinstance(action, Click | TypeText) and (ctx.screenshot or ctx.focused_label):
-            runs.append(("deputy", lambda: self._deputy(action, target)))
+            runs.append(("deputy", lambda: self._deputy(action, target, image_files)))
         if ctx.screen_text:
             runs.append(
                 (
@@ -212,13 +220,15 @@ class SafetyChecker:
             runs.append(("escalation", lambda: self.escalation.scan(user_texts)))
         return runs
 
-    async def _deputy(self, action: Click | TypeText, target: list[str]) -> list[Finding]:
+    async def _deputy(
+        self, action: Click | TypeText, target: list[str], image_files: ImageFiles
+    ) -> list[Finding]:
         ctx = action.context
         read = None
         findings: list[Finding] = []
         if ctx.screenshot and isinstance(action, Click) and self.reader is not None:
             try:
-                image = _screenshot(ctx.screenshot, self.limits)
+                image = await anyio.to_thread.run_sync(_screenshot, ctx.screenshot, self.limits, image_files)
             except InputError as exc:
                 return [
                     Finding(
@@ -288,13 +298,14 @@ class SafetyChecker:
         )
 
 
-def _screenshot(value: str, limits: Defaults) -> LoadedImage:
-    """A data URL, a file path, or bare base64 (what agents often send)."""
+def _screenshot(value: str, limits: Limits, image_files: ImageFiles) -> LoadedImage:
+    """A data URL, a file path (read where `image_files` allows), or bare base64 (what agents often
+    send). Reads and decodes: run it on a worker thread."""
     is_path = value.startswith(("/", "~", "./", "file:")) and len(value) < 4096
     url = value if value.startswith("data:") or is_path else f"data:image/png;base64,{value}"
     message = ChatMessage(role="user", content=[ImageUrlPart(type="image_url", image_url=ImageUrl(url=url))])
     try:
-        return load_images([message], limits.max_image_bytes, limits.max_image_pixels)[0]
+        return load_images([message], limits.image_bytes, limits.image_pixels, files=image_files)[0]
     except InputError as exc:
         raise InputError([("action.context.screenshot", m) for _, m in exc.problems]) from None
 

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_cost is not None or args.max_latency is not None:
         constraints = Constraints(max_cost_per_mtok=args.max_cost, max_latency_ms=args.max_latency)
     try:
-        turn = Turn.parse([{"role": "user", "content": content}], app.config.defaults)
+        turn = Turn.parse([{"role": "user", "content": content}], app.config.limits, Caller())
         decision = asyncio.run(route_turn(app, turn, Caller(), constraints=constraints))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

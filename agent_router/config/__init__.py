@@ -13,6 +13,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from ..errors import RouterError, format_loc
+from .limits import Limits, TenantLimits
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
 from .pools import DispatchSpec, PoolSpec, PoolTemperature, pool_issues
@@ -42,6 +43,7 @@ __all__ = [
     "DispatchSpec",
     "EncodersSpec",
     "ImageKind",
+    "Limits",
     "Modality",
     "MemorySpec",
     "ModelSpec",
@@ -54,6 +56,7 @@ __all__ = [
     "RouterConfig",
     "SafetySpec",
     "Severity",
+    "TenantLimits",
     "TextEncoderSpec",
     "ToolsSpec",
     "default_config",
@@ -95,6 +98,10 @@ class RouterConfig(Strict):
     safety: SafetySpec = Field(default_factory=SafetySpec)
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
     observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
+    limits: Limits = Field(default_factory=Limits)
+    tenants: dict[str, TenantLimits] = Field(
+        default_factory=dict, description="per-tenant limits, by tenant name; others get `limits`"
+    )
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:
@@ -130,6 +137,10 @@ class RouterConfig(Strict):
                 yield ConfigIssue(
                     f"routes[{i}].when", "min_tokens is above max_tokens: the route never fires"
                 )
+        for tenant, spec in self.tenants.items():
+            for j, name in enumerate(spec.models or []):
+                if name not in known:
+                    yield ConfigIssue(f"tenants.{tenant}.models[{j}]", _unknown(name, known))
         for i, pool in enumerate(self.pools):
             for j, name in enumerate(pool.models):
                 if name not in known:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -153,6 +153,15 @@ class Defaults(Strict):
     overlap_threshold: float = Field(
         0.9, ge=-1, le=1, description="exemplars of two routes this similar are reported as overlap"
     )
-    max_image_bytes: int = Field(20_000_000, gt=0)
-    max_image_pixels: int = Field(40_000_000, gt=0)
     max_fallbacks: int = Field(3, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        """The image limits moved to `limits` with the other limits on what a caller sends."""
+        moved = {"max_image_bytes": "limits.image_bytes", "max_image_pixels": "limits.image_pixels"}
+        if isinstance(data, dict):
+            for old, new in moved.items():
+                if old in data:
+                    raise ValueError(f"defaults.{old} moved to {new}; set it there")
+        return data

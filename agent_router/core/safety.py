@@ -10,6 +10,8 @@ from typing import Any
 
 from ..app import App
 from ..errors import NotConfigured
+from ..image_files import ImageFiles
+from ..images import NO_FILES
 from ..safety.checker import SafetyChecker
 from ..safety.provenance import SessionHistory
 from ..safety.side_effects import ToolFacts
@@ -19,6 +21,7 @@ from ..trust import Integrity
 from .caller import Caller
 from .ids import check_ids
 from .recorder import Recorder
+from .turn import image_files
 
 
 def checker_of(app: App) -> SafetyChecker:
@@ -68,8 +71,11 @@ def action_inputs(
     return inputs
 
 
-async def judge_inputs(checker: SafetyChecker, inputs: dict[str, Any]) -> Verdict:
-    """check_action on recorded inputs (action_inputs), live or in replay."""
+async def judge_inputs(
+    checker: SafetyChecker, inputs: dict[str, Any], files: ImageFiles = NO_FILES
+) -> Verdict:
+    """check_action on recorded inputs (action_inputs), live or in replay. `files`: the server
+    files a screenshot path may name, the live caller's (replay reads none)."""
     history = inputs.get("history")
     tool = inputs.get("tool")
     return await checker.check_action(
@@ -80,6 +86,7 @@ async def judge_inputs(checker: SafetyChecker, inputs: dict[str, Any]) -> Verdic
         tool=ToolFacts(**{**tool, "parameters": tuple(tool.get("parameters") or ())})
         if isinstance(tool, dict)
         else None,
+        image_files=files,
     )
 
 
@@ -155,7 +162,7 @@ async def check_action(
     checker = checker_of(app)
     session = await read_session(app, session_id)
     inputs = action_inputs(action, caller.agent_id, session, catalog_facts(app, action))
-    verdict = await judge_inputs(checker, inputs)
+    verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
     injected = any(rule.startswith("injection.") for rule in verdict.rules)
     note = await record_verdict(
         app, verdict, kind="action", session_id=session_id, turn_id=turn_id, inputs=inputs, hostile=injected

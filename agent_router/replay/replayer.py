@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.caller import Caller
 from ..core.routing import decide_route
 from ..core.turn import Turn
 from ..errors import InputError
@@ -168,9 +169,11 @@ def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constrain
 async def _decide(
     policy: Policy, messages: list[ChatMessage], constraints: Constraints | None, item: ReplayItem
 ) -> RoutingDecision | None:
-    """Through the very code route_turn decides with."""
+    """Through the very code route_turn decides with. Recorded images are stored bytes, never
+    paths: the replay reads no server file (a caller that is not local)."""
     try:
-        return await decide_route(policy.router, Turn.parse(messages, policy.config.defaults), constraints)
+        turn = Turn.parse(messages, policy.config.limits, Caller(local=False))
+        return await decide_route(policy.router, turn, constraints)
     except InputError as exc:
         item.problems.append(f"the {policy.label} config cannot route this turn: {exc}")
         return None

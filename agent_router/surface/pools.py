@@ -53,7 +53,8 @@ def register(server: MCPServer) -> None:
         answer now, and return the model's answer with the decision, the endpoint, time to
         first token and total time."""
         app = app_of(ctx)
-        turn = Turn.parse(messages, app.config.defaults)
+        caller = caller_of(ctx)
+        turn = await Turn.read(messages, app.config.limits, caller)
         chunks = 0
 
         async def progress(delta: str) -> None:
@@ -64,7 +65,7 @@ def register(server: MCPServer) -> None:
         return await core.dispatch_turn(
             app,
             turn,
-            caller_of(ctx),
+            caller,
             session_id=session_id,
             turn_id=turn_id,
             model=model,

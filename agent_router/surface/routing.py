@@ -18,7 +18,7 @@ from .identity import caller_of
 
 MESSAGES_HELP = (
     "the turn as OpenAI-style chat messages; content is text or parts: "
-    "{type: text}, {type: image_url, image_url: {url: data URL or file path}}, "
+    "{type: text}, {type: image_url, image_url: {url: data URL (a file path only on stdio)}}, "
     "or MCP ImageContent {type: image, data, mimeType}"
 )
 
@@ -59,11 +59,12 @@ def register(server: MCPServer) -> None:
         """Pick the model that should answer this turn, with fallbacks, the signals behind the
         choice and reasons a person can read."""
         app = app_of(ctx)
-        turn = Turn.parse(messages, app.config.defaults)
+        caller = caller_of(ctx, agent_id)
+        turn = await Turn.read(messages, app.config.limits, caller)
         return await core.route_turn(
             app,
             turn,
-            caller_of(ctx, agent_id),
+            caller,
             session_id=session_id,
             turn_id=turn_id,
             constraints=constraints,

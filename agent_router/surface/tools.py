@@ -76,10 +76,15 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
         """The few tools that fit this turn out of every connected MCP server, with scores and
         complete definitions ready to hand to a model."""
         app = app_of(ctx)
-        turn = None if messages is None else Turn.parse(messages, app.config.defaults, allow_empty=True)
+        caller = caller_of(ctx, agent_id)
+        turn = (
+            None
+            if messages is None
+            else await Turn.read(messages, app.config.limits, caller, allow_empty=True)
+        )
         return await tool_selection.select_tools(
             app,
-            caller_of(ctx, agent_id),
+            caller,
             query=query,
             turn=turn,
             k=k,

@@ -56,7 +56,7 @@ async def recording_app(
         config=config,
         router=Router(config, app.encoders),
         tools=gateway,
-        safety=SafetyChecker(config.safety, app.encoders, config.defaults, escalate_to=strongest),
+        safety=SafetyChecker(config.safety, app.encoders, config.limits, escalate_to=strongest),
         memory=store,
         pools=None,
     )

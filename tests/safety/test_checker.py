@@ -93,7 +93,7 @@ async def test_injection_on_the_screen_stops_the_action(checker: SafetyChecker):
 
 def with_policy(app: App, policy: AgentPolicy) -> SafetyChecker:
     spec = app.config.safety.model_copy(update={"agents": {"default": policy}})
-    return SafetyChecker(spec, app.encoders, app.config.defaults)
+    return SafetyChecker(spec, app.encoders, app.config.limits)
 
 
 async def test_policy_lists(app: App, policy: AgentPolicy):

@@ -61,7 +61,7 @@ def test_a_click_off_the_image_reads_nothing(reader):
 async def test_check_action_reads_the_target_with_both_channels(app, reader):
     clip = AsyncEncoder(reader.clip, key=lambda image: image.sha256, max_batch=8, cache_size=8)
     encoders = Encoders(app.encoders.placement, app.encoders.text, clip, app.encoders.ocr)
-    checker = SafetyChecker(SafetySpec(), encoders, app.config.defaults)
+    checker = SafetyChecker(SafetySpec(), encoders, app.config.limits)
     verdict = await checker.check_action(
         {
             "type": "click",

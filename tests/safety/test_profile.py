@@ -33,7 +33,7 @@ def checker_with(app: App, profile: dict | None, rules: list[dict] = RULES) -> S
     spec = app.config.safety.model_copy(
         update={"agents": {"default": policy}, "rules": SafetySpec(rules=rules).rules}
     )
-    return SafetyChecker(spec, app.encoders, app.config.defaults)
+    return SafetyChecker(spec, app.encoders, app.config.limits)
 
 
 async def test_a_minor_cannot_buy_alcohol(app: App):

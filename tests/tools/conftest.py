@@ -122,7 +122,7 @@ async def gateway_app(app: App, tools_config: RouterConfig) -> AsyncIterator[App
     checker and session memory in a temporary SQLite file."""
     text = app.encoders.text.encoder
     gateway = Gateway(tools_config.tools, text.encode, text.name)
-    safety = SafetyChecker(tools_config.safety, app.encoders, tools_config.defaults)
+    safety = SafetyChecker(tools_config.safety, app.encoders, tools_config.limits)
     built = App(tools_config, app.encoders, app.router, tools=gateway, safety=safety)
     await gateway.start()
     await built.open_memory()
