@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
 from .observability import Metrics, setup_tracing
+from .rate_limit import RateLimiter
 from .routing import Router
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class App:
     memory_down: str | None = None  # why memory is off when the config enables it
     pools: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    rates: RateLimiter = field(init=False)  # per tenant, from config.limits and config.tenants
+
+    def __post_init__(self) -> None:
+        self.rates = RateLimiter(self.config.limits, self.config.tenants)
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers)."""

@@ -8,6 +8,7 @@
     ├── DownstreamError         a downstream MCP server failed (agent_router.tools)
     ├── NotConfigured           the server was not set up for this (no tools, pools or safety)
     ├── Refused                 the safety policy refuses a call (agent_router.core.approval)
+    ├── RateLimited             a tenant called faster than its limit (agent_router.rate_limit)
     └── DispatchError           no model answered the turn (agent_router.pools)
         ├── NoEndpoint          none of the models has an endpoint
         └── DispatchFailed      every candidate endpoint failed; carries the attempts
@@ -67,3 +68,7 @@ class NotConfigured(RouterError):
 
 class Refused(RouterError):
     """The safety policy refuses the call; the text names the rules that fired."""
+
+
+class RateLimited(RouterError):
+    """A tenant called faster than its limit; the text names the limit and when to retry."""

@@ -17,6 +17,7 @@ from .ids import check_ids
 from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_turn, route_turn
+from .tenant_models import allowed_models, check_model
 from .turn import Turn
 
 
@@ -35,7 +36,8 @@ async def dispatch_turn(
 ) -> TurnAnswer:
     """Route the turn unless `model` forces one, dispatch it and record the outcome. A turn no
     endpoint could answer raises DispatchError, whose text says whether the turn was kept with
-    the failure."""
+    the failure. Only models the caller's tenant may use answer, and `max_tokens` may not be
+    above the answering model's max_output_tokens."""
     pools = app.pools
     if pools is None:
         raise NotConfigured("model pools are off on this server")
@@ -43,6 +45,8 @@ async def dispatch_turn(
     decision: RoutingDecision | None = None
     if model is not None:
         _check_forced(app, pools, model)
+        check_model(app, caller, model)
+        _check_max_tokens(app, [model], max_tokens)
         models, route = [model], None
         note = None
         if session_id is not None:
@@ -50,10 +54,12 @@ async def dispatch_turn(
                 app, turn, {"model": model, "forced": True}, session_id=session_id, turn_id=turn_id
             )
     else:
+        _check_max_tokens(app, allowed_models(app, caller) or [m.name for m in app.config.models], max_tokens)
         decision = await route_turn(
             app, turn, caller, session_id=session_id, turn_id=turn_id, constraints=constraints
         )
         models, route, note = [decision.model, *decision.fallbacks], decision.route, decision.memory
+        models = _check_max_tokens(app, models, max_tokens)
     wire = [m.model_dump(mode="json", exclude_none=True) for m in turn.messages]
     try:
         outcome = await pools.dispatch(
@@ -97,6 +103,23 @@ def _check_forced(app: App, pools: Dispatcher, model: str) -> None:
             "model",
             f"model {model!r} has no endpoint; give it one in pools[].endpoints or models[].endpoint",
         )
+
+
+def _check_max_tokens(app: App, models: list[str], max_tokens: int | None) -> list[str]:
+    """The models, in order, that may write max_tokens tokens; an InputError naming the first
+    model's maximum when none may."""
+    if max_tokens is None:
+        return models
+    able = [m for m in models if app.config.model(m).max_output_tokens >= max_tokens]
+    if not able:
+        first = app.config.model(models[0])
+        others = " (nor any other model it could go to)" if len(models) > 1 else ""
+        raise InputError.single(
+            "max_tokens",
+            f"{max_tokens} is above the maximum of model {first.name!r}{others}: "
+            f"its max_output_tokens is {first.max_output_tokens}",
+        )
+    return able
 
 
 async def _record_outcome(

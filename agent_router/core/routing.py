@@ -11,6 +11,7 @@ from ..trust import Integrity
 from .caller import Caller
 from .ids import check_ids
 from .recorder import Attempt, Recorder
+from .tenant_models import within_tenant
 from .turn import Turn
 
 
@@ -29,10 +30,11 @@ async def route_turn(
     turn_id: str | None = None,
     constraints: Constraints | None = None,
 ) -> RoutingDecision:
-    """Decide, count, and with a session_id record the turn with its decision; the decision's
+    """Decide among the models the caller's tenant may use, count, and with a session_id record
+    the turn with its decision; the decision's
     `memory` says what memory did, and a database that fails costs the turn only its record."""
     check_ids(session_id, turn_id, caller.agent_id)
-    decision = await decide_route(app.router, turn, constraints)
+    decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints))
     app.metrics.routed(decision.route, decision.model)
     if session_id is None:
         return decision

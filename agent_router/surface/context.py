@@ -13,8 +13,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ..app import App
-from ..errors import InputError
+from ..core.admission import admit
+from ..errors import InputError, RateLimited
 from ..observability import Metrics, ToolCall
+from .identity import caller_of
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -28,7 +30,8 @@ def app_of(ctx: Context[Any, Any]) -> App:
 
 def reports_input_errors(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     """Bad input becomes a tool error whose text names the field; the SDK hides other errors.
-    Every tool has this decorator, so it is also where calls are logged, traced and counted,
+    Every tool has this decorator, so it is also where a tenant over its request rate is
+    turned away before any work (core/admission.py), and where calls are logged, traced and counted,
     at a cost kept to a few microseconds a call (no span without tracing, no log record
     below INFO)."""
     name = fn.__name__
@@ -39,10 +42,15 @@ def reports_input_errors(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable
         started = time.perf_counter()
         with ToolCall(name, _str(kwargs.get("session_id")), _str(kwargs.get("turn_id"))) as call:
             try:
+                if ctx is not None:
+                    admit(app_of(ctx), caller_of(ctx))
                 return await fn(*args, **kwargs)
             except InputError as exc:
                 call.outcome = "input_error"
                 raise ToolError(f"invalid input: {exc}") from exc
+            except RateLimited as exc:
+                call.outcome = "rate_limited"
+                raise ToolError(str(exc)) from exc
             except ToolError:
                 call.outcome = "tool_error"
                 raise

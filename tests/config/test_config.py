@@ -173,3 +173,18 @@ def test_clip_hub_tags_that_would_download_are_refused():
         parse_config(data)
     assert info.value.issues[0].path == "encoders.clip.hub"
     assert "local cache" in info.value.issues[0].message
+
+
+def test_limits_and_tenants_are_checked_and_the_old_image_keys_say_where_they_went():
+    data = base()
+    data["tenants"] = {"acme": {"models": ["nope"], "requests_per_second": 0}}
+    data["limits"] = {"images_per_turn": 0}
+    data["defaults"]["max_image_pixels"] = 10
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    paths = {i.path for i in info.value.issues}
+    assert {"limits.images_per_turn", "tenants.acme.requests_per_second", "defaults"} <= paths
+    assert "defaults.max_image_pixels moved to limits.image_pixels" in str(info.value)
+    del data["defaults"]["max_image_pixels"], data["limits"], data["tenants"]["acme"]["requests_per_second"]
+    with pytest.raises(ConfigError, match=r"tenants.acme.models\[0\]: unknown model 'nope'"):
+        parse_config(data)
