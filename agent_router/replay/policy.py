@@ -15,6 +15,7 @@ from ..embeddings import Encoders
 from ..routing import Router
 from ..safety.checker import SafetyChecker
 from ..tools.gateway import Gateway
+from .overlay import selection_gateway
 
 
 @dataclass
@@ -51,13 +52,21 @@ async def build_policy(
     router: Router | None = None,
     tools: Gateway | None = None,
     safety: SafetyChecker | None = None,
+    *,
+    running_catalog: bool = False,
 ) -> Policy:
-    """`running` and its router/tools/safety are reused where `config` agrees with them."""
+    """`running` and its router/tools/safety are reused where `config` agrees with them. With
+    `running_catalog` (a caller's policy, replay/overlay.py) no gateway is built: tools are
+    selected from the running gateway's catalog, under `config`'s selection settings, and
+    no server is started or connected."""
     same = running is not None and running == config
     if not (same and router is not None):
         router = await anyio.to_thread.run_sync(Router, config, encoders)
     owned: list[Gateway] = []
-    if tools is None or running is None or running.tools != config.tools:
+    if running_catalog:
+        if tools is not None and running is not None and running.tools != config.tools:
+            tools = selection_gateway(tools, config)
+    elif tools is None or running is None or running.tools != config.tools:
         tools = build_gateway(config, encoders)
         await tools.start()  # lists the tools; nothing is called
         owned.append(tools)

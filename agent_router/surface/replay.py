@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import yaml
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from ..config import ConfigError, RouterConfig, parse_config
+from ..core.caller import Role
 from ..core.ids import check_ids
 from ..core.recorder import required
 from ..errors import InputError
 from ..replay import ReplaySummary, build_policy, from_store, replay_all
+from ..replay.overlay import replay_config
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 
 def register(server: MCPServer) -> None:
@@ -33,8 +34,10 @@ def register(server: MCPServer) -> None:
         config_yaml: Annotated[
             str | None,
             Field(
-                description="a whole router config as YAML to replay under; default: the running "
-                "config, which shows whether recorded decisions still hold"
+                description="policy as YAML to replay under, laid over the running config: routes, "
+                "models, defaults, safety and tool-selection settings (an admin may send a whole "
+                "config); default: the running config, which shows whether recorded decisions "
+                "still hold"
             ),
         ] = None,
     ) -> ReplaySummary:
@@ -43,7 +46,9 @@ def register(server: MCPServer) -> None:
         tools, verdicts by direction, estimated cost and latency."""
         app = app_of(ctx)
         check_ids(session_id, None)
-        config = app.config if config_yaml is None else _parse(config_yaml)
+        caller = caller_of(ctx)
+        whole = caller.local or caller.role.at_least(Role.admin)
+        config = app.config if config_yaml is None else replay_config(config_yaml, app.config, whole=whole)
         loaded = await required(app, f"read session {session_id!r}", lambda m: from_store(m, [session_id]))
         if not loaded.sessions:
             raise InputError.single(
@@ -51,20 +56,16 @@ def register(server: MCPServer) -> None:
                 f"no session {session_id!r}; sessions are created by route_turn with a session_id",
             )
         policy = await build_policy(
-            "new", config, app.encoders, app.config, app.router, app.tools, app.safety
+            "new",
+            config,
+            app.encoders,
+            app.config,
+            app.router,
+            app.tools,
+            app.safety,
+            running_catalog=not whole,
         )
         try:
             return (await replay_all(loaded, policy)).summary
         finally:
             await policy.aclose()
-
-
-def _parse(text: str) -> RouterConfig:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError.single("config_yaml", f"not valid YAML: {exc}") from None
-    try:
-        return parse_config(data, "config_yaml")
-    except ConfigError as exc:
-        raise InputError([(f"config_yaml.{i.path}", i.message) for i in exc.issues]) from None
