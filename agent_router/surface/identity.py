@@ -2,8 +2,10 @@
 
 In process and on stdio the caller is the machine's own user, owner of the local tenant. Over
 HTTP the caller is the identity the bearer token proved (its claims name tenant, role and
-agent); with authentication turned off, which the server allows on loopback only, it is the
-local tenant's owner without access to files."""
+agent); with authentication turned off, which the server allows on loopback only, it is an
+operator of the local tenant: it may pick an agent's policy, but neither names files on the
+server nor replays under a whole config, since any local process or a page the user's browser
+opens can reach a loopback port."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def _identity(ctx: Context[Any, Any]) -> Caller:
     token = get_access_token()
     if token is None:
         over_http = ctx.request_context.request is not None
-        return Caller(LOCAL_TENANT, None, Role.admin, local=not over_http)
+        return Caller(LOCAL_TENANT, None, Role.operator if over_http else Role.admin, local=not over_http)
     claims = token.claims or {}
     return Caller(
         str(claims.get(TENANT_CLAIM, LOCAL_TENANT)),
