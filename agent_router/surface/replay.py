@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..replay import ReplaySummary, build_policy, from_store, replay_all
 from .context import app_of, reports_input_errors
 from .errors import tool_errors
+from .identity import caller_of
 
 
 def register(server: MCPServer) -> None:
@@ -43,8 +44,11 @@ def register(server: MCPServer) -> None:
         tools, verdicts by direction, estimated cost and latency."""
         app = app_of(ctx)
         check_ids(session_id, None)
+        tenant = caller_of(ctx).tenant
         config = app.config if config_yaml is None else _parse(config_yaml)
-        loaded = await required(app, f"read session {session_id!r}", lambda m: from_store(m, [session_id]))
+        loaded = await required(
+            app, f"read session {session_id!r}", lambda m: from_store(m, [session_id], tenant=tenant)
+        )
         if not loaded.sessions:
             raise InputError.single(
                 "session_id",
