@@ -8,7 +8,9 @@ it first (images are shared by content hash). Tool call data and decisions are n
 
 The usage comes from one aggregate over the tenant's sessions, read once and then kept per
 tenant: each turn stored adds its own estimate, and a deletion (forget, retention) drops the
-kept figure so that the next turn reads it again. Replicas each keep their own figure, so a
+kept figure so that the next turn reads it again. The aggregate grows with the tenant's data:
+25 ms p50 on SQLite and 22 ms on PostgreSQL for 5,000 turns (5.4 MB), so it is read once per
+tenant, not per turn. Replicas each keep their own figure, so a
 tenant writing through several may go over by what the others stored since they last read."""
 
 from __future__ import annotations
