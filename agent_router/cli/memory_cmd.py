@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from ..core.caller import check_tenant
 from ..errors import InputError
 from .common import add_config_option, config_or_exit
 
@@ -28,7 +29,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     listing = verbs.add_parser("list", help="the most recently active sessions")
     listing.add_argument("--limit", type=int, default=20)
     listing.add_argument("--agent", help="only this agent's sessions")
-    listing.add_argument("--tenant", help="only this tenant's sessions (default: every tenant's)")
+    listing.add_argument(
+        "--tenant", type=check_tenant, help="only this tenant's sessions (default: every tenant's)"
+    )
     show = verbs.add_parser("show", help="a session's transcript as JSON")
     show.add_argument("session_id")
     export = verbs.add_parser("export", help="sessions as JSON Lines on stdout")
@@ -37,6 +40,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
     export.add_argument(
         "--tenant",
+        type=check_tenant,
         help="export this tenant's sessions (with --session: the tenant's sessions of those ids); "
         "default: every tenant's, each session under its key (tenant#id, the id alone for local)",
     )

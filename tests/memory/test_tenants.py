@@ -4,7 +4,10 @@ per-tenant storage quota that refuses a turn whole."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from builders import user
@@ -129,3 +132,26 @@ async def test_a_turn_over_the_tenant_quota_is_refused_and_nothing_is_stored(
     await store.forget_session(acme)  # forgetting frees the tenant's bytes
     await store.record_turn(acme, "t4", msgs("f" * 150), None)
     assert await stored_bytes(store.database, "acme") == 380
+
+
+async def test_the_cli_lists_and_exports_one_tenant(store: MemoryStore, databases, sid: str) -> None:  # noqa: ANN001
+    if databases.backend != "sqlite":
+        pytest.skip("the flags are the same for every backend; one run of the CLI is enough")
+    acme, globex = tenant(), tenant()
+    await store.record_turn(session_key(acme, sid), "t1", msgs("acme's turn"), None)
+    await store.record_turn(session_key(globex, sid), "t1", msgs("globex's turn"), None)
+    url = store.engine.url.render_as_string(hide_password=False)
+    cli = str(Path(sys.executable).parent / "agent-router")
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [cli, "sessions", *args, "--db", url], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run("list", "--tenant", acme).split("\t")[0] == session_key(acme, sid)
+    exported = run("export", "--tenant", acme, "--session", sid)
+    assert "acme's turn" in exported and "globex's turn" not in exported
+    everything = run("export", "--tenant", globex)
+    assert "globex's turn" in everything and "acme's turn" not in everything
