@@ -420,7 +420,7 @@ def scale(encoder_embed: Embed, encoder_name: str, n: int) -> list[str]:
         f"| select_tools search over {n:,} tools after the request is embedded ({len(times)} "
         f"requests, a fifth of several sentences) | p50 {statistics.median(times):.2f} ms, p95 "
         f"{times[int(len(times) * 0.95)]:.2f} ms | p50 <= 5 ms |",
-        f"| same, with {len(index.past):,} past requests remembered (outcome-aware, full ring) | "
+        f"| same, with {len(index.learning().past):,} past requests remembered (outcome-aware, full ring) | "
         f"p50 {statistics.median(remembered):.2f} ms | p50 <= 5 ms |",
         f"| index build, {n:,} synthetic tools (median description {chars:.0f} chars, embedded "
         f"text {view:.0f} chars), one text per tool | {build_s:.1f} s wall, {build_cpu:.1f} s CPU "
@@ -443,7 +443,7 @@ def _remember(index: ToolIndex, dimension: int) -> None:
     """Fill the index's memory of past requests (random unit vectors, each served by a random
     tool): what outcome learning can add to a selection at most."""
     rng = np.random.default_rng(2)
-    for _ in range(index.past.capacity):
+    for _ in range(index.learning().past.capacity):
         vector = rng.standard_normal(dimension).astype(np.float32)
         index.reinforce(index.tools[rng.integers(len(index))].key, vector)
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import MemorySpec
 from .database import Database, MemoryUnavailable
+from .ids import tenant_of
+from .quota import TenantQuota
 from .schema import (
     DecisionRow,
     EmbeddingRow,
@@ -65,11 +67,16 @@ class Retention:
     does (views and pending vectors included)."""
 
     def __init__(
-        self, database: Database, spec: MemorySpec, forget: Callable[[str], Awaitable[dict[str, int]]]
+        self,
+        database: Database,
+        spec: MemorySpec,
+        forget: Callable[[str], Awaitable[dict[str, int]]],
+        quota: TenantQuota,
     ):
         self.database = database
         self.spec = spec
         self.forget = forget
+        self.quota = quota  # told of trimmed turns, so a tenant's usage is read again
         self._loop: asyncio.Task[None] | None = None
 
     @property
@@ -129,6 +136,8 @@ class Retention:
             if doomed:
                 await delete_turns(db, list(doomed))
                 await mark_changed(db, session_id)
+        if doomed:
+            self.quota.deleted(tenant_of(session_id))
         return len(doomed)
 
     async def _passes(self) -> None:

@@ -6,7 +6,11 @@ write path (writes.py, group_commit.py), the views get_context reads (views.py, 
 embedding and recall (indexing.py), images (blobs.py) and retention (retention.py).
 
 Writes lock the session row first, so concurrent writers to one session get consecutive
-sequence numbers and a retried turn id is seen before anything is written twice."""
+sequence numbers and a retried turn id is seen before anything is written twice.
+
+Every session_id the store takes is a session key (memory/ids.py): the caller's id scoped to
+its tenant, which the core maps at its boundary; what the store hands back carries keys too.
+Queries across sessions (list_sessions, recall by agent) take the tenant to stay within."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from ..config import MemorySpec, Modality, ModelSpec
 from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
 from ..images import load_images
-from ..trust import Integrity
+from ..trust import LOCAL_TENANT, Integrity
 from ..turns import ChatMessage
 from .blobs import IMAGE_LIMITS, blob_urls, screen_texts
 from .context import StoredMessage, assemble, measure
@@ -31,9 +35,10 @@ from .database import Database, unavailable_on_driver_error
 from .engine import create_engine
 from .group_commit import GroupCommit
 from .history import HISTORY_ENTRIES, USER_TEXTS, read_history, read_session, read_user_texts
-from .ids import check_id, no_session, unknown_turn
+from .ids import check_id, check_key, no_session, tenant_of, unknown_turn
 from .indexing import Indexer
 from .migrate import upgrade
+from .quota import TenantQuota, turn_bytes
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
 from .retention import Retention, delete_turns, mark_changed, rows_deleted
 from .schema import (
@@ -71,7 +76,8 @@ class MemoryStore:
         self.database = Database(self.engine)
         self.views = SessionViews(self.database)  # what get_context read last, per session
         self.indexer = Indexer(self.database, self.views, self.text)
-        self.retention = Retention(self.database, self.spec, self.forget_session)
+        self.quota = TenantQuota(self.database, self.spec.tenant_quota_bytes)
+        self.retention = Retention(self.database, self.spec, self.forget_session, self.quota)
         self._writes = TurnWriter.for_dialect(self.database.dialect)
         self._turns = GroupCommit(
             self.database,
@@ -124,14 +130,17 @@ class MemoryStore:
         images: list[LoadedImage] | None = None,
     ) -> TurnRecord:
         """Store a turn and its decision in one transaction, maybe shared with turns of other
-        sessions (memory/group_commit.py); a known turn_id stores nothing."""
-        check_id(session_id, "session_id")
+        sessions (memory/group_commit.py); a known turn_id stores nothing. A turn that would
+        take its tenant over memory.tenant_quota_bytes is an InputError, nothing stored."""
+        check_key(session_id)
         check_id(turn_id, "turn_id")
         check_id(agent_id, "agent_id")
         if not messages:
             raise InputError.single("messages", "give at least one message to record")
         if images is None and any(isinstance(m.content, list) for m in messages):
             images = load_images(messages, *IMAGE_LIMITS)
+        tenant, size = tenant_of(session_id), turn_bytes(messages, images or [])
+        await self.quota.admit(tenant, size)
         decision_json = decision.model_dump(mode="json") if isinstance(decision, BaseModel) else decision
         request = TurnRequest(
             session_id,
@@ -144,13 +153,15 @@ class MemoryStore:
             self.spec.external_cap_chars,
         )
         record, unembedded = await self._turns.write(request)
+        if not record.duplicate:
+            self.quota.stored(tenant, size)
         if self.index_in_background and unembedded:
             self.indexer.schedule(session_id, unembedded)
         return record
 
     async def _event(self, session_id: str, work: Callable[[Connection], None]) -> None:
         """A session event in a write transaction of its own."""
-        check_id(session_id, "session_id")
+        check_key(session_id)
         await self.database.run(work)
 
     async def _append(self, table: type, session_id: str, values: dict[str, Any]) -> None:
@@ -229,6 +240,7 @@ class MemoryStore:
                 )
             await db.execute(delete(SessionRow).where(SessionRow.id == session_id))
             counts["sessions"] = 1
+        self.quota.deleted(tenant_of(session_id))
         return counts
 
     async def enforce_retention(self) -> dict[str, int]:
@@ -238,7 +250,7 @@ class MemoryStore:
     # ---- reads --------------------------------------------------------------------------
 
     async def _require_session(self, session_id: str) -> None:
-        check_id(session_id, "session_id")
+        check_key(session_id)
         async with self.database.read() as db:
             row = await db.get(SessionRow, session_id)
         if row is None:
@@ -256,7 +268,7 @@ class MemoryStore:
     async def check_turn(self, session_id: str, turn_id: str) -> None:
         """An InputError naming turn_id unless the session has this turn: asked before an
         action whose record will name the turn (call_tool), so a bad id stops it up front."""
-        check_id(session_id, "session_id")
+        check_key(session_id)
         check_id(turn_id, "turn_id")
         async with self.database.read() as db:
             pk = await db.scalar(turn_pk_of(session_id, turn_id))
@@ -295,8 +307,13 @@ class MemoryStore:
         """What tool selection relearns after a restart (memory/tool_outcomes.py)."""
         return await successful_tool_uses(self.database, limit=limit)
 
-    async def list_sessions(self, limit: int = 20, *, agent_id: str | None = None) -> list[SessionSummary]:
+    async def list_sessions(
+        self, limit: int = 20, *, tenant: str | None = None, agent_id: str | None = None
+    ) -> list[SessionSummary]:
+        """The most recently active sessions, of one tenant (None: of all, for the admin CLI)."""
         query = select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit)
+        if tenant is not None:
+            query = query.where(SessionRow.tenant == tenant)
         if agent_id is not None:
             query = query.where(SessionRow.agent_id == agent_id)
         async with self.database.read() as db:
@@ -340,7 +357,7 @@ class MemoryStore:
             raise InputError.single(
                 "model", f"unknown model {model!r}; known models: {', '.join(sorted(self.models))}"
             )
-        check_id(session_id, "session_id")
+        check_key(session_id)
         view = await self.views.view(session_id)
         if view is None:
             raise no_session(session_id)
@@ -359,9 +376,16 @@ class MemoryStore:
         return await self.indexer.index_session(session_id)
 
     async def recall(
-        self, query: str, *, session_id: str | None = None, agent_id: str | None = None, k: int = 5
+        self,
+        query: str,
+        *,
+        session_id: str | None = None,
+        agent_id: str | None = None,
+        tenant: str = LOCAL_TENANT,
+        k: int = 5,
     ) -> list[RecallHit]:
-        """Earlier messages by meaning, in one session or across all sessions of an agent."""
+        """Earlier messages by meaning, in one session or across all sessions of an agent
+        within `tenant`."""
         if not query.strip():
             raise InputError.single("query", "give the text to look for")
         if (session_id is None) == (agent_id is None):
@@ -373,6 +397,12 @@ class MemoryStore:
             check_id(agent_id, "agent_id")
             async with self.database.read() as db:
                 sessions = list(
-                    (await db.scalars(select(SessionRow.id).where(SessionRow.agent_id == agent_id))).all()
+                    (
+                        await db.scalars(
+                            select(SessionRow.id).where(
+                                SessionRow.agent_id == agent_id, SessionRow.tenant == tenant
+                            )
+                        )
+                    ).all()
                 )
         return await self.indexer.recall(query, sessions, k=k)

@@ -10,6 +10,9 @@ turn_id, by default the session's latest turn then), not to whatever turn its ti
 clocks tick coarsely, turns of a session can overlap and an agent may act on an earlier turn.
 Rows that name no turn, recorded before these tools named one, fall back to time: from the
 turn until the session's next turn.
+
+Every outcome is its session's tenant's (read off the session key): a tenant's calls and
+feedback teach only its own ranking (ToolIndex keeps what it learned per tenant).
 """
 
 from __future__ import annotations
@@ -21,23 +24,29 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..trust import LOCAL_TENANT
 from .database import Database
+from .ids import tenant_of
 from .schema import FeedbackRow, MessageRow, ToolCallRow, ToolSelectionRow, TurnRow
 
 
 class ToolOutcome(NamedTuple):
-    """One outcome for tool selection to learn: the query that offered a tool, and a weight
-    (1 for a successful call; feedback's score, negative for a bad pick)."""
+    """One outcome for tool selection to learn: the query that offered a tool, a weight (1 for
+    a successful call; feedback's score, negative for a bad pick), and whose it is."""
 
     query: str
     server: str
     tool: str
     weight: float = 1.0
+    tenant: str = LOCAL_TENANT
 
 
 async def recorded_outcomes(database: Database, *, limit: int = 1000) -> list[ToolOutcome]:
     """The last `limit` successful calls and the last `limit` feedback rows, as uses to learn."""
-    calls = [ToolOutcome(*use) for use in await successful_tool_uses(database, limit=limit)]
+    calls = [
+        ToolOutcome(query, server, tool, 1.0, tenant_of(key))
+        for key, query, server, tool in await _successful_calls(database, limit=limit)
+    ]
     return calls + await feedback_outcomes(database, limit=limit)
 
 
@@ -46,6 +55,11 @@ async def successful_tool_uses(database: Database, *, limit: int = 1000) -> list
     earlier select_tools query of its session that offered the tool (of the call's own turn
     when both name one), oldest first: what outcome-aware tool selection relearns after a
     restart."""
+    return [use[1:] for use in await _successful_calls(database, limit=limit)]
+
+
+async def _successful_calls(database: Database, *, limit: int) -> list[tuple[str, str, str, str]]:
+    """successful_tool_uses, each with its session key first."""
     async with database.read() as db:
         calls = (
             await db.execute(
@@ -89,7 +103,7 @@ async def successful_tool_uses(database: Database, *, limit: int = 1000) -> list
                 and (call.server, call.tool) in _keys(pick.selected)
             ):
                 if pick.query.strip():  # an offer for images alone has no text to learn
-                    uses.append((pick.query, call.server, call.tool))
+                    uses.append((call.session_id, pick.query, call.server, call.tool))
                 break
     return uses
 
@@ -116,7 +130,7 @@ async def feedback_outcomes(
         for sid, scored in by_session.items():
             history = await _SessionHistory.load(db, sid)
             for key, score in scored:
-                uses += history.feedback(key, score)
+                uses += history.feedback(key, score, tenant_of(sid))
     return uses
 
 
@@ -168,7 +182,7 @@ class _SessionHistory:
         ).all()
         return cls(turns, picks, calls, {t.turn_pk: t.text for t in texts if t.text})  # last wins
 
-    def feedback(self, turn_key: str, score: float) -> list[ToolOutcome]:
+    def feedback(self, turn_key: str, score: float, tenant: str) -> list[ToolOutcome]:
         at = next((i for i, t in enumerate(self.turns) if t.turn_key == turn_key), None)
         if at is None or score == 0:
             return []
@@ -183,7 +197,7 @@ class _SessionHistory:
             offered_by = [p.query for p in picks if (server, tool) in _keys(p.selected)]
             query = offered_by[-1] if offered_by else fallback
             if query:
-                uses.append(ToolOutcome(query, server, tool, score))
+                uses.append(ToolOutcome(query, server, tool, score, tenant))
         return uses
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ..errors import InputError
 from .database import Database
+from .ids import check_key, session_id_of, tenant_of
 from .schema import (
     BlobRow,
     DecisionRow,
@@ -54,11 +55,12 @@ async def export_session(
     async with database.read() as db:
         session = await db.get(SessionRow, session_id)
         if session is None:
-            raise InputError.single("session_id", f"no session {session_id!r}")
+            raise InputError.single("session_id", f"no session {session_id_of(session_id)!r}")
         yield {
             "event": "session",
             "format": FORMAT_VERSION,
             "id": session.id,
+            "tenant": session.tenant,
             "agent_id": session.agent_id,
             "created_at": _time(session.created_at),
             "updated_at": _time(session.updated_at),
@@ -143,12 +145,16 @@ async def export_session(
                 yield event
 
 
-async def export_lines(database: Database, session_ids: list[str] | None = None) -> AsyncIterator[str]:
+async def export_lines(
+    database: Database, session_ids: list[str] | None = None, *, tenant: str | None = None
+) -> AsyncIterator[str]:
+    """The sessions by key, or every session (of `tenant` when given), one event a line."""
     if session_ids is None:
+        query = select(SessionRow.id).order_by(SessionRow.created_at, SessionRow.id)
+        if tenant is not None:
+            query = query.where(SessionRow.tenant == tenant)
         async with database.read() as db:
-            session_ids = list(
-                (await db.scalars(select(SessionRow.id).order_by(SessionRow.created_at, SessionRow.id))).all()
-            )
+            session_ids = list((await db.scalars(query)).all())
     for sid in session_ids:
         async for event in export_session(database, sid):
             yield json.dumps(event, sort_keys=True, ensure_ascii=False)
@@ -193,6 +199,13 @@ async def _import_session(database: Database, events: list[dict[str, Any]]) -> s
     head = events[0]
     try:
         sid = head["id"]
+        check_key(sid)
+        tenant = tenant_of(sid)
+        if head.get("tenant", tenant) != tenant:  # exports older than tenants have none
+            raise InputError.single(
+                f"line {head['_line']}.tenant",
+                f"session {sid!r} is stored under tenant {tenant!r}, not {head['tenant']!r}",
+            )
         async with database.write() as db:
             if await db.get(SessionRow, sid) is not None:
                 raise InputError.single(
@@ -203,6 +216,7 @@ async def _import_session(database: Database, events: list[dict[str, Any]]) -> s
             db.add(
                 SessionRow(
                     id=sid,
+                    tenant=tenant,
                     agent_id=head["agent_id"],
                     created_at=datetime.fromisoformat(head["created_at"]),
                     updated_at=datetime.fromisoformat(head["updated_at"]),

@@ -21,7 +21,7 @@ from sqlalchemy.sql import Executable
 from ..embeddings.image_input import LoadedImage
 from ..trust import Integrity
 from ..turns import ChatMessage
-from .ids import unknown_turn
+from .ids import tenant_of, unknown_turn
 from .prepare import PreparedTurn, already_stored, history_digests, images_in, prepare_turn
 from .records import TurnRecord
 from .schema import BlobRow, DecisionRow, MessageRow, PartRow, SessionRow, TurnRow, utcnow
@@ -182,7 +182,13 @@ class TurnWriter:
             for row in conn.execute(
                 self.lock,
                 [
-                    {"id": r.session_id, "agent_id": r.agent_id, "created_at": now, "updated_at": now}
+                    {
+                        "id": r.session_id,
+                        "tenant": tenant_of(r.session_id),
+                        "agent_id": r.agent_id,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                     for r in sorted(requests, key=lambda r: r.session_id)
                 ],
             )
@@ -299,7 +305,10 @@ class TurnWriter:
     def append(self, conn: Connection, table: type, session_id: str, values: dict[str, Any]) -> None:
         """A session event (tool call, selection, verdict, feedback), creating the session."""
         now = utcnow()
-        conn.execute(self.ensure_session, {"id": session_id, "created_at": now, "updated_at": now})
+        conn.execute(
+            self.ensure_session,
+            {"id": session_id, "tenant": tenant_of(session_id), "created_at": now, "updated_at": now},
+        )
         conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})
 
     def append_to_turn(

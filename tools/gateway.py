@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..config.tools import ToolsSpec
 from ..errors import InputError
+from ..trust import LOCAL_TENANT
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
 from .index import Ranked, ToolIndex, above_floor, denied
@@ -28,6 +29,10 @@ from .vectors import Embed, VectorStore
 log = logging.getLogger("agent_router.tools")
 
 _SESSIONS_KEPT = 1024
+
+# An outcome to learn: (query, server, tool[, weight[, tenant]]), as memory/tool_outcomes.py
+# reads them back.
+Use = tuple[str, str, str] | tuple[str, str, str, float] | tuple[str, str, str, float, str]
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,9 @@ class Gateway:
         self.downstream = {s.name: Downstream(s, spec.connect_timeout_s, self._changed) for s in spec.servers}
         self._sync_lock = asyncio.Lock()
         self._on_reindex: list[Callable[[], Awaitable[None]]] = []
-        # The last selection per session: a successful call of one of its tools is an outcome.
-        self._last: OrderedDict[str, tuple[np.ndarray, set[str]]] = OrderedDict()
+        # The last selection per session (by its key, which names the tenant) and the tenant
+        # it was for: a successful call of one of its tools is that tenant's outcome.
+        self._last: OrderedDict[str, tuple[np.ndarray, set[str], str]] = OrderedDict()
 
     async def start(self) -> None:
         """Connect every server (a server that is down is retried in the background) and index."""
@@ -125,11 +131,13 @@ class Gateway:
         session_id: str | None = None,
         blocked_servers: list[str] | None = None,
         images: np.ndarray | None = None,
+        tenant: str = LOCAL_TENANT,
     ) -> Selection:
         """At most k allowed tools whose definitions fit in max_tokens, best first (tools scoring
         under relative_floor of the best are left out); tools of
         blocked_servers (a safety policy's, compared case-blind) are never among them. images:
-        CLIP vectors of the turn's images, when CLIP is configured."""
+        CLIP vectors of the turn's images, when CLIP is configured. The ranking is the one
+        `tenant`'s outcomes taught, and a session_id must be a key of that tenant's."""
         if servers is not None:
             known = set(self.downstream) | {t.server for t in self.static}
             for i, name in enumerate(servers):
@@ -145,6 +153,7 @@ class Gateway:
             boost=boost,
             blocked_servers=blocked_servers or (),
             images=images,
+            tenant=tenant,
         )
         chosen: list[Ranked] = []
         skipped: list[Ranked] = []
@@ -159,18 +168,20 @@ class Gateway:
             chosen.append(item)
             used += item.tool.tokens
         if session_id is not None:
-            self._remember(session_id, query, vector, chosen)
+            self._remember(session_id, query, vector, chosen, tenant)
         steps = query_parts(query) if np.atleast_2d(vector).shape[0] > 1 else []
         return Selection(query, chosen, skipped, used, steps)
 
-    def _remember(self, session_id: str, query: str, vector: np.ndarray, chosen: list[Ranked]) -> None:
+    def _remember(
+        self, session_id: str, query: str, vector: np.ndarray, chosen: list[Ranked], tenant: str
+    ) -> None:
         """The session's last offer: a successful call of one of its tools is an outcome. An
         offer for images alone has no text to learn toward, and replaces the older offer."""
         self._last.pop(session_id, None)
         if not query.strip():
             return
         whole = np.atleast_2d(vector)[0]  # the request's row; the others are its parts
-        self._last[session_id] = (whole, {r.tool.key for r in chosen})
+        self._last[session_id] = (whole, {r.tool.key for r in chosen}, tenant)
         while len(self._last) > _SESSIONS_KEPT:
             self._last.popitem(last=False)
 
@@ -223,11 +234,12 @@ class Gateway:
 
     def learn_call(self, session_id: str, key: str) -> bool:
         """A successful call of `key` in the session: when the session's last selection offered
-        the tool, it moves toward that selection's request. Replay calls this on its fork."""
+        the tool, it moves toward that selection's request in the ranking of the tenant the
+        selection was for. Replay calls this on its fork."""
         last = self._last.get(session_id)
         if last is None or key not in last[1]:
             return False
-        self.index.reinforce(key, last[0])
+        self.index.reinforce(key, last[0], tenant=last[2])
         return True
 
     def fork(self) -> Gateway:
@@ -242,15 +254,18 @@ class Gateway:
         twin._last = OrderedDict()
         return twin
 
-    async def learn(self, uses: Sequence[tuple[str, str, str] | tuple[str, str, str, float]]) -> int:
+    async def learn(self, uses: Sequence[Use]) -> int:
         """Replay outcomes recorded in session memory (memory/tool_outcomes.py): (query, server,
-        tool) of calls that succeeded, with a weight where feedback set one, so that learning
-        survives a restart."""
+        tool) of calls that succeeded, with a weight where feedback set one, each in its
+        tenant's ranking (the local tenant's where none is given), so that learning survives a
+        restart."""
         for start in range(0, len(uses), 128):
             chunk = uses[start : start + 128]
             vectors = await anyio.to_thread.run_sync(self.embed, [use[0] for use in chunk])
-            for (_, server, tool, *weight), vector in zip(chunk, vectors, strict=True):
-                self.index.reinforce(f"{server}/{tool}", vector, weight[0] if weight else 1.0)
+            for use, vector in zip(chunk, vectors, strict=True):
+                weight = use[3] if len(use) > 3 else 1.0
+                tenant = use[4] if len(use) > 4 else LOCAL_TENANT
+                self.index.reinforce(f"{use[1]}/{use[2]}", vector, weight, tenant=tenant)
         return len(uses)
 
     async def aclose(self) -> None:

@@ -7,6 +7,11 @@ sentence gets its tools (tools/query.py). A tool inherits a share of its server'
 Tools that served earlier queries well are moved toward
 those queries (outcome-aware, after OATS) by rewriting their rows, and a request that repeats one
 of those queries favours the tool that served it (tools/past_queries.py).
+
+What was learned belongs to a tenant: each tenant's outcomes and past requests are kept apart
+(Learning), and so are the rows they moved, so one tenant's feedback changes only its own
+ranking and its requests never become text another tenant's selection matches on. The catalog
+and its vectors are shared; a search reads the base vectors and swaps in the tenant's moved rows.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config.tools import ToolsSpec
+from ..trust import LOCAL_TENANT
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text
 from .companions import companions, with_companions
@@ -60,6 +66,15 @@ class Outcome:
 
 
 @dataclass
+class Learning:
+    """What one tenant's outcomes taught: per tool, the signed sum of its queries, and the
+    requests it served (repeats of them favour it)."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    past: PastQueries = field(default_factory=PastQueries)
+
+
+@dataclass
 class ToolIndex:
     lexical_weight: float = 0.4
     outcome_rate: float = 0.1
@@ -69,14 +84,16 @@ class ToolIndex:
     tools: list[ToolEntry] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict)
     _base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    _matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    # Per tenant, the rows its outcomes moved: row -> the tool's vector for that tenant.
+    _moved: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
     _bm25: BM25 = field(default_factory=BM25)
     _servers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     _server_map: ServerMap = field(default_factory=ServerMap)
     _links: list[np.ndarray] = field(default_factory=list)  # per tool, its companions' rows
     _pictured: np.ndarray | None = None  # the embedded texts through CLIP's text tower
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    past: PastQueries = field(default_factory=PastQueries)
+    learned: dict[str, Learning] = field(default_factory=dict)  # per tenant
+    repeat_threshold: float = 0.9
+    repeat_weight: float = 0.3
 
     @classmethod
     def configured(cls, spec: ToolsSpec, learned: ToolIndex | None = None) -> ToolIndex:
@@ -87,15 +104,21 @@ class ToolIndex:
             spec.image_weight,
             server_weight=spec.server_weight,
             companions=spec.companions,
+            repeat_threshold=spec.repeat_threshold,
+            repeat_weight=spec.repeat_weight,
         )
         if learned is not None:
-            index.outcomes, index.past = learned.outcomes, learned.past
-        else:
-            index.past = PastQueries(spec.repeat_threshold, spec.repeat_weight)
+            index.learned = learned.learned
         return index
 
     def __len__(self) -> int:
         return len(self.tools)
+
+    def learning(self, tenant: str = LOCAL_TENANT) -> Learning:
+        """What the tenant's outcomes taught, empty for a tenant that has taught nothing."""
+        if tenant not in self.learned:
+            self.learned[tenant] = Learning(past=PastQueries(self.repeat_threshold, self.repeat_weight))
+        return self.learned[tenant]
 
     def get(self, key: str) -> ToolEntry | None:
         row = self._rows.get(key)
@@ -126,40 +149,44 @@ class ToolIndex:
 
     def fork(self) -> ToolIndex:
         """A copy that learns on its own: the catalog and its vectors shared, what was learned
-        (outcomes, past requests, the moved rows) copied."""
+        (outcomes, past requests, the moved rows, of every tenant) copied."""
         twin = copy.copy(self)
-        twin.outcomes = copy.deepcopy(self.outcomes)
-        twin.past = copy.deepcopy(self.past)
-        twin._matrix = self._matrix.copy()
+        twin.learned = copy.deepcopy(self.learned)
+        twin._moved = {tenant: dict(rows) for tenant, rows in self._moved.items()}
         return twin
 
     def _apply_outcomes(self) -> None:
-        matrix = self._base.copy()
-        for key, outcome in self.outcomes.items():
-            row = self._rows.get(key)
-            if row is not None:
-                matrix[row] = self._moved(row, outcome)
-        self._matrix = matrix
+        moved: dict[str, dict[int, np.ndarray]] = {}
+        for tenant, learning in list(self.learned.items()):
+            rows = moved.setdefault(tenant, {})
+            for key, outcome in list(learning.outcomes.items()):
+                row = self._rows.get(key)
+                if row is not None:
+                    rows[row] = self._moved_row(row, outcome)
+        self._moved = moved
 
-    def _moved(self, row: int, outcome: Outcome) -> np.ndarray:
+    def _moved_row(self, row: int, outcome: Outcome) -> np.ndarray:
         norm = float(np.linalg.norm(outcome.total))
         if norm < 1e-6:  # no outcome yet, or successes and failures on the same queries cancel
             return self._base[row]
         return _normalized(self._base[row] + self.outcome_rate * outcome.total / norm)
 
-    def reinforce(self, key: str, query_vector: np.ndarray, weight: float = 1.0) -> bool:
+    def reinforce(
+        self, key: str, query_vector: np.ndarray, weight: float = 1.0, *, tenant: str = LOCAL_TENANT
+    ) -> bool:
         """A call of this tool succeeded for this query (weight > 0: move the tool toward the
-        query) or was judged a bad pick (weight < 0: move it away). A tool not indexed yet (its
-        server is still connecting) gets the pull when it is."""
+        query) or was judged a bad pick (weight < 0: move it away), in the tenant's ranking. A
+        tool not indexed yet (its server is still connecting) gets the pull when it is."""
         vector = np.asarray(query_vector, np.float32)
-        outcome = self.outcomes.setdefault(key, Outcome(np.zeros_like(vector)))
+        learning = self.learning(tenant)
+        outcome = learning.outcomes.setdefault(key, Outcome(np.zeros_like(vector)))
         outcome.total = outcome.total + weight * vector
         outcome.count += 1
-        self.past.add(key, vector, weight)
+        learning.past.add(key, vector, weight)
         row = self._rows.get(key)
         if row is None:
             return False
-        self._matrix[row] = self._moved(row, outcome)
+        self._moved.setdefault(tenant, {})[row] = self._moved_row(row, outcome)
         return True
 
     def search(
@@ -173,13 +200,15 @@ class ToolIndex:
         boost: dict[str, float] | None = None,
         blocked_servers: Iterable[str] = (),
         images: np.ndarray | None = None,
+        tenant: str = LOCAL_TENANT,
     ) -> list[Ranked]:
         """Top k by fused score: cosine plus BM25 scaled to [0, 1] by its best hit, plus, for
         the CLIP vectors of the request's images (rows of `images`), how well the closest image
         matches each tool. A blank query_text leaves the ranking to the images.
 
         query_vector is the request's vector, or a matrix whose rows embed request_texts(
-        query_text) (the request, then each of its parts): then the parts are matched too."""
+        query_text) (the request, then each of its parts): then the parts are matched too.
+        What `tenant` taught the index moves its tools and lifts repeats of its requests."""
         if not self.tools or k <= 0:
             return []
         vectors = np.atleast_2d(np.asarray(query_vector, np.float32))
@@ -191,7 +220,12 @@ class ToolIndex:
             )
         # Row by row, not one BLAS product: OpenBLAS threads a product this size, and on a busy
         # host a descheduled thread turns 0.3 ms into 10.
-        semantic = np.vecdot(self._matrix[:, None, :], vectors[None, :, :])  # tools x texts
+        semantic = np.vecdot(self._base[:, None, :], vectors[None, :, :])  # tools x texts
+        moved = self._moved.get(tenant)
+        if moved:
+            rows = np.fromiter(moved, int, len(moved))
+            learned = np.stack(list(moved.values()))
+            semantic[rows] = np.vecdot(learned[:, None, :], vectors[None, :, :])
         lexical = np.stack([self._bm25.scores(tokenize(t)) for t in texts], axis=1)
         lexical /= np.maximum(lexical.max(axis=0), 1e-9)
         w = self.lexical_weight
@@ -204,7 +238,8 @@ class ToolIndex:
         pictured = self._image_match(images)
         if pictured is not None:
             fused += self.image_weight * _spread(pictured)[:, None]
-        added = _summed(boost, self.past.bonus(vectors[0]))
+        learning = self.learned.get(tenant)
+        added = _summed(boost, learning.past.bonus(vectors[0]) if learning is not None else None)
         adjust = self._adjustment(servers, deny, added, blocked_servers)
         if adjust is not None:
             fused += adjust[:, None]

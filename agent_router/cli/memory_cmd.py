@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from ..core.caller import check_tenant
 from ..errors import InputError
 from .common import add_config_option, config_or_exit
 
@@ -28,11 +29,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     listing = verbs.add_parser("list", help="the most recently active sessions")
     listing.add_argument("--limit", type=int, default=20)
     listing.add_argument("--agent", help="only this agent's sessions")
+    listing.add_argument(
+        "--tenant", type=check_tenant, help="only this tenant's sessions (default: every tenant's)"
+    )
     show = verbs.add_parser("show", help="a session's transcript as JSON")
     show.add_argument("session_id")
     export = verbs.add_parser("export", help="sessions as JSON Lines on stdout")
     export.add_argument(
         "--session", action="append", metavar="ID", help="export this session (repeatable; default: all)"
+    )
+    export.add_argument(
+        "--tenant",
+        type=check_tenant,
+        help="export this tenant's sessions (with --session: the tenant's sessions of those ids); "
+        "default: every tenant's, each session under its key (tenant#id, the id alone for local)",
     )
     importing = verbs.add_parser("import", help="JSON Lines from export, from a file or stdin")
     importing.add_argument("file", nargs="?", default="-")
@@ -89,7 +99,7 @@ async def _upgrade(store: MemoryStore, args: argparse.Namespace) -> int:
 
 
 async def _list(store: MemoryStore, args: argparse.Namespace) -> int:
-    for s in await store.list_sessions(args.limit, agent_id=args.agent):
+    for s in await store.list_sessions(args.limit, tenant=args.tenant, agent_id=args.agent):
         print(
             f"{s.id}\t{s.agent_id or '-'}\t{s.turns} turns\t{s.messages} messages\t"
             f"updated {s.updated_at.isoformat(timespec='seconds')}"
@@ -103,9 +113,13 @@ async def _show(store: MemoryStore, args: argparse.Namespace) -> int:
 
 
 async def _export(store: MemoryStore, args: argparse.Namespace) -> int:
+    from ..memory.ids import session_key
     from ..memory.transcript import export_lines
 
-    async for line in export_lines(store.database, args.session):
+    keys = args.session
+    if args.tenant is not None and keys is not None:
+        keys = [session_key(args.tenant, sid) for sid in keys]
+    async for line in export_lines(store.database, keys, tenant=args.tenant):
         sys.stdout.write(line + "\n")
     return 0
 

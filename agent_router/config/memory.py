@@ -36,6 +36,12 @@ class MemorySpec(Strict):
     max_prefill_usd: float | None = Field(
         None, gt=0, description="context for pricier models is trimmed to stay under this cost"
     )
+    tenant_quota_bytes: int | None = Field(
+        None,
+        gt=0,
+        description="most bytes of message text and images one tenant's sessions may hold "
+        "(memory/quota.py says what counts); a turn that would go over is refused, nothing stored",
+    )
     retrieval_k: int = Field(16, ge=1, description="relevant older messages retrieval-first keeps")
 
     def resolved_url(self) -> str:

@@ -34,7 +34,7 @@ async def approve(
     session_id: str | None,
 ) -> None:
     """Returns when the call may go ahead; raises InputError on `confirm` when the user must say
-    yes first, and Refused when the policy denies it."""
+    yes first, and Refused when the policy denies it. session_id: the session's key."""
     checker = app.safety
     if checker is None:
         if gateway.needs_confirmation(tool) and not confirm:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..errors import InputError
+from ..trust import LOCAL_TENANT
 
-LOCAL_TENANT = "local"
+__all__ = ["LOCAL_TENANT", "Caller", "Role", "check_tenant"]
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

@@ -13,7 +13,7 @@ from ..routing import Constraints, RoutingDecision
 from ..trust import Integrity
 from ..turns import ChatMessage
 from .caller import Caller
-from .ids import check_ids
+from .ids import check_ids, key_of
 from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_turn, route_turn
@@ -42,6 +42,7 @@ async def dispatch_turn(
     if pools is None:
         raise NotConfigured("model pools are off on this server")
     check_ids(session_id, turn_id, caller.agent_id)
+    key = key_of(caller, session_id)
     decision: RoutingDecision | None = None
     if model is not None:
         _check_forced(app, pools, model)
@@ -51,7 +52,7 @@ async def dispatch_turn(
         note = None
         if session_id is not None:
             note = await record_turn(
-                app, turn, {"model": model, "forced": True}, session_id=session_id, turn_id=turn_id
+                app, turn, {"model": model, "forced": True}, caller, session_id=session_id, turn_id=turn_id
             )
     else:
         _check_max_tokens(app, allowed_models(app, caller) or [m.name for m in app.config.models], max_tokens)
@@ -66,14 +67,14 @@ async def dispatch_turn(
             wire,
             models,
             route=route,
-            session_id=session_id,
+            session_id=key,
             budget_ms=latency_budget_ms,
             on_delta=on_delta,
             max_tokens=max_tokens,
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
-        kept = await _record_outcome(app, session_id, turn_id, None, str(exc))
+        kept = await _record_outcome(app, caller, session_id, turn_id, None, str(exc))
         suffix = (
             f" (the turn is recorded in session {session_id!r} with this failure)"
             if kept == "outcome recorded"
@@ -88,7 +89,7 @@ async def dispatch_turn(
         "ttft_ms": outcome.ttft_ms,
         "total_ms": outcome.total_ms,
     }
-    recorded = await _record_outcome(app, session_id, turn_id, answer, None)
+    recorded = await _record_outcome(app, caller, session_id, turn_id, answer, None)
     if recorded and note:
         note = f"{note}; {recorded}"
     return TurnAnswer(**outcome.model_dump(), decision=decision, memory=note)
@@ -123,18 +124,24 @@ def _check_max_tokens(app: App, models: list[str], max_tokens: int | None) -> li
 
 
 async def _record_outcome(
-    app: App, session_id: str | None, turn_id: str | None, result: dict[str, Any] | None, error: str | None
+    app: App,
+    caller: Caller,
+    session_id: str | None,
+    turn_id: str | None,
+    result: dict[str, Any] | None,
+    error: str | None,
 ) -> str | None:
     """The answer, or the failure, beside the recorded turn: a failed turn is never lost. An
     answer also becomes the session's next assistant message, so get_context carries it; the
     model is a known party, not the owner, so it is stored at the known level."""
     if session_id is None:
         return None
+    key = key_of(caller, session_id)
     recorder = Recorder(app)
     call = await recorder.attempt(
         f"record the dispatch outcome in session {session_id!r}",
         lambda memory: memory.record_tool_call(
-            session_id, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=result, error=error
+            key, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=result, error=error
         ),
     )
     if not call.ok:
@@ -146,6 +153,7 @@ async def _record_outcome(
                 app,
                 answer,
                 {"model": result["model"], "endpoint": result["endpoint"]},
+                caller,
                 session_id=session_id,
                 turn_id=f"{turn_id}.answer" if turn_id else None,
                 integrity=Integrity.known,

@@ -9,7 +9,7 @@ from ..memory import TurnRecord
 from ..routing import Constraints, Router, RoutingDecision
 from ..trust import Integrity
 from .caller import Caller
-from .ids import check_ids
+from .ids import check_ids, key_of
 from .recorder import Attempt, Recorder
 from .tenant_models import within_tenant
 from .turn import Turn
@@ -34,13 +34,12 @@ async def route_turn(
     the turn with its decision; the decision's
     `memory` says what memory did, and a database that fails costs the turn only its record."""
     check_ids(session_id, turn_id, caller.agent_id)
+    key_of(caller, session_id)  # an id too long for the tenant fails before the work
     decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints))
     app.metrics.routed(decision.route, decision.model)
     if session_id is None:
         return decision
-    note = await record_turn(
-        app, turn, decision, session_id=session_id, turn_id=turn_id, agent_id=caller.agent_id
-    )
+    note = await record_turn(app, turn, decision, caller, session_id=session_id, turn_id=turn_id)
     decision.memory = note
     decision.reasons.append(f"memory: {note}")
     return decision
@@ -50,22 +49,24 @@ async def record_turn(
     app: App,
     turn: Turn,
     decision: RoutingDecision | dict[str, Any],
+    caller: Caller,
     *,
     session_id: str,
     turn_id: str | None,
-    agent_id: str | None = None,
     integrity: Integrity = Integrity.owner,
 ) -> str:
-    """Store the turn with what decided it (a routing decision, a forced model, the model that
-    answered); the note says how it went, in words."""
+    """Store the turn in the caller's session with what decided it (a routing decision, a
+    forced model, the model that answered); the note says how it went, in words. A turn over
+    its tenant's storage quota is refused: an InputError, nothing stored."""
+    key = key_of(caller, session_id)
     attempt: Attempt[TurnRecord] = await Recorder(app).attempt(
         f"record a turn of session {session_id!r}",
         lambda memory: memory.record_turn(
-            session_id,
+            key,
             turn_id,
             turn.messages,
             decision,
-            agent_id=agent_id,
+            agent_id=caller.agent_id,
             integrity=integrity,
             images=turn.images,
         ),

@@ -19,7 +19,7 @@ from ..safety.verdict import ObservationReport, Verdict
 from ..tools.catalog import ToolEntry
 from ..trust import Integrity
 from .caller import Caller
-from .ids import check_ids
+from .ids import check_ids, key_of
 from .recorder import Recorder
 from .turn import image_files
 
@@ -45,12 +45,13 @@ class SessionRead:
         return f"memory not used, session history not read: {self.failure}" if self.failure else None
 
 
-async def read_session(app: App, session_id: str | None) -> SessionRead:
-    if session_id is None:
+async def read_session(app: App, key: str | None) -> SessionRead:
+    """The session stored under `key` (core/ids.py key_of), as a check reads it."""
+    if key is None:
         return SessionRead()
 
     got = await Recorder(app).attempt(
-        f"read the history of session {session_id!r}", lambda memory: memory.read_for_check(session_id)
+        f"read the history of session {key!r}", lambda memory: memory.read_for_check(key)
     )
     if got.value is None:
         return SessionRead(failure=got.failure)
@@ -121,9 +122,10 @@ async def record_verdict(
     inputs: dict[str, Any] | None = None,
     hostile: bool = False,
 ) -> str | None:
-    """Count the verdict and store it in the session; a flagged observation demotes its turn to
-    hostile. `inputs` (what the checker was given) lets `agent-router replay` judge it again.
-    Returns what memory did, None without a session."""
+    """Count the verdict and store it in the session stored under `session_id` (a key: core/ids.py
+    key_of); a flagged observation demotes its turn to hostile. `inputs` (what the checker was
+    given) lets `agent-router replay` judge it again. Returns what memory did, None without a
+    session."""
     app.metrics.judged(
         kind,
         ("flagged" if result.flagged else "clean")
@@ -159,13 +161,14 @@ async def check_action(
     escalation check, its recorded history lets provenance trace each argument to where it
     first appeared, and the verdict is recorded with both."""
     check_ids(session_id, turn_id, paired=False)
+    key = key_of(caller, session_id)
     checker = checker_of(app)
-    session = await read_session(app, session_id)
+    session = await read_session(app, key)
     inputs = action_inputs(action, caller.agent_id, session, catalog_facts(app, action))
     verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
     injected = any(rule.startswith("injection.") for rule in verdict.rules)
     note = await record_verdict(
-        app, verdict, kind="action", session_id=session_id, turn_id=turn_id, inputs=inputs, hostile=injected
+        app, verdict, kind="action", session_id=key, turn_id=turn_id, inputs=inputs, hostile=injected
     )
     verdict.memory = _joined(session.note, note)
     return verdict
@@ -174,20 +177,22 @@ async def check_action(
 async def check_observation(
     app: App,
     content: str,
+    caller: Caller,
     *,
     integrity: Integrity = Integrity.external,
     session_id: str | None = None,
     turn_id: str | None = None,
 ) -> ObservationReport:
     """Look for prompt injection in content the agent takes in; a flagged report marks its turn
-    hostile in the session."""
+    hostile in the caller's session."""
     check_ids(session_id, turn_id, paired=False)
+    key = key_of(caller, session_id)
     report = await checker_of(app).check_observation(content, integrity)
     report.memory = await record_verdict(
         app,
         report,
         kind="observation",
-        session_id=session_id,
+        session_id=key,
         turn_id=turn_id,
         inputs={"content": content, "integrity": integrity.value},
         hostile=report.flagged,

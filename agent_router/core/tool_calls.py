@@ -12,6 +12,7 @@ from ..errors import InputError, Refused
 from ..tools.downstream import DownstreamError
 from .approval import approve
 from .caller import Caller
+from .ids import key_of
 from .recorder import Recorder
 from .tool_selection import check_turn, gateway_of
 
@@ -31,24 +32,25 @@ async def call_tool(
     (InputError, Refused, DownstreamError) after its record; a call that happened is never
     failed for memory that could not record it."""
     gateway = gateway_of(app)
-    await check_turn(app, session_id, turn_id)  # the call cannot be taken back once made
+    await check_turn(app, caller, session_id, turn_id)  # the call cannot be taken back once made
+    key = key_of(caller, session_id)
     arguments = arguments or {}
     try:
         tool = gateway.prepare(server, name, arguments)
-        await approve(app, gateway, tool, arguments, caller, confirm=confirm, session_id=session_id)
-        result = await gateway.forward(tool, arguments, session_id)
+        await approve(app, gateway, tool, arguments, caller, confirm=confirm, session_id=key)
+        result = await gateway.forward(tool, arguments, key)
     except (InputError, DownstreamError, Refused) as exc:
-        await _record(app, session_id, turn_id, server, name, arguments, None, str(exc))
+        await _record(app, key, turn_id, server, name, arguments, None, str(exc))
         raise
     error = _error_text(result) if result.is_error else None
     dumped = result.model_dump(mode="json", by_alias=True, exclude_none=True)
-    await _record(app, session_id, turn_id, server, name, arguments, dumped, error)
+    await _record(app, key, turn_id, server, name, arguments, dumped, error)
     return result
 
 
 async def _record(
     app: App,
-    session_id: str | None,
+    key: str | None,
     turn_id: str | None,
     server: str,
     name: str,
@@ -56,12 +58,12 @@ async def _record(
     result: dict[str, Any] | None,
     error: str | None,
 ) -> None:
-    if session_id is None:
+    if key is None:
         return
     await Recorder(app).attempt(
-        f"record the call of {server}/{name} in session {session_id!r}",
+        f"record the call of {server}/{name} in session {key!r}",
         lambda memory: memory.record_tool_call(
-            session_id, server, name, arguments, result=result, error=error, turn_id=turn_id
+            key, server, name, arguments, result=result, error=error, turn_id=turn_id
         ),
     )
 

@@ -16,9 +16,10 @@ from ..embeddings import AsyncEncoder
 from ..errors import InputError, NotConfigured
 from ..tools.gateway import Gateway
 from ..tools.query import embed_request
+from ..trust import LOCAL_TENANT
 from .approval import blocked_servers
 from .caller import Caller
-from .ids import check_ids
+from .ids import check_ids, key_of
 from .recorder import Recorder
 from .results import SelectedTool, ToolSelection
 from .turn import Turn
@@ -95,9 +96,11 @@ async def decide_tools(
     recent: Sequence[CallRecord] = (),
     session_id: str | None = None,
     blocked: list[str] | None = None,
+    tenant: str = LOCAL_TENANT,
 ) -> ToolSelection:
-    """The selection alone: no memory, no metrics. The gateway keeps the session's offer, so
-    that a successful call of one of its tools teaches it (Gateway.learn_call)."""
+    """The selection alone: no memory, no metrics, ranked as `tenant`'s outcomes taught. The
+    gateway keeps the offer under the session's key, so that a successful call of one of its
+    tools teaches the tenant's ranking (Gateway.learn_call)."""
     # The request and each of its sentences: a request for several tools finds each one.
     vectors = await embed_request(encoder, request.text)
     picked = gateway.select(
@@ -110,6 +113,7 @@ async def decide_tools(
         session_id=session_id,
         blocked_servers=blocked,
         images=request.images,
+        tenant=tenant,
     )
     return ToolSelection(
         query=request.text,
@@ -132,16 +136,18 @@ async def decide_tools(
     )
 
 
-async def check_turn(app: App, session_id: str | None, turn_id: str | None) -> str | None:
-    """A turn_id needs its session and must be one of its turns. Checked before anything is
-    selected or forwarded, so a bad one fails fast and nothing half-happens; memory that is
-    down cannot tell, so the work goes on, and the reason is returned."""
+async def check_turn(app: App, caller: Caller, session_id: str | None, turn_id: str | None) -> str | None:
+    """A turn_id needs its session, of the caller's tenant, and must be one of its turns.
+    Checked before anything is selected or forwarded, so a bad one fails fast and nothing
+    half-happens; memory that is down cannot tell, so the work goes on, and the reason is
+    returned."""
     check_ids(session_id, turn_id)
-    if session_id is None or turn_id is None:
+    key = key_of(caller, session_id)
+    if key is None or turn_id is None:
         return None
     checked = await Recorder(app).attempt(
         f"check turn {turn_id!r} of session {session_id!r}",
-        lambda memory: memory.check_turn(session_id, turn_id),
+        lambda memory: memory.check_turn(key, turn_id),
     )
     return None if checked.ok else f"turn not checked: {checked.failure}"
 
@@ -161,15 +167,16 @@ async def select_tools(
     """Select for the query or the turn; with a session, its recent calls lift their tools and
     the selection is recorded, and `memory` says whether memory could be used."""
     gateway = gateway_of(app)
-    unchecked = await check_turn(app, session_id, turn_id)
+    unchecked = await check_turn(app, caller, session_id, turn_id)
+    key = key_of(caller, session_id)
     request = await read_request(app, query=query, turn=turn)
     recorder = Recorder(app)
     recent: list[CallRecord] = []
     notes = [unchecked] if unchecked else []
-    if session_id is not None:
+    if key is not None:
         calls = await recorder.attempt(
             f"read the tool calls of session {session_id!r}",
-            lambda memory: memory.recent_tool_calls(session_id, RECENT_CALLS),
+            lambda memory: memory.recent_tool_calls(key, RECENT_CALLS),
         )
         recent = list(calls.value or [])
         if not calls.ok:
@@ -182,16 +189,17 @@ async def select_tools(
         max_tokens=max_tokens,
         servers=servers,
         recent=recent,
-        session_id=session_id,
+        session_id=key,
         blocked=blocked_servers(app.safety, caller.agent_id),
+        tenant=caller.tenant,
     )
     app.metrics.selected(f"{t.server}/{t.name}" for t in result.tools)
-    if session_id is None:
+    if key is None:
         return result
     picked = [{"server": t.server, "name": t.name, "score": t.score} for t in result.tools]
     stored = await recorder.attempt(
         f"record a tool selection in session {session_id!r}",
-        lambda memory: memory.record_tool_selection(session_id, turn_id, request.text, picked),
+        lambda memory: memory.record_tool_selection(key, turn_id, request.text, picked),
     )
     notes.append("selection recorded" if stored.ok else f"selection not recorded: {stored.failure}")
     result.memory = "; ".join(notes)

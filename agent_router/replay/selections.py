@@ -72,6 +72,7 @@ async def replay_selections(
                 recent=calls[:applied],
                 session_id=session.id,
                 blocked=blocked_servers(policy.safety, session.agent_id),
+                tenant=session.tenant,
             )
             sides[policy.label] = Side(tools=[f"{t.server}/{t.name}" for t in picked.tools])
         item.before = sides["baseline"] if baseline else Side(tools=recorded)
@@ -87,18 +88,20 @@ def _fork(
     assert policy.tools is not None
     fork = policy.tools.fork()
     if policy.learned_live:
-        _unlearn(fork, session.selections, vectors, calls)
+        _unlearn(fork, session.tenant, session.selections, vectors, calls)
     return fork
 
 
 def _unlearn(
     gateway: Gateway,
+    tenant: str,
     selections: list[RecordedSelection],
     vectors: list[np.ndarray],
     calls: list[RecordedCall],
 ) -> None:
-    """Take back what the session's successful calls taught the live gateway: each one of a tool
-    its last recorded selection offered pulled the tool toward that selection's request."""
+    """Take back what the session's successful calls taught the live gateway, in the ranking of
+    the session's tenant: each one of a tool its last recorded selection offered pulled the tool
+    toward that selection's request."""
     events = sorted(
         [(s.created_at, 0, i) for i, s in enumerate(selections)]
         + [(c.created_at, 1, i) for i, c in enumerate(calls)]
@@ -112,4 +115,4 @@ def _unlearn(
         call = calls[i]
         key = f"{call.server}/{call.tool}"
         if call.error is None and offer is not None and key in offer[1]:
-            gateway.index.reinforce(key, offer[0], -1.0)
+            gateway.index.reinforce(key, offer[0], -1.0, tenant=tenant)

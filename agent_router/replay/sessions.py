@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..memory.ids import session_key, tenant_of
+from ..trust import LOCAL_TENANT
+
 if TYPE_CHECKING:
     from ..memory import MemoryStore
 
@@ -69,6 +72,7 @@ class RecordedSession:
     id: str
     agent_id: str | None = None
     format: int | None = FORMAT_VERSION
+    tenant: str = LOCAL_TENANT  # whose tool outcomes its selections are re-decided with
     turns: list[RecordedTurn] = field(default_factory=list)
     selections: list[RecordedSelection] = field(default_factory=list)
     calls: list[RecordedCall] = field(default_factory=list)
@@ -132,7 +136,13 @@ def from_events(events: Iterable[dict[str, Any]]) -> Loaded:
                 )
                 current = None
                 continue
-            current = RecordedSession(event["id"], event.get("agent_id"), event.get("format"))
+            tenant = event.get("tenant")
+            current = RecordedSession(
+                event["id"],
+                event.get("agent_id"),
+                event.get("format"),
+                tenant if isinstance(tenant, str) else tenant_of(event["id"]),
+            )
             if current.older_schema:
                 current.problems.append(
                     Problem(
@@ -206,16 +216,20 @@ def _add(session: RecordedSession, kind: str, e: dict[str, Any], where: str) -> 
         session.problems.append(Problem(where, f"unknown event {kind!r}; skipped"))
 
 
-async def from_store(store: MemoryStore, session_ids: list[str]) -> Loaded:
-    """Sessions straight from the memory database, through the same export code."""
+async def from_store(store: MemoryStore, session_ids: list[str], *, tenant: str | None = None) -> Loaded:
+    """Sessions straight from the memory database, through the same export code: by key, or
+    with `tenant` the sessions of that tenant by the ids it knows them by (and shows)."""
     from ..errors import InputError
     from ..memory.transcript import export_session
 
     events: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for sid in session_ids:
+        key = sid if tenant is None else session_key(tenant, sid)
         try:
-            async for event in export_session(store.database, sid):
+            async for event in export_session(store.database, key):
+                if event["event"] == "session":
+                    event["id"] = sid
                 event["_where"] = f"session {sid}"
                 events.append(event)
         except InputError as exc:

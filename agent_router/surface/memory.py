@@ -36,7 +36,7 @@ def register(server: MCPServer) -> None:
     ) -> ContextResult:
         """The session's messages fitted to the model's window: full history, a summary of
         older turns plus recent ones, or retrieval-first, saying which and what it saved."""
-        return await core.get_context(app_of(ctx), session_id, model, query=query)
+        return await core.get_context(app_of(ctx), caller_of(ctx), session_id, model, query=query)
 
     @server.tool(
         annotations=ToolAnnotations(title="Recall earlier turns", read_only_hint=True, open_world_hint=False)
@@ -64,7 +64,7 @@ def register(server: MCPServer) -> None:
     @tool_errors
     async def forget_session(session_id: str, ctx: Context) -> ForgetResult:
         """Delete a session and everything recorded for it."""
-        return await core.forget_session(app_of(ctx), session_id)
+        return await core.forget_session(app_of(ctx), caller_of(ctx), session_id)
 
     @server.tool(
         annotations=ToolAnnotations(
@@ -81,7 +81,9 @@ def register(server: MCPServer) -> None:
         comment: str | None = None,
     ) -> FeedbackResult:
         """Score the routing of one turn, for replay and tuning; tool selection learns from it."""
-        return await core.record_feedback(app_of(ctx), session_id, turn_id, score, comment=comment)
+        return await core.record_feedback(
+            app_of(ctx), caller_of(ctx), session_id, turn_id, score, comment=comment
+        )
 
     @server.resource(
         "session://{session_id}",
@@ -90,7 +92,7 @@ def register(server: MCPServer) -> None:
     )
     async def session_resource(session_id: str, ctx: Context) -> str:
         try:
-            transcript = await core.transcript(app_of(ctx), session_id)
+            transcript = await core.transcript(app_of(ctx), caller_of(ctx), session_id)
         except (InputError, MemoryUnavailable) as exc:
             raise ResourceError(_failure(exc)) from exc
         return json.dumps(transcript, default=str)
@@ -102,7 +104,7 @@ def register(server: MCPServer) -> None:
     )
     async def recent_sessions(ctx: Context, limit: int = core.RECENT_SESSIONS) -> str:
         try:
-            sessions = await core.recent_sessions(app_of(ctx), limit=limit)
+            sessions = await core.recent_sessions(app_of(ctx), caller_of(ctx), limit=limit)
         except (InputError, MemoryUnavailable) as exc:
             raise ResourceError(_failure(exc)) from exc
         return json.dumps([s.model_dump(mode="json") for s in sessions])

@@ -49,7 +49,9 @@ def register(server: MCPServer) -> None:
         caller = caller_of(ctx)
         whole = caller.local or caller.role.at_least(Role.admin)
         config = app.config if config_yaml is None else replay_config(config_yaml, app.config, whole=whole)
-        loaded = await required(app, f"read session {session_id!r}", lambda m: from_store(m, [session_id]))
+        loaded = await required(
+            app, f"read session {session_id!r}", lambda m: from_store(m, [session_id], tenant=caller.tenant)
+        )
         if not loaded.sessions:
             raise InputError.single(
                 "session_id",

@@ -68,5 +68,5 @@ def register(server: MCPServer) -> None:
     ) -> ObservationReport:
         """Look for prompt injection in content the agent takes in, naming the text matched."""
         return await core.check_observation(
-            app_of(ctx), content, integrity=integrity, session_id=session_id, turn_id=turn_id
+            app_of(ctx), content, caller_of(ctx), integrity=integrity, session_id=session_id, turn_id=turn_id
         )

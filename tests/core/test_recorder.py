@@ -11,6 +11,7 @@ import pytest
 from builders import destroy_sqlite
 
 from agent_router.app import App
+from agent_router.core.caller import Caller
 from agent_router.core.memory import get_context
 from agent_router.core.recorder import Recorder, required
 from agent_router.errors import InputError
@@ -25,7 +26,7 @@ async def test_memory_off_is_said_and_only_counted_when_it_was_configured(app: A
     attempt = await Recorder(down).attempt("read", lambda m: m.list_sessions(1))
     assert attempt.failure == "memory is off (OperationalError: no such host)"
     with pytest.raises(InputError, match="session_id: session memory is off"):
-        await get_context(down, "s1", "coder")
+        await get_context(down, Caller(), "s1", "coder")
 
 
 async def test_a_store_that_does_not_answer_in_time_costs_only_the_record(

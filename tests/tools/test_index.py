@@ -78,7 +78,7 @@ def test_successful_calls_pull_the_tool_toward_the_query(app: App, tmp_path: Pat
     assert after["transfer_money"] == before["transfer_money"]
     assert not index.reinforce("bank/no_such_tool", vector)
     # A re-sync keeps what was learned.
-    fresh = ToolIndex(lexical_weight=0.0, outcome_rate=0.5, outcomes=index.outcomes)
+    fresh = ToolIndex(lexical_weight=0.0, outcome_rate=0.5, learned=index.learned)
     fresh.rebuild(catalog(), VectorStore(tmp_path, encoder.name), encoder.encode)
     again = {r.tool.name: r.semantic for r in fresh.search(vector, query, 4)}
     assert np.isclose(again["list_transactions"], after["list_transactions"], atol=1e-5)

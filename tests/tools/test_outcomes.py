@@ -49,7 +49,7 @@ async def test_restarted_gateway_relearns_successful_calls(client: Client, gatew
     before = score()
     assert await restarted.learn(uses) == len(uses)
     assert score() > before
-    assert restarted.index.outcomes["time/get_current_time"].count >= 1
+    assert restarted.index.learning().outcomes["time/get_current_time"].count >= 1
 
 
 async def test_feedback_through_mcp_is_learned_at_once(client: Client, gateway_app: App) -> None:
@@ -70,7 +70,7 @@ async def test_feedback_through_mcp_is_learned_at_once(client: Client, gateway_a
     )
     assert not called.is_error
     assert gateway_app.tools is not None
-    outcomes = gateway_app.tools.index.outcomes
+    outcomes = gateway_app.tools.index.learning().outcomes
     before = outcomes["time/get_current_time"].count if "time/get_current_time" in outcomes else 0
     scored = await client.call_tool(
         "record_feedback", {"session_id": session, "turn_id": "t1", "score": -1.0}

@@ -69,7 +69,7 @@ async def test_feedback_on_an_earlier_turn_reaches_that_turns_tools(client: Clie
     await client.call_tool("select_tools", {"query": OSAKA, "session_id": session, "turn_id": "t1"})
     await call(client, session, "get_current_time", {"timezone": "Asia/Tokyo"}, turn_id="t1")
     assert gateway_app.tools is not None
-    outcomes = gateway_app.tools.index.outcomes
+    outcomes = gateway_app.tools.index.learning().outcomes
     before = {
         k: outcomes[k].count if k in outcomes else 0 for k in ("time/get_current_time", "time/convert_time")
     }
