@@ -33,6 +33,7 @@ from .group_commit import GroupCommit
 from .history import HISTORY_ENTRIES, USER_TEXTS, read_history, read_session, read_user_texts
 from .ids import check_id, no_session, unknown_turn
 from .indexing import Indexer
+from .keys import ApiKeys
 from .migrate import upgrade
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
 from .retention import Retention, delete_turns, mark_changed, rows_deleted
@@ -72,6 +73,7 @@ class MemoryStore:
         self.views = SessionViews(self.database)  # what get_context read last, per session
         self.indexer = Indexer(self.database, self.views, self.text)
         self.retention = Retention(self.database, self.spec, self.forget_session)
+        self.keys = ApiKeys(self.database)  # the API keys servers in keys mode check
         self._writes = TurnWriter.for_dialect(self.database.dialect)
         self._turns = GroupCommit(
             self.database,
