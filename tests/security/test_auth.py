@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import RouterHttp
 from processes import CLI, config_file, free_port
+from routers import RouterHttp
 
 TURN = {"messages": [{"role": "user", "content": "Write a Python function that parses ISO dates."}]}
 

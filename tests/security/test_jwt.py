@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import bearer_client, post_mcp
 from cryptography.hazmat.primitives.asymmetric import rsa
 from processes import CLI, config_file, free_port, serve_http, stop
+from routers import bearer_client, post_mcp
 
 ISSUER = "https://issuer.example"
 AUDIENCE = "agent-router-tests"
