@@ -50,9 +50,7 @@ class JwksKeys:
         raise ConfigError([ConfigIssue("auth.jwks_file", problem)])
 
     @classmethod
-    def from_url(
-        cls, url: str, *, timeout_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> JwksKeys:
+    def from_url(cls, url: str, *, timeout_s: float, clock: Callable[[], float] = time.monotonic) -> JwksKeys:
         """Fetched now; an issuer that is down at start is asked again on the first token."""
         keys = cls(None, url=url, timeout_s=timeout_s, clock=clock)
         try:
