@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import AnyHttpUrl, ValidationError
+from pydantic import ValidationError
 
 from ..config import AuthMode, AuthSpec, ConfigError, ConfigIssue
 from ..config.auth import LOOPBACK_HOSTS
@@ -109,7 +110,7 @@ def http_auth(
                 ]
             )
         # No authorization server and no metadata: keys are made with `agent-router keys create`.
-        settings = AuthSettings(issuer_url=_url("auth.mode", url), resource_server_url=None)
+        settings = _settings(issuer_url=url, resource_server_url=None)
         return HttpAuth(settings, KeyVerifier(keys, cache_seconds=spec.key_cache_seconds))
     # PyJWT loads in about 0.1 s: only servers in mode jwt pay for it.
     from .jwks import JwksKeys
@@ -121,9 +122,9 @@ def http_auth(
     else:
         assert spec.jwks_url is not None
         jwks = JwksKeys.from_url(spec.jwks_url, timeout_s=spec.jwks_timeout_s)
-    settings = AuthSettings(
-        issuer_url=_url("auth.issuer", spec.issuer),
-        resource_server_url=_url("auth.resource_server_url", spec.resource_server_url or url),
+    settings = _settings(
+        issuer_url=spec.issuer,
+        resource_server_url=spec.resource_server_url or url,
         required_scopes=spec.required_scopes or None,
         # The verifier checks the audience itself (jwt.decode with auth.audience).
         validate_token_resource=False,
@@ -131,8 +132,15 @@ def http_auth(
     return HttpAuth(settings, JwtVerifier(spec, jwks))
 
 
-def _url(field: str, value: str) -> AnyHttpUrl:
+# Where each AuthSettings field comes from, for the ConfigIssue of a value it refuses.
+SOURCES = {"issuer_url": "auth.issuer", "resource_server_url": "auth.resource_server_url"}
+
+
+def _settings(**fields: Any) -> AuthSettings:
+    """AuthSettings validated from the config's strings as given: an issuer is compared as an
+    exact string (RFC 8414), so no trailing slash may be added to it."""
     try:
-        return AnyHttpUrl(value)
-    except ValidationError:
-        raise ConfigError([ConfigIssue(field, f"{value!r} is not an http(s) URL")]) from None
+        return AuthSettings.model_validate(fields)
+    except ValidationError as exc:
+        issues = [ConfigIssue(SOURCES.get(str(e["loc"][0]), "auth"), e["msg"]) for e in exc.errors()]
+        raise ConfigError(issues) from None

@@ -106,8 +106,8 @@ async def test_an_agent_key_cannot_pick_another_agents_policy(router_http: Route
     assert allowed.structured_content["decision"] in {"allow", "confirm", "deny"}
 
 
-def serve_refused(config: Path, *args: str) -> str:
-    """Start `serve --http` expecting it to refuse at once; its stderr."""
+def serve_refused(config: Path, *args: str, code: int = 2) -> str:
+    """Start `serve --http` expecting it to refuse to start; its stderr."""
     done = subprocess.run(
         [CLI, "serve", "--http", "--config", str(config), "--port", str(free_port()), *args],
         capture_output=True,
@@ -115,7 +115,7 @@ def serve_refused(config: Path, *args: str) -> str:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == code, done.stderr
     return done.stderr
 
 
@@ -130,3 +130,12 @@ def test_mode_keys_refuses_to_start_without_memory(tmp_path: Path) -> None:
     config = config_file(tmp_path / "config.yaml", memory={"enabled": False})
     stderr = serve_refused(config)
     assert "auth.mode" in stderr and "memory.enabled" in stderr
+
+
+def test_mode_keys_refuses_to_start_when_memory_does_not_open(tmp_path: Path) -> None:
+    """The database fails at start (its folder is a file): no server that would accept no key,
+    or every key, but an exit saying why (uvicorn's start-up failure, exit 3)."""
+    (tmp_path / "not-a-folder").write_text("")
+    memory = {"url": f"sqlite+aiosqlite:///{tmp_path / 'not-a-folder' / 'memory.db'}"}
+    stderr = serve_refused(config_file(tmp_path / "config.yaml", memory=memory), code=3)
+    assert "auth.mode keys checks API keys in the memory database, which did not open" in stderr

@@ -86,7 +86,7 @@ async def test_no_token_gets_401_pointing_at_the_resource_metadata(jwt_server: J
     assert challenge.startswith("Bearer ")
     assert 'resource_metadata="' in challenge
     metadata_url = challenge.split('resource_metadata="', 1)[1].split('"', 1)[0]
-    assert metadata_url.startswith(jwt_server.base + "/.well-known/oauth-protected-resource")
+    assert metadata_url == jwt_server.base + "/.well-known/oauth-protected-resource/mcp"
     async with httpx.AsyncClient(timeout=30) as http:
         metadata = (await http.get(metadata_url)).json()
     assert metadata["resource"] == jwt_server.url
