@@ -12,9 +12,9 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import Tool
 
 from .app import App, build_app
-from .auth import http_auth
+from .auth import KeyVerifier, http_auth
 from .collector import release_start_up, settle_start_up
-from .config import AuthMode, RouterConfig, default_config
+from .config import RouterConfig, default_config
 from .errors import RouterError
 from .memory.keys import ApiKeys
 from .surface import memory, metrics, pools, replay, routing, safety, tools
@@ -61,18 +61,16 @@ def build_server(
     a bearer token as the config's auth section says (in process and on stdio none is asked:
     the caller is the machine's own user). Raises ConfigError for auth that cannot work."""
     running: list[App] = [] if app is None else [app]  # what /metrics and the key check read
-    settings = config if config is not None else app.config if app is not None else default_config()
 
     def keys() -> ApiKeys | None:
         memory = running[-1].memory if running else None
         return None if memory is None else memory.keys
 
-    guard = (
-        None
-        if http_url is None
-        else http_auth(settings.auth, url=http_url, keys=keys, memory_enabled=settings.memory.enabled)
-    )
-    keys_checked = guard is not None and settings.auth.mode == AuthMode.keys
+    guard = None
+    if http_url is not None:
+        settings = config if config is not None else app.config if app is not None else default_config()
+        guard = http_auth(settings.auth, url=http_url, keys=keys, memory_enabled=settings.memory.enabled)
+    keys_checked = guard is not None and isinstance(guard.verifier, KeyVerifier)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[App]:
@@ -113,5 +111,9 @@ def build_server(
     tools.register(server, subscriptions)
     for module in (safety, memory, pools, replay):
         module.register(server)
-    metrics.register(server, lambda: running[-1] if running else None, protected=guard is not None)
+    metrics.register(
+        server,
+        lambda: running[-1] if running else None,
+        required_scopes=None if guard is None else guard.settings.required_scopes or [],
+    )
     return server

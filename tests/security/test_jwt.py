@@ -133,6 +133,19 @@ async def test_a_token_without_the_required_scope_gets_403(jwt_server: JwtServer
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
 
 
+async def test_metrics_need_a_token_with_the_required_scope(jwt_server: JwtServer) -> None:
+    async with httpx.AsyncClient(base_url=jwt_server.base, timeout=60) as http:
+        unscoped = await http.get(
+            "/metrics", headers={"authorization": f"Bearer {jwt_server.token(scope='x')}"}
+        )
+        scoped = await http.get("/metrics", headers={"authorization": f"Bearer {jwt_server.token()}"})
+        anonymous = await http.get("/metrics")
+    assert anonymous.status_code == 401
+    assert unscoped.status_code == 403
+    assert 'error="insufficient_scope"' in unscoped.headers["www-authenticate"]
+    assert scoped.status_code == 200 and "agent_router_" in scoped.text
+
+
 async def test_the_tokens_role_and_agent_reach_the_caller(jwt_server: JwtServer) -> None:
     """An agent-role token bound to one agent cannot act for another; an operator's can."""
     action = {"action": {"type": "click", "x": 1, "y": 1}, "agent_id": "bot-b"}
