@@ -12,8 +12,11 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import Tool
 
 from .app import App, build_app
+from .auth import KeyVerifier, http_auth
 from .collector import release_start_up, settle_start_up
-from .config import RouterConfig
+from .config import RouterConfig, default_config
+from .errors import RouterError
+from .memory.keys import ApiKeys
 from .surface import memory, metrics, pools, replay, routing, safety, tools
 from .surface.schemas import without_refs
 
@@ -50,9 +53,24 @@ class RouterServer(MCPServer[App]):
         return known[1]
 
 
-def build_server(config: RouterConfig | None = None, app: App | None = None) -> RouterServer:
-    """A server for a config, or around an App already built (tests share one across servers)."""
-    running: list[App] = [] if app is None else [app]  # what /metrics reads
+def build_server(
+    config: RouterConfig | None = None, app: App | None = None, *, http_url: str | None = None
+) -> RouterServer:
+    """A server for a config, or around an App already built (tests share one across servers).
+    `http_url`: the URL `serve --http` answers at; with it every MCP request and /metrics need
+    a bearer token as the config's auth section says (in process and on stdio none is asked:
+    the caller is the machine's own user). Raises ConfigError for auth that cannot work."""
+    running: list[App] = [] if app is None else [app]  # what /metrics and the key check read
+
+    def keys() -> ApiKeys | None:
+        memory = running[-1].memory if running else None
+        return None if memory is None else memory.keys
+
+    guard = None
+    if http_url is not None:
+        settings = config if config is not None else app.config if app is not None else default_config()
+        guard = http_auth(settings.auth, url=http_url, keys=keys, memory_enabled=settings.memory.enabled)
+    keys_checked = guard is not None and isinstance(guard.verifier, KeyVerifier)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[App]:
@@ -63,6 +81,11 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
         running.append(built)
         try:
             await built.start()
+            if keys_checked and built.memory is None:
+                raise RouterError(
+                    "auth.mode keys checks API keys in the memory database, which did not open "
+                    f"({built.memory_down}); fix memory.url or use mode jwt"
+                )
             settle_start_up()
             yield built
         finally:
@@ -81,10 +104,16 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
         lifespan=lifespan,
         subscriptions=subscriptions,
         log_level="WARNING",
+        auth=None if guard is None else guard.settings,
+        token_verifier=None if guard is None else guard.verifier,
     )
     routing.register(server)
     tools.register(server, subscriptions)
     for module in (safety, memory, pools, replay):
         module.register(server)
-    metrics.register(server, lambda: running[-1] if running else None)
+    metrics.register(
+        server,
+        lambda: running[-1] if running else None,
+        required_scopes=None if guard is None else guard.settings.required_scopes or [],
+    )
     return server

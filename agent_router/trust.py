@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# The tenant of the machine's own user (stdio, the CLI) and of every session stored before
-# tenants: its session keys are the caller's ids as they are, so older databases keep working.
-LOCAL_TENANT = "local"
-
 
 class Integrity(StrEnum):
     system = "system"  # the agent's own configuration

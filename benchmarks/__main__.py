@@ -29,6 +29,7 @@ ORDER = [
     "pools",
     "replay",
     "startup",
+    "auth",
 ]
 TITLES = {
     "routing": "Routing (issue 2)",
@@ -42,6 +43,7 @@ TITLES = {
     "pools": "Model pools (issue 6)",
     "replay": "Replay (issue 7)",
     "startup": "Start-up and steady state (issue 13)",
+    "auth": "Authentication (issue 14)",
 }
 MARK = "<!-- section: {} -->"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{1,200}$")
 KEY_LENGTH = 200  # sessions.id and every session_id column are String(200)

@@ -27,7 +27,8 @@ from ..config import MemorySpec, Modality, ModelSpec
 from ..embeddings.image_input import LoadedImage
 from ..errors import InputError
 from ..images import load_images
-from ..trust import LOCAL_TENANT, Integrity
+from ..tenancy import LOCAL_TENANT
+from ..trust import Integrity
 from ..turns import ChatMessage
 from .blobs import IMAGE_LIMITS, blob_urls, screen_texts
 from .context import StoredMessage, assemble, measure
@@ -37,6 +38,7 @@ from .group_commit import GroupCommit
 from .history import HISTORY_ENTRIES, USER_TEXTS, read_history, read_session, read_user_texts
 from .ids import check_id, check_key, no_session, tenant_of, unknown_turn
 from .indexing import Indexer
+from .keys import ApiKeys
 from .migrate import upgrade
 from .quota import TenantQuota, turn_bytes
 from .records import ContextResult, RecallHit, SessionSummary, ToolCallRecord, TurnRecord
@@ -78,6 +80,7 @@ class MemoryStore:
         self.indexer = Indexer(self.database, self.views, self.text)
         self.quota = TenantQuota(self.database, self.spec.tenant_quota_bytes)
         self.retention = Retention(self.database, self.spec, self.forget_session, self.quota)
+        self.keys = ApiKeys(self.database)  # the API keys servers in keys mode check
         self._writes = TurnWriter.for_dialect(self.database.dialect)
         self._turns = GroupCommit(
             self.database,

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT
 from .database import Database
 from .ids import tenant_of
 from .schema import FeedbackRow, MessageRow, ToolCallRow, ToolSelectionRow, TurnRow

@@ -7,15 +7,27 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 CLI = str(Path(sys.executable).with_name("agent-router"))
+LOOPBACK_NO_AUTH = {"mode": "none"}  # the auth section of a test server that checks no tokens
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def config_file(path: Path, **sections: Any) -> Path:
+    """The built-in config with these sections replaced, written to path for --config."""
+    data = yaml.safe_load(resources.files("agent_router").joinpath("default_config.yaml").read_text())
+    path.write_text(yaml.safe_dump({**data, **sections}))
+    return path
 
 
 def serve_http(log_file: Path, *extra: str, limit_s: float = 180) -> tuple[subprocess.Popen, int]:

@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..config.tools import ToolsSpec
 from ..errors import InputError
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
 from .index import Ranked, ToolIndex, above_floor, denied

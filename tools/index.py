@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config.tools import ToolsSpec
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text
 from .companions import companions, with_companions

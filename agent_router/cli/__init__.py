@@ -8,9 +8,29 @@ import sys
 from collections.abc import Sequence
 
 from ..collector import paused_for_start_up
-from . import config_cmd, memory_cmd, pools_cmd, replay_cmd, route_cmd, routes_cmd, serve_cmd, tools_cmd
+from . import (
+    config_cmd,
+    keys_cmd,
+    memory_cmd,
+    pools_cmd,
+    replay_cmd,
+    route_cmd,
+    routes_cmd,
+    serve_cmd,
+    tools_cmd,
+)
 
-GROUPS = (serve_cmd, route_cmd, routes_cmd, config_cmd, memory_cmd, tools_cmd, pools_cmd, replay_cmd)
+GROUPS = (
+    serve_cmd,
+    route_cmd,
+    routes_cmd,
+    config_cmd,
+    memory_cmd,
+    keys_cmd,
+    tools_cmd,
+    pools_cmd,
+    replay_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

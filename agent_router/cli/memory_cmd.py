@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from ..core.caller import check_tenant
-from ..errors import InputError
-from .common import add_config_option, config_or_exit
+from ..tenancy import check_tenant
+from .common import add_store_options, run_on_store
 
 if TYPE_CHECKING:
     from ..memory import MemoryStore
@@ -21,8 +18,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     db = commands.add_parser("db", help="the session memory database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply schema migrations")
-    _common(upgrade)
-    upgrade.set_defaults(func=lambda a: _run(a, _upgrade))
+    add_store_options(upgrade)
+    upgrade.set_defaults(func=lambda a: run_on_store(a, _upgrade))
 
     sessions = commands.add_parser("sessions", help="stored sessions")
     verbs = sessions.add_subparsers(dest="sessions_command", required=True)
@@ -55,40 +52,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         (importing, _import),
         (forget, _forget),
     ):
-        _common(parser)
-        parser.set_defaults(func=lambda a, action=action: _run(a, action))
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_config_option(parser)
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: memory.url of the config, else ~/.local/share/agent-router/memory.db)",
-    )
-
-
-def _run(args: argparse.Namespace, action: Callable[..., Awaitable[int]]) -> int:
-    from ..memory import MemoryStore, MemoryUnavailable
-
-    config = config_or_exit(args.config)
-
-    async def main() -> int:
-        try:
-            store = await MemoryStore.open(config.memory, config.models, url=args.db)
-        except Exception as exc:  # noqa: BLE001 - report any driver error the same way
-            print(f"error: cannot open the memory database: {exc}", file=sys.stderr)
-            return 1
-        try:
-            return await action(store, args)
-        finally:
-            await store.aclose()
-
-    try:
-        return asyncio.run(main())
-    except (InputError, MemoryUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        add_store_options(parser)
+        parser.set_defaults(func=lambda a, action=action: run_on_store(a, action))
 
 
 async def _upgrade(store: MemoryStore, args: argparse.Namespace) -> int:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .common import add_config_option, config_or_exit
+from ..config import ConfigError
+from .common import add_config_option, config_or_exit, exit_on_config_error
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("serve", help="run the MCP server")
     add_config_option(parser)
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind with --http (default 127.0.0.1); off loopback the config's "
+        "auth.mode must be keys or jwt",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--memory-url",
@@ -40,6 +46,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..auth import check_bind, transport_security, url_host
     from ..observability import configure_logging
     from ..server import build_server
 
@@ -52,9 +59,14 @@ def run(args: argparse.Namespace) -> int:
         config = config.model_copy(
             update={"memory": config.memory.model_copy(update={"url": args.memory_url})}
         )
-    server = build_server(config)
-    if args.http:
-        server.run("streamable-http", host=args.host, port=args.port)
-    else:
-        server.run("stdio")
+    if not args.http:
+        build_server(config).run("stdio")
+        return 0
+    try:
+        check_bind(config.auth, args.host)
+        security = transport_security(config.auth, args.host)
+        server = build_server(config, http_url=f"http://{url_host(args.host)}:{args.port}/mcp")
+    except ConfigError as exc:
+        exit_on_config_error(exc)
+    server.run("streamable-http", host=args.host, port=args.port, transport_security=security)
     return 0

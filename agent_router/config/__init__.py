@@ -13,6 +13,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from ..errors import RouterError, format_loc
+from .auth import AuthMode, AuthSpec
 from .limits import Limits, TenantLimits
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
@@ -35,6 +36,8 @@ from .safety import SafetySpec
 from .tools import ToolsSpec
 
 __all__ = [
+    "AuthMode",
+    "AuthSpec",
     "ClipSpec",
     "ConfigError",
     "ConfigIssue",
@@ -102,6 +105,7 @@ class RouterConfig(Strict):
     tenants: dict[str, TenantLimits] = Field(
         default_factory=dict, description="per-tenant limits, by tenant name; others get `limits`"
     )
+    auth: AuthSpec = Field(default_factory=AuthSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:
@@ -117,6 +121,8 @@ class RouterConfig(Strict):
         yield from _duplicates("pools", [p.name for p in self.pools])
         for path, message in self.safety.conflicts():
             yield ConfigIssue(path, message)
+        for field, message in self.auth.issues():
+            yield ConfigIssue(f"auth.{field}", message)
         yield from _duplicates("tools.servers", [s.name for s in self.tools.servers])
         exposed_for = self.tools.expose.agent_id
         if exposed_for is not None and exposed_for not in self.safety.agents:

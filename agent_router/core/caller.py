@@ -4,35 +4,13 @@ builds it from authentication (surface/identity.py); nothing a caller sends can 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from ..errors import InputError
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT, TENANT_PATTERN, Role, check_tenant
 
-__all__ = ["LOCAL_TENANT", "Caller", "Role", "check_tenant"]
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class Role(StrEnum):
-    """What an identity may do within its tenant, each role including the ones above it."""
-
-    agent = "agent"  # route, select, call, check, dispatch and read its tenant's memory
-    operator = "operator"  # also acts for any agent id of its tenant (picks the policy)
-    admin = "admin"  # also replays under a whole config
-
-    def at_least(self, other: Role) -> bool:
-        return _ROLES.index(self) >= _ROLES.index(other)
-
-
-_ROLES = [Role.agent, Role.operator, Role.admin]
-
-
-def check_tenant(name: str, field: str = "tenant") -> str:
-    if not TENANT_PATTERN.match(name):
-        raise InputError.single(field, "use 1-64 letters, digits and _.- starting with a letter or digit")
-    return name
+# The tenant rules live below memory (agent_router/tenancy.py), which stores keys that name them.
+__all__ = ["LOCAL_TENANT", "TENANT_PATTERN", "Caller", "Role", "check_tenant"]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from ..app import App
 from ..config.tools import ToolsSpec
 from ..embeddings import AsyncEncoder
 from ..errors import InputError, NotConfigured
+from ..tenancy import LOCAL_TENANT
 from ..tools.gateway import Gateway
 from ..tools.query import embed_request
-from ..trust import LOCAL_TENANT
 from .approval import blocked_servers
 from .caller import Caller
 from .ids import check_ids, key_of

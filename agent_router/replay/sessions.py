@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..memory.ids import session_key, tenant_of
-from ..trust import LOCAL_TENANT
+from ..tenancy import LOCAL_TENANT
 
 if TYPE_CHECKING:
     from ..memory import MemoryStore

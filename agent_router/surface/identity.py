@@ -14,11 +14,8 @@ from typing import Any
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 
+from ..auth import AGENT_CLAIM, ROLE_CLAIM, TENANT_CLAIM
 from ..core.caller import LOCAL_TENANT, Caller, Role
-
-TENANT_CLAIM = "tenant"
-ROLE_CLAIM = "role"
-AGENT_CLAIM = "agent_id"
 
 
 def caller_of(ctx: Context[Any, Any], agent_id: str | None = None) -> Caller:

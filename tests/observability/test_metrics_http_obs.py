@@ -9,14 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 from mcp import Client
-from processes import serve_http, stop
+from processes import LOOPBACK_NO_AUTH, config_file, serve_http, stop
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(base URL, the file its stderr goes to)."""
-    log_file = tmp_path_factory.mktemp("serve-logs") / "stderr.log"
-    proc, port = serve_http(log_file, "--log-level", "info")
+    folder = tmp_path_factory.mktemp("serve-logs")
+    log_file = folder / "stderr.log"
+    config = config_file(folder / "config.yaml", auth=LOOPBACK_NO_AUTH)
+    proc, port = serve_http(log_file, "--log-level", "info", "--config", str(config))
     yield f"http://127.0.0.1:{port}", log_file
     stop(proc)
 
