@@ -15,6 +15,7 @@ from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
 from .observability import Metrics, setup_tracing
 from .routing import Router
+from .safety.confirmations import Challenges
 
 if TYPE_CHECKING:
     from .memory import MemoryStore
@@ -36,6 +37,10 @@ class App:
     memory_down: str | None = None  # why memory is off when the config enables it
     pools: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    challenges: Challenges = field(init=False)  # confirm verdicts' one-time tokens
+
+    def __post_init__(self) -> None:
+        self.challenges = Challenges.configured(self.config.safety.confirmation_seconds)
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers)."""

@@ -131,7 +131,7 @@ class Gateway:
         blocked_servers (a safety policy's, compared case-blind) are never among them. images:
         CLIP vectors of the turn's images, when CLIP is configured."""
         if servers is not None:
-            known = set(self.downstream) | {t.server for t in self.static}
+            known = self.server_names()
             for i, name in enumerate(servers):
                 if name not in known:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
@@ -174,10 +174,14 @@ class Gateway:
         while len(self._last) > _SESSIONS_KEPT:
             self._last.popitem(last=False)
 
+    def server_names(self) -> set[str]:
+        """Every server the catalog has tools from: downstream, inline and file ones."""
+        return set(self.downstream) | {t.server for t in self.static}
+
     def resolve(self, server: str, name: str) -> ToolEntry:
         tool = self.index.get(f"{server}/{name}")
         if tool is None:
-            if server not in self.downstream and server not in {t.server for t in self.static}:
+            if server not in self.server_names():
                 raise InputError.single("server", _unknown_server(server, self.downstream))
             known = sorted(t.name for t in self.index.tools if t.server == server)
             hint = (
@@ -209,8 +213,9 @@ class Gateway:
         return tool
 
     def needs_confirmation(self, tool: ToolEntry) -> bool:
-        """With no safety checker, the destructive annotation alone decides."""
-        return tool.hints.is_destructive and not self.spec.allow_destructive
+        """With no safety checker, the destructive annotation alone decides (a trusted server's;
+        an untrusted server's tools all count as destructive)."""
+        return tool.counts_destructive and not self.spec.allow_destructive
 
     async def forward(
         self, tool: ToolEntry, arguments: dict[str, Any], session_id: str | None = None

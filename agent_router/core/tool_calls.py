@@ -25,7 +25,7 @@ async def call_tool(
     *,
     session_id: str | None = None,
     turn_id: str | None = None,
-    confirm: bool = False,
+    confirmation: str | None = None,
 ) -> types.CallToolResult:
     """Forward one call and return its result unchanged. A call refused or failed raises
     (InputError, Refused, DownstreamError) after its record; a call that happened is never
@@ -35,7 +35,7 @@ async def call_tool(
     arguments = arguments or {}
     try:
         tool = gateway.prepare(server, name, arguments)
-        await approve(app, gateway, tool, arguments, caller, confirm=confirm, session_id=session_id)
+        await approve(app, gateway, tool, arguments, caller, confirmation=confirmation, session_id=session_id)
         result = await gateway.forward(tool, arguments, session_id)
     except (InputError, DownstreamError, Refused) as exc:
         await _record(app, session_id, turn_id, server, name, arguments, None, str(exc))

@@ -183,7 +183,7 @@ async def select_tools(
         servers=servers,
         recent=recent,
         session_id=session_id,
-        blocked=blocked_servers(app.safety, caller.agent_id),
+        blocked=blocked_servers(app.safety, caller.agent_id, gateway.server_names()),
     )
     app.metrics.selected(f"{t.server}/{t.name}" for t in result.tools)
     if session_id is None:
