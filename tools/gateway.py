@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from ..config.tools import ToolsSpec
-from ..errors import InputError
+from ..errors import InputError, Refused
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
 from .index import Ranked, ToolIndex, above_floor, denied
@@ -263,13 +263,18 @@ class Gateway:
 
 
 def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
-    """Every schema violation, each named by its path under arguments."""
+    """Every schema violation, each named by its path under arguments. A tool whose input
+    schema is itself invalid is refused: its arguments cannot be checked, so nothing is
+    forwarded to it."""
     try:
+        Draft202012Validator.check_schema(tool.input_schema)
         validator = Draft202012Validator(tool.input_schema)
         errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:
-        log.warning("%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message)
-        return
+        raise Refused(
+            f"{tool.key} has an invalid input schema ({exc.message}); its arguments cannot be "
+            "checked, so the call is not forwarded"
+        ) from None
     if errors:
         problems = []
         for error in errors:

@@ -118,7 +118,13 @@ def tools_config(
         "call_timeout_s": 3,
         "deny": ["git/git_reset"],
     }
-    safety = {"agents": {"default": {}, "restricted": {"blocked_servers": ["Demo-HTTP"]}}}
+    safety = {
+        "agents": {
+            "default": {},
+            "restricted": {"blocked_servers": ["Demo-HTTP"]},
+            "allowlisted": {"allowed_servers": ["Demo"]},
+        }
+    }
     checked = RouterConfig.model_validate({**config.model_dump(), "tools": tools, "safety": safety})
     return config.model_copy(update={"tools": checked.tools, "safety": checked.safety})
 
