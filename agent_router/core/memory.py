@@ -9,6 +9,7 @@ from typing import Any
 
 from ..app import App
 from ..memory import ContextResult, RecallHit, SessionSummary, feedback_outcomes
+from ..safety.redaction import redact
 from .caller import Caller
 from .recorder import required
 from .results import FeedbackResult, ForgetResult
@@ -48,7 +49,9 @@ async def record_feedback(
     await required(
         app,
         f"record feedback on turn {turn_id!r} of session {session_id!r}",
-        lambda m: m.record_feedback(session_id, turn_id, score, comment=comment),
+        lambda m: m.record_feedback(
+            session_id, turn_id, score, comment=redact(comment)[0] if comment is not None else None
+        ),
     )
     if app.tools is not None and app.memory is not None:
         try:

@@ -7,6 +7,7 @@ from typing import Any
 from ..app import App
 from ..memory import TurnRecord
 from ..routing import Constraints, Router, RoutingDecision
+from ..safety.redaction import redact_messages
 from ..trust import Integrity
 from .caller import Caller
 from .ids import check_ids
@@ -61,7 +62,7 @@ async def record_turn(
         lambda memory: memory.record_turn(
             session_id,
             turn_id,
-            turn.messages,
+            redact_messages(turn.messages)[0],
             decision,
             agent_id=agent_id,
             integrity=integrity,

@@ -12,6 +12,7 @@ from ..app import App
 from ..errors import NotConfigured
 from ..safety.checker import SafetyChecker
 from ..safety.provenance import SessionHistory
+from ..safety.redaction import redact_value
 from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
 from ..tools.catalog import ToolEntry
@@ -134,6 +135,7 @@ async def record_verdict(
     verdict = {"kind": kind, **result.model_dump(mode="json", exclude={"memory", "challenge"})}
     if inputs is not None:
         verdict["input"] = inputs
+    verdict, _ = redact_value(verdict)  # findings already show evidence masked; inputs do not
 
     async def store(memory: Any) -> None:
         await memory.record_verdict(session_id, turn_id, verdict)

@@ -9,6 +9,7 @@ import mcp_types as types
 
 from ..app import App
 from ..errors import InputError, Refused
+from ..safety.redaction import redact, redact_value
 from ..tools.downstream import DownstreamError
 from .approval import approve
 from .caller import Caller
@@ -58,6 +59,9 @@ async def _record(
 ) -> None:
     if session_id is None:
         return
+    arguments, _ = redact_value(arguments)
+    result, _ = redact_value(result)
+    error = redact(error)[0] if error is not None else None
     await Recorder(app).attempt(
         f"record the call of {server}/{name} in session {session_id!r}",
         lambda memory: memory.record_tool_call(
