@@ -132,7 +132,10 @@ async def record_verdict(
     )
     if session_id is None:
         return None
-    verdict = {"kind": kind, **result.model_dump(mode="json", exclude={"memory", "challenge"})}
+    verdict = {
+        "kind": kind,
+        **result.model_dump(mode="json", exclude={"memory", "challenge", "challenge_expires"}),
+    }
     if inputs is not None:
         verdict["input"] = inputs
     verdict, _ = redact_value(verdict)  # findings already show evidence masked; inputs do not
