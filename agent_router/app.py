@@ -16,6 +16,7 @@ from .embeddings import Encoders, build_encoders
 from .observability import Metrics, setup_tracing
 from .rate_limit import RateLimiter
 from .routing import Router
+from .safety.confirmations import Challenges
 
 if TYPE_CHECKING:
     from .memory import MemoryStore
@@ -38,9 +39,11 @@ class App:
     pools: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
     rates: RateLimiter = field(init=False)  # per tenant, from config.limits and config.tenants
+    challenges: Challenges = field(init=False)  # confirm verdicts' one-time tokens
 
     def __post_init__(self) -> None:
         self.rates = RateLimiter(self.config.limits, self.config.tenants)
+        self.challenges = Challenges.configured(self.config.safety.confirmation_seconds)
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers)."""

@@ -7,7 +7,7 @@
     │                           (agent_router.memory)
     ├── DownstreamError         a downstream MCP server failed (agent_router.tools)
     ├── NotConfigured           the server was not set up for this (no tools, pools or safety)
-    ├── Refused                 the safety policy refuses a call (agent_router.core.approval)
+    ├── Refused                 the safety policy refuses a call (core.approval), or a tool cannot be checked
     ├── RateLimited             a tenant called faster than its limit (agent_router.rate_limit)
     └── DispatchError           no model answered the turn (agent_router.pools)
         ├── NoEndpoint          none of the models has an endpoint

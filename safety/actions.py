@@ -5,6 +5,8 @@ send_message. Anthropic's shape is mapped onto the same models so detectors see 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -15,11 +17,14 @@ from .side_effects import name_words
 
 
 class Confirmation(BaseModel):
-    """A person's earlier answer to a confirm question, with where that answer came from."""
+    """The answer to a confirm verdict: the `challenge` that verdict carried, repeated with the
+    same action. `text` and `integrity` are what the caller says about the answer; neither
+    counts, since whoever forges an action forges them too (safety/confirmations.py)."""
 
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(max_length=10_000)
-    integrity: Integrity = Integrity.owner
+    challenge: str | None = Field(None, max_length=1_000, description="the confirm verdict's challenge")
+    text: str | None = Field(None, max_length=10_000)
+    integrity: Integrity = Integrity.external
 
 
 class ActionContext(BaseModel):
@@ -34,8 +39,11 @@ class ActionContext(BaseModel):
     intent: str | None = Field(
         None, max_length=2_000, description="what the agent says the action does: 'click Cancel'"
     )
-    instructed_by: Integrity = Field(
-        Integrity.owner, description="least trusted source whose content asked for this action"
+    instructed_by: Integrity | None = Field(
+        None,
+        description="least trusted source whose content asked for this action, when the agent "
+        "knows it is below the user (external, hostile); a stated level can only lower trust, "
+        "and unstated grants nothing: with a session, provenance traces where arguments came from",
     )
     confirmation: Confirmation | None = None
 
@@ -235,6 +243,17 @@ def _strip_tag(path: str, field: str) -> str:
         rest = parts[2:] if parts[1].split("[")[0] in tags else parts[1:]
         return ".".join([field, *rest]) if rest else field
     return path
+
+
+def action_digest(raw: Any) -> str:
+    """What a confirmation is bound to: the action without its context (type, target,
+    arguments), in one canonical form whichever shape the agent sent it in."""
+    try:
+        body: Any = parse_action(raw).model_dump(mode="json", exclude={"context"})
+    except InputError:
+        body = {k: v for k, v in raw.items() if k != "context"} if isinstance(raw, dict) else raw
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def action_words(action: Action) -> str:

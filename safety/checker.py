@@ -1,6 +1,7 @@
 """Runs the detectors over an action or an observation and folds their findings into a
 verdict. It fails closed: an action that cannot be parsed and a detector that errors both give
-`confirm` with the reason, never `allow`; only a confirmation from the owner lifts a confirm."""
+`confirm` with the reason, never `allow`. A confirmation in the action does not count here: only
+the router's own challenge lifts a confirm (safety/confirmations.py, applied in core)."""
 
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ class SafetyChecker:
         findings.extend(trust_findings(action, findings))
         verdict = self._verdict(action, findings, describe(action), target[0] if target else None)
         if trace is not None and trace.requested:
-            verdict.rules.append("provenance.requested")  # like trust.owner_confirmed: why it passed
+            verdict.rules.append("provenance.requested")  # why it passed
         return verdict
 
     async def check_observation(
@@ -271,14 +272,7 @@ class SafetyChecker:
         self, action: Action | None, findings: list[Finding], what: str, target: str | None = None
     ) -> Verdict:
         decision = max((f.outcome for f in findings), key=lambda o: o.rank, default=Outcome.allow)
-        confirmation = action.context.confirmation if action is not None else None
         rules = [f.rule for f in findings]
-        if decision is Outcome.confirm and confirmation is not None:
-            if confirmation.integrity.at_least(Integrity.owner):
-                decision = Outcome.allow
-                rules.append("trust.owner_confirmed")
-            else:
-                rules.append("trust.confirmation_not_from_owner")
         risk = max((f.risk for f in findings), default=0.05)
         question = None
         if decision is Outcome.confirm:

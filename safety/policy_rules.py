@@ -30,8 +30,12 @@ def category_findings(action: Action, policy: AgentPolicy, target: list[str]) ->
 
 def trust_findings(action: Action, findings: list[Finding]) -> list[Finding]:
     """Instructions from below the owner never add authority: a hostile source denies, and
-    an action only external content asked for is a question for the owner."""
+    an action only external content asked for is a question for the owner. An unstated source
+    is no claim either way; nothing here raises trust (a confirm is lifted only by the
+    router's challenge)."""
     source = action.context.instructed_by
+    if source is None:
+        return []
     evidence = Evidence(field="action.context.instructed_by", text=source.value)
     if source is Integrity.hostile:
         return [

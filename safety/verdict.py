@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from ..trust import Integrity
@@ -21,6 +23,29 @@ class Verdict(BaseModel):
     memory: str | None = Field(
         None, description="what session memory did with this check; null when no session was given"
     )
+    challenge: str | None = Field(
+        None,
+        description="with confirm: once the user agrees, repeat the same action with "
+        "context.confirmation.challenge set to this (call_tool: confirmation); valid once",
+    )
+    challenge_expires: datetime | None = Field(None, description="when the challenge stops counting")
+
+    def confirmed(self) -> None:
+        """The user's yes, through the router's challenge: confirm becomes allow. Never a deny."""
+        if self.decision is not Outcome.confirm:
+            return
+        self.decision = Outcome.allow
+        self.question = None
+        self.rules.append("trust.confirmed_by_challenge")
+        self.findings.append(
+            Finding(
+                rule="trust.confirmed_by_challenge",
+                outcome=Outcome.allow,
+                risk=self.risk,
+                message="confirmed by challenge: the user answered the router's question "
+                "for this exact action",
+            )
+        )
 
 
 class ObservationReport(BaseModel):

@@ -75,3 +75,12 @@ def demo_tools(inline: list[tuple[str, str, str]], cache_dir: Path) -> dict:
         "cache_dir": str(cache_dir),
         "connect_timeout_s": 20,
     }
+
+
+def challenge_in(text: str) -> str:
+    """The challenge a call_tool confirm answer hands back, to repeat as `confirmation`."""
+    import re
+
+    found = re.search(r"confirmation: '([^']+)'", text)
+    assert found, text
+    return found.group(1)

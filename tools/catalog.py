@@ -65,10 +65,21 @@ class ToolEntry:
     input_schema: dict[str, Any]
     hints: ToolHints = field(default_factory=ToolHints)
     callable: bool = True  # False for tools declared in the config or a file: nothing to forward to
+    trusted: bool = False  # its server is marked trusted in the config: its hints are believed
 
     @property
     def key(self) -> str:
         return f"{self.server}/{self.name}"
+
+    @property
+    def counts_destructive(self) -> bool:
+        """Annotations are the server's own claim, believed only from a server the config
+        trusts: any other server's tool counts as destructive, so the safety check runs."""
+        return self.hints.is_destructive or not self.trusted
+
+    @property
+    def counts_read_only(self) -> bool:
+        return self.trusted and self.hints.read_only
 
     def definition(self) -> dict[str, Any]:
         """The complete definition in MCP's wire shape, ready to hand to a model."""

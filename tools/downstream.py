@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
@@ -17,12 +18,13 @@ import anyio
 import httpx2
 import mcp_types as types
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import get_default_environment
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ListenNotSupportedError
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
-from ..config.tools import HttpServerSpec, StdioServerSpec
+from ..config.tools import ENV_REFERENCE, HttpServerSpec, StdioServerSpec
 from ..errors import RouterError
 from .catalog import ToolEntry, ToolHints, json_schema
 
@@ -80,11 +82,11 @@ class Downstream:
             params = StdioServerParameters(
                 command=self.spec.command,
                 args=self.spec.args,
-                env={**os.environ, **self.spec.env} if self.spec.env else None,
+                env=environment(self.spec),
                 cwd=str(self.spec.cwd) if self.spec.cwd else None,
             )
             return Client(params, message_handler=notify)
-        http = await stack.enter_async_context(httpx2.AsyncClient(headers=self.spec.headers))
+        http = await stack.enter_async_context(httpx2.AsyncClient(headers=headers(self.spec)))
         return Client(streamable_http_client(self.spec.url, http_client=http), message_handler=notify)
 
     async def _supervise(self) -> None:
@@ -179,7 +181,7 @@ class Downstream:
             with anyio.fail_after(self.connect_timeout_s):
                 while True:
                     page = await client.list_tools(cursor=cursor, cache_mode="refresh")
-                    tools += [_entry(self.name, t) for t in page.tools]
+                    tools += [_entry(self.name, t, trusted=self.spec.trusted) for t in page.tools]
                     cursor = page.next_cursor
                     if not cursor:
                         return tools
@@ -227,7 +229,47 @@ class Downstream:
                 await asyncio.wait({self._task}, timeout=10)
 
 
-def _entry(server: str, tool: types.Tool) -> ToolEntry:
+# Beside the SDK's own minimal set (get_default_environment): the locale, so servers decode text.
+_LOCALE = ("LANG", "LC_ALL", "LC_CTYPE")
+
+
+def environment(spec: StdioServerSpec) -> dict[str, str]:
+    """What a stdio server runs with: the minimal environment, the variables it names in
+    env_from, and its own env; never the router's whole environment (model API keys)."""
+    missing = [name for name in spec.env_from if name not in os.environ]
+    if missing:
+        raise _unset(spec.name, "env_from", missing)
+    base = get_default_environment() | {k: os.environ[k] for k in _LOCALE if k in os.environ}
+    return base | {name: os.environ[name] for name in spec.env_from} | spec.env
+
+
+def headers(spec: HttpServerSpec) -> dict[str, str]:
+    """The headers with each ${NAME} replaced by the router's environment variable NAME."""
+    missing: list[str] = []
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            missing.append(name)
+            return ""
+        return os.environ[name]
+
+    resolved = {key: ENV_REFERENCE.sub(value, text) for key, text in spec.headers.items()}
+    if missing:
+        raise _unset(spec.name, "headers", missing)
+    return resolved
+
+
+def _unset(server: str, field: str, names: list[str]) -> DownstreamError:
+    return DownstreamError(
+        server,
+        "cannot connect",
+        f"tools.servers[{server}].{field} names environment variable(s) not set for the router: "
+        f"{', '.join(dict.fromkeys(names))}",
+    )
+
+
+def _entry(server: str, tool: types.Tool, *, trusted: bool) -> ToolEntry:
     hints = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
     return ToolEntry(
         server,
@@ -235,6 +277,7 @@ def _entry(server: str, tool: types.Tool) -> ToolEntry:
         tool.description or "",
         json_schema(dict(tool.input_schema)),
         ToolHints.from_mcp(hints),
+        trusted=trusted,
     )
 
 

@@ -72,7 +72,7 @@ def expose(
             if t.callable
             and t.server in order
             and t.server.lower() not in blocked
-            and (t.hints.read_only or not spec.read_only)
+            and (t.counts_read_only or not spec.read_only)
             and include(t.key)
             and not never(t.key)
         ),

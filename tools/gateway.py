@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from ..config.tools import ToolsSpec
-from ..errors import InputError
+from ..errors import InputError, Refused
 from ..tenancy import LOCAL_TENANT
 from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
@@ -139,7 +139,7 @@ class Gateway:
         CLIP vectors of the turn's images, when CLIP is configured. The ranking is the one
         `tenant`'s outcomes taught, and a session_id must be a key of that tenant's."""
         if servers is not None:
-            known = set(self.downstream) | {t.server for t in self.static}
+            known = self.server_names()
             for i, name in enumerate(servers):
                 if name not in known:
                     raise InputError.single(f"servers[{i}]", _unknown_server(name, known))
@@ -185,10 +185,14 @@ class Gateway:
         while len(self._last) > _SESSIONS_KEPT:
             self._last.popitem(last=False)
 
+    def server_names(self) -> set[str]:
+        """Every server the catalog has tools from: downstream, inline and file ones."""
+        return set(self.downstream) | {t.server for t in self.static}
+
     def resolve(self, server: str, name: str) -> ToolEntry:
         tool = self.index.get(f"{server}/{name}")
         if tool is None:
-            if server not in self.downstream and server not in {t.server for t in self.static}:
+            if server not in self.server_names():
                 raise InputError.single("server", _unknown_server(server, self.downstream))
             known = sorted(t.name for t in self.index.tools if t.server == server)
             hint = (
@@ -220,8 +224,9 @@ class Gateway:
         return tool
 
     def needs_confirmation(self, tool: ToolEntry) -> bool:
-        """With no safety checker, the destructive annotation alone decides."""
-        return tool.hints.is_destructive and not self.spec.allow_destructive
+        """With no safety checker, the destructive annotation alone decides (a trusted server's;
+        an untrusted server's tools all count as destructive)."""
+        return tool.counts_destructive and not self.spec.allow_destructive
 
     async def forward(
         self, tool: ToolEntry, arguments: dict[str, Any], session_id: str | None = None
@@ -273,13 +278,18 @@ class Gateway:
 
 
 def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
-    """Every schema violation, each named by its path under arguments."""
+    """Every schema violation, each named by its path under arguments. A tool whose input
+    schema is itself invalid is refused: its arguments cannot be checked, so nothing is
+    forwarded to it."""
     try:
+        Draft202012Validator.check_schema(tool.input_schema)
         validator = Draft202012Validator(tool.input_schema)
         errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:
-        log.warning("%s has an invalid input schema (%s); forwarding unchecked", tool.key, exc.message)
-        return
+        raise Refused(
+            f"{tool.key} has an invalid input schema ({exc.message}); its arguments cannot be "
+            "checked, so the call is not forwarded"
+        ) from None
     if errors:
         problems = []
         for error in errors:

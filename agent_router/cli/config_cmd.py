@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..config import ConfigError, ConfigIssue, RouterConfig, Severity, load_config
+from ..config.masking import masked
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +29,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="skip the exemplar-overlap check, which loads the text encoder",
     )
     check.set_defaults(func=check_config)
-    show = sub.add_parser("show", help="print the effective configuration as YAML")
+    show = sub.add_parser("show", help="print the effective configuration as YAML, secrets masked")
     show.add_argument("file", nargs="?")
     show.set_defaults(func=show_config)
 
@@ -79,5 +80,6 @@ def show_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False))
+    shown = masked(config.model_dump(mode="json", exclude_none=True))
+    print(yaml.safe_dump(shown, sort_keys=False))
     return 0

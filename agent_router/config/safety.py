@@ -175,6 +175,9 @@ class SafetySpec(Strict):
     escalate_risk: float = Field(0.7, ge=0, le=1, description="risk at which to escalate")
     deputy_radius: int = Field(80, gt=0, description="pixels around a click read as its target")
     max_text_chars: int = Field(200_000, gt=0, description="longer text is read in part")
+    confirmation_seconds: float = Field(
+        300, gt=0, le=86_400, description="how long a confirm verdict's challenge stays valid"
+    )
     alignment_threshold: float = Field(
         0.6,
         ge=-1,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -13,22 +14,44 @@ from .routing import Strict
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 
 
-class StdioServerSpec(Strict):
-    """A downstream MCP server run as a subprocess speaking stdio."""
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
+
+class ServerSpec(Strict):
     name: str = Field(min_length=1, pattern=NAME_PATTERN)
+    trusted: bool = Field(
+        False,
+        description="believe the server's readOnlyHint/destructiveHint; an untrusted server's "
+        "tools all count as destructive, so the safety check runs on every call",
+    )
+
+
+class StdioServerSpec(ServerSpec):
+    """A downstream MCP server run as a subprocess speaking stdio. It gets a minimal
+    environment (PATH, HOME, USER, SHELL, TERM, LOGNAME, LANG), never the router's own (which
+    holds model API keys), plus `env_from` and `env`."""
+
     command: str = Field(min_length=1, description="executable, e.g. mcp-server-time or uvx")
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict, description="added to the inherited environment")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="the server's environment, beside the minimal one"
+    )
+    env_from: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
+        default_factory=list, description="names of the router's environment variables passed on"
+    )
     cwd: Path | None = None
 
 
-class HttpServerSpec(Strict):
+class HttpServerSpec(ServerSpec):
     """A downstream MCP server reached over streamable HTTP."""
 
-    name: str = Field(min_length=1, pattern=NAME_PATTERN)
     url: str = Field(pattern=r"^https?://", description="endpoint, e.g. http://127.0.0.1:9000/mcp")
-    headers: dict[str, str] = Field(default_factory=dict, description="sent with every request")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="sent with every request; ${NAME} in a value is the router's environment "
+        "variable NAME, read at connect time, so the secret stays out of the file",
+    )
 
 
 class InlineTool(Strict):
@@ -52,7 +75,7 @@ class ExposeSpec(Strict):
         default_factory=list, description="'server/tool' glob patterns; empty: every tool"
     )
     exclude: list[str] = Field(default_factory=list, description="'server/tool' glob patterns")
-    read_only: bool = Field(False, description="only tools annotated readOnlyHint")
+    read_only: bool = Field(False, description="only tools annotated readOnlyHint by a trusted server")
     max_tools: int = Field(64, gt=0, le=1000, description="the first ones, in config order")
     name: str = Field("{server}__{tool}", description="the router's name for a tool: {server} and {tool}")
     agent_id: str | None = Field(

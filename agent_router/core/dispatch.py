@@ -10,6 +10,7 @@ from ..app import App
 from ..errors import InputError, NotConfigured
 from ..pools import Dispatcher, DispatchError, NoEndpoint
 from ..routing import Constraints, RoutingDecision
+from ..safety.redaction import redact_value
 from ..trust import Integrity
 from ..turns import ChatMessage
 from .caller import Caller
@@ -138,10 +139,11 @@ async def _record_outcome(
         return None
     key = key_of(caller, session_id)
     recorder = Recorder(app)
+    stored, _ = redact_value(result)
     call = await recorder.attempt(
         f"record the dispatch outcome in session {session_id!r}",
         lambda memory: memory.record_tool_call(
-            key, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=result, error=error
+            key, "agent-router", "dispatch_turn", {"turn_id": turn_id}, result=stored, error=error
         ),
     )
     if not call.ok:

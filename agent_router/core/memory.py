@@ -10,6 +10,7 @@ from typing import Any
 
 from ..app import App
 from ..memory import ContextResult, RecallHit, SessionSummary, feedback_outcomes
+from ..safety.redaction import redact
 from .caller import Caller
 from .ids import check_ids, key_of, own_id
 from .recorder import required
@@ -62,7 +63,9 @@ async def record_feedback(
     await required(
         app,
         f"record feedback on turn {turn_id!r} of session {session_id!r}",
-        lambda m: m.record_feedback(key, turn_id, score, comment=comment),
+        lambda m: m.record_feedback(
+            key, turn_id, score, comment=redact(comment)[0] if comment is not None else None
+        ),
     )
     if app.tools is not None and app.memory is not None:
         try:

@@ -7,6 +7,7 @@ from typing import Any
 from ..app import App
 from ..memory import TurnRecord
 from ..routing import Constraints, Router, RoutingDecision
+from ..safety.redaction import redact_messages
 from ..trust import Integrity
 from .caller import Caller
 from .ids import check_ids, key_of
@@ -64,7 +65,7 @@ async def record_turn(
         lambda memory: memory.record_turn(
             key,
             turn_id,
-            turn.messages,
+            redact_messages(turn.messages)[0],
             decision,
             agent_id=caller.agent_id,
             integrity=integrity,

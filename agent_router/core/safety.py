@@ -14,11 +14,13 @@ from ..image_files import ImageFiles
 from ..images import NO_FILES
 from ..safety.checker import SafetyChecker
 from ..safety.provenance import SessionHistory
+from ..safety.redaction import redact_value
 from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
 from ..tools.catalog import ToolEntry
 from ..trust import Integrity
 from .caller import Caller
+from .confirmations import challenge_of, settle, without_confirmation
 from .ids import check_ids, key_of
 from .recorder import Recorder
 from .turn import image_files
@@ -76,10 +78,11 @@ async def judge_inputs(
     checker: SafetyChecker, inputs: dict[str, Any], files: ImageFiles = NO_FILES
 ) -> Verdict:
     """check_action on recorded inputs (action_inputs), live or in replay. `files`: the server
-    files a screenshot path may name, the live caller's (replay reads none)."""
+    files a screenshot path may name, the live caller's (replay reads none); `confirmed`: the
+    user answered the router's challenge for it (core/confirmations.py)."""
     history = inputs.get("history")
     tool = inputs.get("tool")
-    return await checker.check_action(
+    verdict = await checker.check_action(
         inputs.get("action"),
         inputs.get("agent_id"),
         list(inputs.get("user_texts") or []),
@@ -89,18 +92,22 @@ async def judge_inputs(
         else None,
         image_files=files,
     )
+    if inputs.get("confirmed") is True:
+        verdict.confirmed()
+    return verdict
 
 
 def tool_facts(tool: ToolEntry) -> ToolFacts:
-    """What the gateway's catalog says about a tool. No server is configured as trusted, so the
-    checker does not believe the annotations; it reads the description and parameters."""
+    """What the gateway's catalog says about a tool. The checker believes the annotations
+    only of a server the config marks trusted; otherwise it reads the description and
+    parameters."""
     properties = tool.input_schema.get("properties")
     return ToolFacts(
         description=tool.description,
         parameters=tuple(properties) if isinstance(properties, dict) else (),
         read_only=tool.hints.read_only,
         destructive=tool.hints.destructive,
-        trusted=False,
+        trusted=tool.trusted,
     )
 
 
@@ -134,9 +141,13 @@ async def record_verdict(
     )
     if session_id is None:
         return None
-    verdict = {"kind": kind, **result.model_dump(mode="json", exclude={"memory"})}
+    verdict = {
+        "kind": kind,
+        **result.model_dump(mode="json", exclude={"memory", "challenge", "challenge_expires"}),
+    }
     if inputs is not None:
         verdict["input"] = inputs
+    verdict, _ = redact_value(verdict)  # findings already show evidence masked; inputs do not
 
     async def store(memory: Any) -> None:
         await memory.record_verdict(session_id, turn_id, verdict)
@@ -159,13 +170,18 @@ async def check_action(
 ) -> Verdict:
     """Judge a computer-use action before it runs; with a session, its user texts inform the
     escalation check, its recorded history lets provenance trace each argument to where it
-    first appeared, and the verdict is recorded with both."""
+    first appeared, and the verdict is recorded with both. A confirm verdict carries a
+    challenge; the same action repeated with it is the user's yes."""
     check_ids(session_id, turn_id, paired=False)
     key = key_of(caller, session_id)
     checker = checker_of(app)
     session = await read_session(app, key)
-    inputs = action_inputs(action, caller.agent_id, session, catalog_facts(app, action))
+    recorded = without_confirmation(action)
+    inputs = action_inputs(recorded, caller.agent_id, session, catalog_facts(app, action))
     verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
+    token = challenge_of(action)
+    if settle(app, verdict, caller, session_id=key, action=recorded, token=token):
+        inputs["confirmed"] = True
     injected = any(rule.startswith("injection.") for rule in verdict.rules)
     note = await record_verdict(
         app, verdict, kind="action", session_id=key, turn_id=turn_id, inputs=inputs, hostile=injected

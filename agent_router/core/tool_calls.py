@@ -9,6 +9,7 @@ import mcp_types as types
 
 from ..app import App
 from ..errors import InputError, Refused
+from ..safety.redaction import redact, redact_value
 from ..tools.downstream import DownstreamError
 from .approval import approve
 from .caller import Caller
@@ -26,7 +27,7 @@ async def call_tool(
     *,
     session_id: str | None = None,
     turn_id: str | None = None,
-    confirm: bool = False,
+    confirmation: str | None = None,
 ) -> types.CallToolResult:
     """Forward one call and return its result unchanged. A call refused or failed raises
     (InputError, Refused, DownstreamError) after its record; a call that happened is never
@@ -37,7 +38,7 @@ async def call_tool(
     arguments = arguments or {}
     try:
         tool = gateway.prepare(server, name, arguments)
-        await approve(app, gateway, tool, arguments, caller, confirm=confirm, session_id=key)
+        await approve(app, gateway, tool, arguments, caller, confirmation=confirmation, session_id=key)
         result = await gateway.forward(tool, arguments, key)
     except (InputError, DownstreamError, Refused) as exc:
         await _record(app, key, turn_id, server, name, arguments, None, str(exc))
@@ -60,6 +61,9 @@ async def _record(
 ) -> None:
     if key is None:
         return
+    arguments, _ = redact_value(arguments)
+    result, _ = redact_value(result)
+    error = redact(error)[0] if error is not None else None
     await Recorder(app).attempt(
         f"record the call of {server}/{name} in session {key!r}",
         lambda memory: memory.record_tool_call(

@@ -14,6 +14,7 @@ from ..app import App
 from ..config.tools import ToolsSpec
 from ..embeddings import AsyncEncoder
 from ..errors import InputError, NotConfigured
+from ..safety.redaction import redact
 from ..tenancy import LOCAL_TENANT
 from ..tools.gateway import Gateway
 from ..tools.query import embed_request
@@ -190,7 +191,7 @@ async def select_tools(
         servers=servers,
         recent=recent,
         session_id=key,
-        blocked=blocked_servers(app.safety, caller.agent_id),
+        blocked=blocked_servers(app.safety, caller.agent_id, gateway.server_names()),
         tenant=caller.tenant,
     )
     app.metrics.selected(f"{t.server}/{t.name}" for t in result.tools)
@@ -199,7 +200,7 @@ async def select_tools(
     picked = [{"server": t.server, "name": t.name, "score": t.score} for t in result.tools]
     stored = await recorder.attempt(
         f"record a tool selection in session {session_id!r}",
-        lambda memory: memory.record_tool_selection(key, turn_id, request.text, picked),
+        lambda memory: memory.record_tool_selection(key, turn_id, redact(request.text)[0], picked),
     )
     notes.append("selection recorded" if stored.ok else f"selection not recorded: {stored.failure}")
     result.memory = "; ".join(notes)

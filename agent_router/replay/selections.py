@@ -71,7 +71,7 @@ async def replay_selections(
                 k=k,
                 recent=calls[:applied],
                 session_id=session.id,
-                blocked=blocked_servers(policy.safety, session.agent_id),
+                blocked=blocked_servers(policy.safety, session.agent_id, forks[policy.label].server_names()),
                 tenant=session.tenant,
             )
             sides[policy.label] = Side(tools=[f"{t.server}/{t.name}" for t in picked.tools])

@@ -14,7 +14,7 @@ from .policy import Policy
 from .sessions import RecordedSession, RecordedVerdict
 from .text import short
 
-IGNORED_VERDICT_FIELDS = ("kind", "input", "memory")
+IGNORED_VERDICT_FIELDS = ("kind", "input", "memory", "challenge", "challenge_expires")
 
 
 async def replay_verdict(

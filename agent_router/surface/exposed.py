@@ -71,7 +71,7 @@ class ExposedTools:
                     spec.expose,
                     server_order=list(gateway.downstream),
                     deny=spec.deny,
-                    blocked_servers=blocked_servers(app.safety, spec.expose.agent_id),
+                    blocked_servers=blocked_servers(app.safety, spec.expose.agent_id, gateway.server_names()),
                     reserved=own,
                 )
             )

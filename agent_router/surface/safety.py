@@ -22,8 +22,9 @@ ACTION_HELP = (
     " or {type: shell, command}, {type: navigate, url}, {type: tool_call, server, tool, "
     "arguments}, {type: file_write, path, content}, {type: send_message, to, body}; with "
     "context {url, app, screenshot (data URL or path), screen_text, focused_label, intent "
-    "('click Cancel'), instructed_by (integrity of what asked for it), confirmation {text, "
-    "integrity}}"
+    "('click Cancel'), instructed_by (external or hostile when such content asked for it; "
+    "it only lowers trust), confirmation {challenge: the challenge of "
+    "the confirm verdict for this same action, once the user agreed}}"
 )
 
 

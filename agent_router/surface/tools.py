@@ -120,14 +120,20 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
                 "when omitted, the session's latest turn",
             ),
         ] = None,
-        confirm: Annotated[
-            bool, Field(description="true once the user agreed to a destructive tool's call")
-        ] = False,
+        confirmation: Annotated[
+            str | None,
+            Field(
+                max_length=1_000,
+                description="the challenge a confirm answer gave, once the user agreed to this "
+                "exact call; valid once",
+            ),
+        ] = None,
         agent_id: Annotated[str | None, Field(description="selects the safety policy")] = None,
     ) -> types.CallToolResult:
         """Forward one call to a downstream MCP server and return its result unchanged (text,
-        images, structured content). Destructive tools go through the safety check first: a
-        confirm verdict needs the user's yes and confirm: true, a deny refuses."""
+        images, structured content). Destructive tools (every tool of a server not marked
+        trusted) go through the safety check first: a confirm answer carries a challenge, to
+        repeat as `confirmation` once the user agreed; a deny refuses."""
         return await tool_calls.call_tool(
             app_of(ctx),
             server,
@@ -136,7 +142,7 @@ def register(server: MCPServer, subscriptions: SubscriptionBus) -> None:
             caller_of(ctx, agent_id),
             session_id=session_id,
             turn_id=turn_id,
-            confirm=confirm,
+            confirmation=confirmation,
         )
 
     server.middleware.append(ExposedTools(server, subscriptions, call_tool.__name__))

@@ -122,17 +122,15 @@ PATTERNS = [
 ]
 
 
-MAX_WINDOWS = 2048  # 200-character windows at half overlap: about 200,000 characters
-
-
 @dataclass(frozen=True)
 class Chunk:
     text: str
     start: int
 
 
-def chunks(text: str, max_chars: int, limit: int = 512) -> list[Chunk]:
-    """Sentences and lines, merged up to about 240 characters, at most `limit` of them."""
+def chunks(text: str, max_chars: int, limit: int | None = None) -> list[Chunk]:
+    """Sentences and lines of the first max_chars characters, merged up to about 240, at most
+    `limit` of them (None: all; the injection scan reads them all)."""
     pieces = [(m.group(0), m.start()) for m in re.finditer(r"[^\n.!?]+[.!?]*", text[:max_chars])]
     out: list[Chunk] = []
     buffer, start = "", 0
@@ -146,9 +144,9 @@ def chunks(text: str, max_chars: int, limit: int = 512) -> list[Chunk]:
         if not buffer:
             start = at
         buffer = f"{buffer} {piece}".strip()
-        if len(out) >= limit:
-            break
-    if buffer and len(out) < limit:
+        if limit is not None and len(out) >= limit:
+            return out
+    if buffer:
         out.append(Chunk(buffer, start))
     return out
 
@@ -172,6 +170,10 @@ class InjectionDetector:
         self.max_chars = max_chars
 
     async def scan(self, text: str, field: str) -> list[Finding]:
+        """Every part of the text up to max_chars (safety.max_text_chars) is read by every
+        check, the windows and sentences alike; past it the rest is named unread and the
+        verdict asks, so the cut and the warning are the same number. The cost is linear in
+        the characters read."""
         read = text[: self.max_chars]
         folded = fold(read)  # look-alike letters do not hide a phrase
         findings = [
@@ -188,8 +190,11 @@ class InjectionDetector:
                     rule="injection.truncated",
                     outcome=Outcome.confirm,
                     risk=0.4,
-                    message=f"only the first {self.max_chars} of {len(text)} characters were read",
-                    evidence=Evidence(field=field, detail={"chars": len(text)}),
+                    message=f"only the first {self.max_chars} of {len(text)} characters were read: "
+                    f"characters {self.max_chars} to {len(text)} were not scanned",
+                    evidence=Evidence(
+                        field=field, detail={"chars": len(text), "unscanned_from": self.max_chars}
+                    ),
                 )
             )
         # Similarity keeps the sentence chunks its threshold was set on; the head reads windows.
@@ -208,7 +213,7 @@ class InjectionDetector:
                     pattern=match.pattern,
                 )
             )
-        spans = windows(read)[:MAX_WINDOWS]
+        spans = windows(read)
         if not spans:
             return findings
         vectors = np.stack(await self.encoder.encode([w.text for w in spans])).astype(np.float32)

@@ -83,6 +83,22 @@ def redact(text: str) -> str:
     return text if len(text) <= 6 else f"{text[:4]}…{text[-2:]} ({len(text)} chars)"
 
 
+def masked(kind: str, secret: str) -> str:
+    """What stored text holds in place of a secret (safety/redaction.py). scan() still finds
+    it as the same kind, so a verdict judged again from stored inputs decides as it did."""
+    return f"[{kind} redacted: {redact(secret)}]"
+
+
+MASKED = re.compile(r"\[([A-Za-z ]+) redacted: [^\]\n]{1,60}\]")
+KINDS: dict[str, DataClass] = {
+    **{kind: data for kind, data, _ in KEY_FORMATS},
+    "payment card number": DataClass.credit_card,
+    "US social security number": DataClass.national_id,
+    "UK national insurance number": DataClass.national_id,
+    "high-entropy token": DataClass.secret_key,
+}
+
+
 def scan(text: str) -> list[SecretMatch]:
     """Every secret or personal datum in text, formats first so a key is not also 'entropy'."""
     found: list[SecretMatch] = []
@@ -95,6 +111,9 @@ def scan(text: str) -> list[SecretMatch]:
         taken.append((start, end))
         found.append(SecretMatch(data, kind, start, end, redact(match.group(0))))
 
+    for match in MASKED.finditer(text):
+        if match.group(1) in KINDS:
+            add(KINDS[match.group(1)], match.group(1), match)
     for kind, data, pattern in KEY_FORMATS:
         for match in pattern.finditer(text):
             add(data, kind, match)

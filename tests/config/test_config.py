@@ -188,3 +188,26 @@ def test_limits_and_tenants_are_checked_and_the_old_image_keys_say_where_they_we
     del data["defaults"]["max_image_pixels"], data["limits"], data["tenants"]["acme"]["requests_per_second"]
     with pytest.raises(ConfigError, match=r"tenants.acme.models\[0\]: unknown model 'nope'"):
         parse_config(data)
+
+
+def test_config_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    data = base()
+    data["models"][0]["endpoint"] = "https://bob:hunter2pass@llm.example/v1?api_key=sk-live-abc123&x=1"
+    data["tools"] = {
+        "servers": [
+            {
+                "name": "gh",
+                "url": "https://mcp.example/mcp",
+                "headers": {"Authorization": "Bearer ghp_literal1"},
+            },
+            {"name": "gh2", "url": "https://mcp.example/mcp", "headers": {"Authorization": "${GH_TOKEN}"}},
+            {"name": "local", "command": "srv", "env": {"DB_URL": "postgres://u:dbpass99@db/x"}},
+        ]
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["config", "show", str(path)]) == 0
+    shown = capsys.readouterr().out
+    for secret in ("hunter2pass", "sk-live-abc123", "ghp_literal1", "dbpass99"):
+        assert secret not in shown, secret
+    assert "${GH_TOKEN}" in shown and "llm.example" in shown and "bob:***@" in shown

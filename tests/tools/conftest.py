@@ -79,15 +79,22 @@ def tools_config(
                 "name": "time",
                 "command": str(BIN / "mcp-server-time"),
                 "args": ["--local-timezone", "UTC"],
+                "trusted": True,
             },
             {
                 "name": "git",
                 "command": str(BIN / "mcp-server-git"),
                 "args": ["--repository", str(git_repo)],
+                "trusted": True,
             },
-            {"name": "fetch", "command": str(BIN / "mcp-server-fetch")},
-            {"name": "demo", "command": sys.executable, "args": [str(HERE / "demo_server.py")]},
-            {"name": "demo-http", "url": http_server, "headers": {"X-Test": "1"}},
+            {"name": "fetch", "command": str(BIN / "mcp-server-fetch"), "trusted": True},
+            {
+                "name": "demo",
+                "command": sys.executable,
+                "args": [str(HERE / "demo_server.py")],
+                "trusted": True,
+            },
+            {"name": "demo-http", "url": http_server, "headers": {"X-Test": "1"}, "trusted": True},
             {
                 "name": "garbage",
                 "command": sys.executable,
@@ -111,7 +118,13 @@ def tools_config(
         "call_timeout_s": 3,
         "deny": ["git/git_reset"],
     }
-    safety = {"agents": {"default": {}, "restricted": {"blocked_servers": ["Demo-HTTP"]}}}
+    safety = {
+        "agents": {
+            "default": {},
+            "restricted": {"blocked_servers": ["Demo-HTTP"]},
+            "allowlisted": {"allowed_servers": ["Demo"]},
+        }
+    }
     checked = RouterConfig.model_validate({**config.model_dump(), "tools": tools, "safety": safety})
     return config.model_copy(update={"tools": checked.tools, "safety": checked.safety})
 

@@ -134,7 +134,7 @@ async def test_exposed_call_bad_arguments_name_the_field(exposed_app: App) -> No
     assert wrong_type.is_error and "arguments.times" in wrong_type.content[0].text
     assert missing.is_error and "'text' is a required property" in missing.content[0].text
     # The same safety check as call_tool: the restricted agent's policy asks first.
-    assert destructive.is_error and "confirm: true" in destructive.content[0].text
+    assert destructive.is_error and "confirmation: '" in destructive.content[0].text
     assert exposed_app.memory is not None
     (recorded,) = await exposed_app.memory.recent_tool_calls(session)
     assert recorded.tool == "echo" and "arguments.times" in (recorded.error or "")

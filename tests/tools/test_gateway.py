@@ -7,6 +7,7 @@ import json
 
 import mcp_types as types
 import pytest
+from builders import challenge_in
 from mcp import Client
 
 from agent_router.app import App
@@ -163,7 +164,7 @@ async def test_git_server_reads_the_repository(client: Client, git_repo) -> None
         ({"server": "billing", "name": "send_invoice"}, "nothing to forward the call to"),
         (
             {"server": "demo", "name": "delete_records", "arguments": {"table": "t"}},
-            "confirm: true",
+            "confirmation: '",
         ),
     ],
 )
@@ -174,9 +175,10 @@ async def test_call_bad_input_is_a_clear_error(client: Client, arguments: dict, 
 
 
 async def test_destructive_call_goes_through_when_confirmed(client: Client) -> None:
+    call = {"server": "demo", "name": "delete_records", "arguments": {"table": "t"}}
+    asked = await client.call_tool("call_tool", call)
     result = await client.call_tool(
-        "call_tool",
-        {"server": "demo", "name": "delete_records", "arguments": {"table": "t"}, "confirm": True},
+        "call_tool", {**call, "confirmation": challenge_in(asked.content[0].text)}
     )
     assert not result.is_error
     assert result.content[0].text == "deleted all records of t"
@@ -195,7 +197,7 @@ async def test_hung_server_times_out_and_router_stays_up(client: Client) -> None
 async def test_crashed_server_is_reported_and_reconnected(client: Client, gateway_app: App) -> None:
     before = await client.call_tool("call_tool", {"server": "demo", "name": "pid"})
     connects = gateway_app.tools.downstream["demo"].connects
-    crashed = await client.call_tool("call_tool", {"server": "demo", "name": "crash", "confirm": True})
+    crashed = await client.call_tool("call_tool", {"server": "demo", "name": "crash"})
     assert crashed.is_error
     assert "'demo' went away" in crashed.content[0].text
     for _ in range(100):  # the supervisor restarts the server in the background

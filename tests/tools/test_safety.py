@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from builders import challenge_in
 from mcp import Client
 
 from agent_router.app import App
@@ -36,7 +37,6 @@ async def test_blocked_server_call_is_refused_even_confirmed(client: Client, gat
         "name": "echo",
         "arguments": {"text": "hi"},
         "agent_id": "restricted",
-        "confirm": True,
         "session_id": session,
     }
     refused = await client.call_tool("call_tool", call)
@@ -62,7 +62,7 @@ async def test_destructive_call_asks_the_safety_question(client: Client, gateway
     assert asked.is_error
     text = asked.content[0].text
     assert "confirm" in text and "delete_records" in text and "Allow it?" in text
-    done = await client.call_tool("call_tool", {**call, "confirm": True})
+    done = await client.call_tool("call_tool", {**call, "confirmation": challenge_in(text)})
     assert done.content[0].text == "deleted all records of orders"
     assert gateway_app.memory is not None
     events = (await gateway_app.memory.transcript(session))["events"]
@@ -78,7 +78,9 @@ async def test_without_a_checker_the_annotation_decides(gateway_app: App) -> Non
         call = {"server": "demo", "name": "delete_records", "arguments": {"table": "t"}}
         asked = await client.call_tool("call_tool", call)
         assert asked.is_error and "marked destructive" in asked.content[0].text
-        done = await client.call_tool("call_tool", {**call, "confirm": True})
+        done = await client.call_tool(
+            "call_tool", {**call, "confirmation": challenge_in(asked.content[0].text)}
+        )
         assert not done.is_error
         echoed = await client.call_tool(
             "call_tool",
