@@ -25,8 +25,9 @@ INSTRUCTIONS = (
     "and explains why; dispatch_turn also sends it. select_tools returns the few tools that fit "
     "a turn and call_tool forwards a call. check_action and check_observation judge what the "
     "agent is about to do or has just read. Pass session_id to keep the session in memory "
-    "(get_context, recall). Turns are chat messages; images are data URLs, file paths or MCP "
-    "image content."
+    "(get_context, recall). Turns are chat messages; images are data URLs or MCP image content "
+    "(file paths only for the machine's own user). A confirm verdict carries a challenge: repeat "
+    "the same action with it once the user agrees."
 )
 
 

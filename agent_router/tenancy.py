@@ -20,7 +20,7 @@ class Role(StrEnum):
 
     agent = "agent"  # route, select, call, check, dispatch and read its tenant's memory
     operator = "operator"  # also acts for any agent id of its tenant (picks the policy)
-    admin = "admin"  # also replays under a whole config
+    admin = "admin"  # reserved for administration over HTTP; today as operator
 
     def at_least(self, other: Role) -> bool:
         return _ROLES.index(self) >= _ROLES.index(other)

@@ -1,6 +1,6 @@
 """A policy a caller proposes to replay under, laid over the running config.
 
-Over MCP a caller other than the machine's own user or an admin may send policy only: routes,
+Over MCP a caller other than the machine's own user, of whatever role, may send policy only: routes,
 models (their names, modalities, windows, costs, latency, quality), defaults (no head file),
 safety, and the settings tool selection scores with. Never a server to start or connect to, a
 URL, a tokenizer, cache or tools file, or an encoder: a config is code and data access on the
@@ -47,8 +47,8 @@ def read_yaml(text: str) -> Any:
 
 
 def replay_config(text: str, running: RouterConfig, *, whole: bool) -> RouterConfig:
-    """The config a replay_session caller sent: a `whole` one (the machine's own user, an
-    admin) as it is, anyone else's as policy over the running config."""
+    """The config a replay_session caller sent: a `whole` one (the machine's own user's) as it
+    is, anyone else's as policy over the running config."""
     return _validated(read_yaml(text)) if whole else policy_over(text, running)
 
 

@@ -9,7 +9,6 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from ..core.caller import Role
 from ..core.ids import check_ids
 from ..core.recorder import required
 from ..errors import InputError
@@ -35,9 +34,9 @@ def register(server: MCPServer) -> None:
             str | None,
             Field(
                 description="policy as YAML to replay under, laid over the running config: routes, "
-                "models, defaults, safety and tool-selection settings (an admin may send a whole "
-                "config); default: the running config, which shows whether recorded decisions "
-                "still hold"
+                "models, defaults, safety and tool-selection settings (the machine's own user, on "
+                "stdio, may send a whole config); default: the running config, which shows whether "
+                "recorded decisions still hold"
             ),
         ] = None,
     ) -> ReplaySummary:
@@ -47,7 +46,8 @@ def register(server: MCPServer) -> None:
         app = app_of(ctx)
         check_ids(session_id, None)
         caller = caller_of(ctx)
-        whole = caller.local or caller.role.at_least(Role.admin)
+        # A whole config names programs, URLs and files: only the machine's own user's is run.
+        whole = caller.local
         config = app.config if config_yaml is None else replay_config(config_yaml, app.config, whole=whole)
         loaded = await required(
             app, f"read session {session_id!r}", lambda m: from_store(m, [session_id], tenant=caller.tenant)

@@ -1,4 +1,4 @@
-"""replay_session from a caller that is neither the machine's own user nor an admin takes
+"""replay_session from a caller other than the machine's own user (over HTTP, of any role) takes
 policy only: a config that names a process, a URL or a file is refused naming the key, before
 anything starts; policy is laid over the running config and re-decided on the running catalog."""
 

@@ -24,7 +24,8 @@ The same helpers for a server of a test's own (tests/security/routers.py):
 The server's config: the built-in one, memory in a temporary SQLite file, auth mode keys with
 key_cache_seconds 0 (a revoked key is refused on its next request), and one downstream tool
 server, tests/tools/demo_server.py over stdio (echo, add_numbers, delete_records, ...), so that
-select_tools and call_tool have something to attack.
+select_tools and call_tool have something to attack, not marked trusted; and one agent policy,
+"elsewhere", allowed only a server named "other".
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def router_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RouterHttp
         folder / "config.yaml",
         memory={"url": db_url},
         auth={"mode": "keys", "key_cache_seconds": 0},
+        safety={"agents": {"elsewhere": {"allowed_servers": ["other"]}}},
         tools={
             "servers": [{"name": "demo", "command": sys.executable, "args": [str(DEMO_SERVER)]}],
             "connect_timeout_s": 30,
