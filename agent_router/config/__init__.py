@@ -13,6 +13,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from ..errors import RouterError, format_loc
+from .endpoints import EndpointsSpec
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
 from .pools import DispatchSpec, PoolSpec, PoolTemperature, pool_issues
@@ -41,6 +42,7 @@ __all__ = [
     "Defaults",
     "DispatchSpec",
     "EncodersSpec",
+    "EndpointsSpec",
     "ImageKind",
     "Modality",
     "MemorySpec",
@@ -95,6 +97,7 @@ class RouterConfig(Strict):
     safety: SafetySpec = Field(default_factory=SafetySpec)
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
     observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
+    endpoints: EndpointsSpec = Field(default_factory=EndpointsSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:

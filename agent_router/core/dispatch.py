@@ -4,11 +4,12 @@ endpoint that can answer now, and recorded with its answer or its failure."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..app import App
 from ..errors import InputError, NotConfigured
-from ..pools import Dispatcher, DispatchError, NoEndpoint
+from ..pools import Dispatcher, DispatchError, DispatchOutcome, NoEndpoint
 from ..routing import Constraints, RoutingDecision
 from ..trust import Integrity
 from ..turns import ChatMessage
@@ -18,6 +19,17 @@ from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_turn, route_turn
 from .turn import Turn
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    """What a turn will be sent to, decided (and the turn recorded) before anything is sent, so
+    a caller that streams can say which route and model before the first token."""
+
+    models: list[str]
+    route: str | None
+    decision: RoutingDecision | None
+    memory: str | None
 
 
 async def dispatch_turn(
@@ -36,34 +48,86 @@ async def dispatch_turn(
     """Route the turn unless `model` forces one, dispatch it and record the outcome. A turn no
     endpoint could answer raises DispatchError, whose text says whether the turn was kept with
     the failure."""
+    plan = await plan_dispatch(
+        app, turn, caller, session_id=session_id, turn_id=turn_id, model=model, constraints=constraints
+    )
+    outcome = await send_planned(
+        app,
+        plan,
+        [m.model_dump(mode="json", exclude_none=True) for m in turn.messages],
+        session_id=session_id,
+        turn_id=turn_id,
+        latency_budget_ms=latency_budget_ms,
+        on_delta=on_delta,
+        max_tokens=max_tokens,
+    )
+    answer = ChatMessage(role="assistant", content=outcome.answer)
+    recorded = await record_answer(app, outcome, answer, session_id=session_id, turn_id=turn_id)
+    note = f"{plan.memory}; {recorded}" if recorded and plan.memory else plan.memory
+    return TurnAnswer(**outcome.model_dump(), decision=plan.decision, memory=note)
+
+
+async def plan_dispatch(
+    app: App,
+    turn: Turn,
+    caller: Caller,
+    *,
+    session_id: str | None,
+    turn_id: str | None,
+    model: str | None = None,
+    route: str | None = None,
+    constraints: Constraints | None = None,
+) -> DispatchPlan:
+    """Routed as route_turn routes (and records) it, or sent to a forced `model`, or to a forced
+    `route`'s models in order (its cascade applies); a forced turn is recorded as forced."""
     pools = app.pools
     if pools is None:
         raise NotConfigured("model pools are off on this server")
     check_ids(session_id, turn_id, caller.agent_id)
-    decision: RoutingDecision | None = None
-    if model is not None:
-        _check_forced(app, pools, model)
-        models, route = [model], None
-        note = None
-        if session_id is not None:
-            note = await record_turn(
-                app, turn, {"model": model, "forced": True}, session_id=session_id, turn_id=turn_id
-            )
-    else:
+    if model is None and route is None:
         decision = await route_turn(
             app, turn, caller, session_id=session_id, turn_id=turn_id, constraints=constraints
         )
-        models, route, note = [decision.model, *decision.fallbacks], decision.route, decision.memory
-    wire = [m.model_dump(mode="json", exclude_none=True) for m in turn.messages]
+        return DispatchPlan([decision.model, *decision.fallbacks], decision.route, decision, decision.memory)
+    forced: dict[str, Any] = {"forced": True}
+    if route is not None:
+        models = _route_models(app, route)
+        forced |= {"route": route, "models": models}
+    else:
+        assert model is not None
+        _check_forced(app, pools, model)
+        models = [model]
+        forced["model"] = model
+    note = None
+    if session_id is not None:
+        note = await record_turn(app, turn, forced, session_id=session_id, turn_id=turn_id)
+    return DispatchPlan(models, route, None, note)
+
+
+async def send_planned(
+    app: App,
+    plan: DispatchPlan,
+    wire: list[dict[str, Any]],
+    *,
+    session_id: str | None,
+    turn_id: str | None,
+    latency_budget_ms: float | None = None,
+    on_delta: Callable[[str], Awaitable[None]] | None = None,
+    max_tokens: int | None = None,
+    options: dict[str, Any] | None = None,
+) -> DispatchOutcome:
+    """Send the messages `wire` as planned. A failure is recorded beside the turn and raised."""
+    assert app.pools is not None  # plan_dispatch checked
     try:
-        outcome = await pools.dispatch(
+        outcome = await app.pools.dispatch(
             wire,
-            models,
-            route=route,
+            plan.models,
+            route=plan.route,
             session_id=session_id,
             budget_ms=latency_budget_ms,
             on_delta=on_delta,
             max_tokens=max_tokens,
+            options=options,
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
@@ -75,17 +139,37 @@ async def dispatch_turn(
         )
         raise DispatchError(f"{exc}{suffix}") from exc
     app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
-    answer = {
+    return outcome
+
+
+async def record_answer(
+    app: App,
+    outcome: DispatchOutcome,
+    answer: ChatMessage,
+    *,
+    session_id: str | None,
+    turn_id: str | None,
+) -> str | None:
+    """Keep the outcome beside the turn, with `answer` (the assistant message as the agent got
+    it) as the session's next message."""
+    result: dict[str, Any] = {
         "model": outcome.model,
         "endpoint": outcome.endpoint,
         "answer": outcome.answer,
         "ttft_ms": outcome.ttft_ms,
         "total_ms": outcome.total_ms,
     }
-    recorded = await _record_outcome(app, session_id, turn_id, answer, None)
-    if recorded and note:
-        note = f"{note}; {recorded}"
-    return TurnAnswer(**outcome.model_dump(), decision=decision, memory=note)
+    if outcome.tool_calls:
+        result["tool_calls"] = outcome.tool_calls
+    return await _record_outcome(app, session_id, turn_id, result, None, answer)
+
+
+def _route_models(app: App, route: str) -> list[str]:
+    for spec in app.config.routes:
+        if spec.name == route:
+            return list(spec.models)
+    known = ", ".join(sorted(r.name for r in app.config.routes)) or "(none configured)"
+    raise InputError.single("model", f"unknown route {route!r}; known routes: {known}")
 
 
 def _check_forced(app: App, pools: Dispatcher, model: str) -> None:
@@ -100,7 +184,12 @@ def _check_forced(app: App, pools: Dispatcher, model: str) -> None:
 
 
 async def _record_outcome(
-    app: App, session_id: str | None, turn_id: str | None, result: dict[str, Any] | None, error: str | None
+    app: App,
+    session_id: str | None,
+    turn_id: str | None,
+    result: dict[str, Any] | None,
+    error: str | None,
+    message: ChatMessage | None = None,
 ) -> str | None:
     """The answer, or the failure, beside the recorded turn: a failed turn is never lost. An
     answer also becomes the session's next assistant message, so get_context carries it; the
@@ -116,8 +205,8 @@ async def _record_outcome(
     )
     if not call.ok:
         return f"outcome not recorded: {call.failure}"
-    if result is not None:
-        answer = Turn([ChatMessage(role="assistant", content=result["answer"])], [])
+    if result is not None and message is not None:
+        answer = Turn([message], [])
         try:
             note = await record_turn(
                 app,

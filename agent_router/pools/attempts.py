@@ -24,8 +24,10 @@ async def try_endpoint(
     max_tokens: int,
     on_delta: OnDelta | None,
     logprobs: bool,
+    options: dict[str, Any] | None = None,
 ) -> Completion | None:
-    """The endpoint's answer, or None when it gave up and the next candidate should try."""
+    """The endpoint's answer, or None when it gave up and the next candidate should try.
+    `options` are the caller's own request fields (tools, tool_choice, sampling), sent as given."""
     endpoint, pool = candidate.endpoint, candidate.endpoint.pool
     if candidate.wake and endpoint.state is not EndpointState.warm:
         t0 = time.perf_counter()
@@ -65,6 +67,7 @@ async def try_endpoint(
         )
         return None
     body: dict[str, Any] = {
+        **(options or {}),
         "model": endpoint.served_name(candidate.model),
         "messages": messages,
         "max_tokens": max_tokens,

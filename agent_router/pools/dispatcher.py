@@ -74,8 +74,10 @@ class Dispatcher:
         budget_ms: float | None = None,
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
+        options: dict[str, Any] | None = None,
     ) -> DispatchOutcome:
-        """Answer the turn with the first model that can, or the route's cascade."""
+        """Answer the turn with the first model that can, or the route's cascade. `options`:
+        request fields sent to the endpoint as they are (tools, tool_choice, temperature...)."""
         budget = budget_ms if budget_ms is not None else self.spec.latency_budget_ms
         cascade = self.cascades.get(route) if route else None
         if cascade is None:
@@ -86,6 +88,7 @@ class Dispatcher:
                 budget_ms=budget,
                 on_delta=on_delta,
                 max_tokens=max_tokens,
+                options=options,
             )
 
         async def step(step_models: list[str], step_delta: OnDelta | None, logprobs: bool) -> DispatchOutcome:
@@ -97,6 +100,7 @@ class Dispatcher:
                 on_delta=step_delta,
                 max_tokens=max_tokens,
                 logprobs=logprobs,
+                options=options,
             )
 
         biggest = self.config.model(cascade.models[-1])
@@ -112,6 +116,7 @@ class Dispatcher:
         on_delta: OnDelta | None,
         max_tokens: int | None,
         logprobs: bool = False,
+        options: dict[str, Any] | None = None,
     ) -> DispatchOutcome:
         served = [m for m in models if self.serving.get(m)]
         if not served:
@@ -133,12 +138,14 @@ class Dispatcher:
                 max_tokens=max_tokens or model.max_output_tokens,
                 on_delta=on_delta,
                 logprobs=logprobs,
+                options=options,
             )
             if done is None:
                 continue
             self.affinity.remember(session_id, candidate.endpoint.name)
             return DispatchOutcome(
                 answer=done.text,
+                tool_calls=done.tool_calls,
                 model=candidate.model,
                 endpoint=candidate.endpoint.name,
                 finish_reason=done.finish_reason,
