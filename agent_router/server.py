@@ -11,6 +11,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import Tool
 
+from . import endpoints
 from .app import App, build_app
 from .collector import release_start_up, settle_start_up
 from .config import RouterConfig
@@ -87,4 +88,6 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
     for module in (safety, memory, pools, replay):
         module.register(server)
     metrics.register(server, lambda: running[-1] if running else None)
+    if config is None or config.endpoints.enabled:
+        endpoints.register(server, lambda: running[-1] if running else None)
     return server
