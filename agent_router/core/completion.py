@@ -326,7 +326,10 @@ async def _screen_results(
         report = _seen.get(key)
         if report is None:
             report = await checker.check_observation(text, Integrity.external)
-            await record_verdict(app, report, kind="observation", session_id=session_id, turn_id=None)
+            inputs = {"content": text, "integrity": Integrity.external.value}
+            await record_verdict(
+                app, report, kind="observation", session_id=session_id, turn_id=None, inputs=inputs
+            )
             _seen.put(key, report)
         if not report.flagged:
             wire.append(message.model_dump(mode="json", exclude_none=True))

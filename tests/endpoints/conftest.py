@@ -20,6 +20,8 @@ class Router:
     root: str  # http://127.0.0.1:PORT
     double: Double
     log: Path
+    config: Path
+    memory_url: str
 
     @property
     def v1(self) -> str:
@@ -75,13 +77,12 @@ def router(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump(router_config(double)))
     log = folder / "stderr.log"
-    proc, port = serve_http(
-        log, "--config", str(config), "--memory-url", f"sqlite+aiosqlite:///{folder}/memory.db"
-    )
+    memory_url = f"sqlite+aiosqlite:///{folder}/memory.db"
+    proc, port = serve_http(log, "--config", str(config), "--memory-url", memory_url)
     root = f"http://127.0.0.1:{port}"
     try:
         httpx.get(f"{root}/v1/models", timeout=120).raise_for_status()  # the App is up
-        yield Router(root, double, log)
+        yield Router(root, double, log, config, memory_url)
     finally:
         stop(proc)
         double.stop()
