@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..app import App
 from ..surface.identity import caller_of_request
+from .anthropic_messages import AnthropicMessages
 from .failures import UNAUTHENTICATED
 from .handler import NOT_STARTED, serve
 from .models import model_list
@@ -20,10 +21,15 @@ from .openai_chat import OpenAIChat
 def register(server: MCPServer, running: Callable[[], App | None]) -> None:
     """`running` gives the App the lifespan holds, None before it has started."""
     chat = OpenAIChat()
+    messages = AnthropicMessages()
 
     @server.custom_route("/v1/chat/completions", methods=["POST"], include_in_schema=False)
     async def chat_completions(request: Request) -> Response:
         return await serve(request, running, chat)
+
+    @server.custom_route("/v1/messages", methods=["POST"], include_in_schema=False)
+    async def anthropic_messages(request: Request) -> Response:
+        return await serve(request, running, messages)
 
     @server.custom_route("/v1/models", methods=["GET"], include_in_schema=False)
     async def models(request: Request) -> Response:

@@ -34,13 +34,14 @@ class Router:
 
 def router_config(double: Double) -> dict:
     """small answers by default; `def ` sends a turn to the code route (big first); `down` is
-    served by a port nobody listens on."""
+    served by a port nobody listens on; the route `offline` has models no endpoint serves."""
     return {
         "encoders": {"ocr": {"enabled": False}},
         "models": [
             {"name": "small", "modalities": ["text", "image"], "quality": 2},
             {"name": "big", "modalities": ["text", "image"], "quality": 5},
             {"name": "down", "modalities": ["text"]},
+            {"name": "nowhere", "modalities": ["text"]},
         ],
         "pools": [
             {
@@ -64,7 +65,14 @@ def router_config(double: Double) -> dict:
                 "priority": 10,
                 "when": {"keywords": ["def "]},
                 "models": ["big", "small"],
-            }
+            },
+            {
+                "name": "offline",
+                "description": "nothing serves this",
+                "priority": 5,
+                "when": {"keywords": ["offline-please"]},
+                "models": ["nowhere"],
+            },
         ],
         "defaults": {"model": "small"},
     }

@@ -202,7 +202,7 @@ def test_an_injected_tool_result_is_fenced_before_the_model_reads_it(client: ope
 
 def test_models_lists_configured_and_virtual_models(client: openai.OpenAI):
     ids = [m.id for m in client.models.list()]
-    assert ids[:2] == ["auto", "route:code"]
+    assert ids[:3] == ["auto", "route:code", "route:offline"]
     assert {"small", "big", "down"} <= set(ids)
 
 
@@ -226,4 +226,18 @@ def test_no_endpoint_answering_is_a_502_with_retry_after(client: openai.OpenAI):
     with pytest.raises(openai.APIStatusError) as caught:
         client.chat.completions.create(model="down", messages=[{"role": "user", "content": "hi"}])
     assert caught.value.status_code == 502
+    assert caught.value.response.headers["retry-after"] == "1"
+
+
+def test_a_model_no_endpoint_serves_is_a_503_with_retry_after(client: openai.OpenAI):
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model="route:offline", messages=[{"role": "user", "content": "hi"}])
+    assert caught.value.status_code == 503
+    assert caught.value.response.headers["retry-after"] == "1"
+
+
+def test_an_endpoint_that_limits_the_rate_is_a_429(client: openai.OpenAI, double: Double):
+    double.set(fail=-1, fail_status=429)
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}])
     assert caught.value.response.headers["retry-after"] == "1"
