@@ -151,6 +151,7 @@ class PreparedCall:
             on_delta=on_delta,
             max_tokens=self.call.max_tokens,
             options=options,
+            stream_once=True,
         )
         kept, blocked = await self._judge_calls([_complete(c) for c in outcome.tool_calls])
         answer = CallAnswer(outcome, kept, blocked, self.plan.memory)

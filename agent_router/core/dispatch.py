@@ -115,6 +115,7 @@ async def send_planned(
     on_delta: Callable[[str], Awaitable[None]] | None = None,
     max_tokens: int | None = None,
     options: dict[str, Any] | None = None,
+    stream_once: bool = False,
 ) -> DispatchOutcome:
     """Send the messages `wire` as planned. A failure is recorded beside the turn and raised."""
     assert app.pools is not None  # plan_dispatch checked
@@ -128,6 +129,7 @@ async def send_planned(
             on_delta=on_delta,
             max_tokens=max_tokens,
             options=options,
+            stream_once=stream_once,
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")

@@ -75,9 +75,11 @@ class Dispatcher:
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
         options: dict[str, Any] | None = None,
+        stream_once: bool = False,
     ) -> DispatchOutcome:
         """Answer the turn with the first model that can, or the route's cascade. `options`:
-        request fields sent to the endpoint as they are (tools, tool_choice, temperature...)."""
+        request fields sent to the endpoint as they are (tools, tool_choice, temperature...);
+        `stream_once`: an answer that broke off mid-stream fails rather than streams again."""
         budget = budget_ms if budget_ms is not None else self.spec.latency_budget_ms
         cascade = self.cascades.get(route) if route else None
         if cascade is None:
@@ -89,6 +91,7 @@ class Dispatcher:
                 on_delta=on_delta,
                 max_tokens=max_tokens,
                 options=options,
+                stream_once=stream_once,
             )
 
         async def step(step_models: list[str], step_delta: OnDelta | None, logprobs: bool) -> DispatchOutcome:
@@ -101,6 +104,7 @@ class Dispatcher:
                 max_tokens=max_tokens,
                 logprobs=logprobs,
                 options=options,
+                stream_once=stream_once,
             )
 
         biggest = self.config.model(cascade.models[-1])
@@ -117,6 +121,7 @@ class Dispatcher:
         max_tokens: int | None,
         logprobs: bool = False,
         options: dict[str, Any] | None = None,
+        stream_once: bool = False,
     ) -> DispatchOutcome:
         served = [m for m in models if self.serving.get(m)]
         if not served:
@@ -139,6 +144,7 @@ class Dispatcher:
                 on_delta=on_delta,
                 logprobs=logprobs,
                 options=options,
+                stream_once=stream_once,
             )
             if done is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from agents import Agent, OpenAIChatCompletionsModel, Runner, function_tool, set_tracing_disabled
-from conftest import Router
+from endpoints.router_process import Router
 from openai import AsyncOpenAI
 from pools.doubles import Double
 

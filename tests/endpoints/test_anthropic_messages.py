@@ -8,7 +8,7 @@ import io
 
 import anthropic
 import pytest
-from conftest import Router
+from endpoints.router_process import Router
 from PIL import Image
 from pools.doubles import Double
 

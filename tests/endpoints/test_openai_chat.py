@@ -8,7 +8,7 @@ import io
 import httpx
 import openai
 import pytest
-from conftest import Router
+from endpoints.router_process import Router
 from PIL import Image
 from pools.doubles import Double
 
@@ -241,3 +241,17 @@ def test_an_endpoint_that_limits_the_rate_is_a_429(client: openai.OpenAI, double
     with pytest.raises(openai.RateLimitError) as caught:
         client.chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}])
     assert caught.value.response.headers["retry-after"] == "1"
+
+
+def test_a_stream_that_breaks_ends_in_an_error_and_is_not_sent_twice(client: openai.OpenAI, double: Double):
+    double.set(break_stream=True)
+    before = double.stats()["requests"]
+    text = ""
+    with pytest.raises(openai.APIError, match="broke off"):
+        stream = client.chat.completions.create(
+            model="route:code", messages=[{"role": "user", "content": "one two three four"}], stream=True
+        )
+        for chunk in stream:
+            text += chunk.choices[0].delta.content or "" if chunk.choices else ""
+    assert text == "m: one"  # the half the endpoint sent, once
+    assert double.stats()["requests"] == before + 1  # big broke; small was not asked to start over

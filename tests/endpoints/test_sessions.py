@@ -9,7 +9,7 @@ import subprocess
 import httpx
 import openai
 import pytest
-from conftest import Router
+from endpoints.router_process import Router
 from mcp import Client
 from pools.doubles import Double
 from processes import CLI
