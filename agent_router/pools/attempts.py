@@ -118,10 +118,9 @@ async def try_endpoint(
                 )
             )
             if stream_once and sent:
-                attempts[
-                    -1
-                ].detail += f" (the answer broke off after {sent} streamed chunk(s); not started again)"
-                raise DispatchFailed(attempts, [])
+                note = f" (the answer broke off after {sent} streamed chunk(s); not started again)"
+                attempts[-1].detail += note
+                raise DispatchFailed(attempts, []) from None
             if not exc.retryable or attempt + 1 == pool.retry.attempts:
                 return None
             await asyncio.sleep(pause)
