@@ -25,11 +25,13 @@ from ..pools import DispatchOutcome
 from ..safety.findings import Outcome
 from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
+from ..tools.catalog import ToolEntry
 from ..trust import Integrity
 from ..turns import ChatMessage, ToolCall
 from .caller import Caller
 from .dispatch import DispatchPlan, plan_dispatch, record_answer, send_planned
 from .safety import action_inputs, checker_of, judge_inputs, read_session, record_verdict
+from .tool_selection import rank_among
 from .turn import Turn
 
 AUTO = "auto"
@@ -119,6 +121,7 @@ class PreparedCall:
     plan: DispatchPlan
     wire: list[dict[str, Any]]
     screened: list[str]
+    tools: list[dict[str, Any]]
     tools_dropped: list[str] = field(default_factory=list)
 
     @property
@@ -140,8 +143,8 @@ class PreparedCall:
         it. Raises DispatchError when no endpoint answered, Refused by the `error` policy."""
         session_id = self.call.session_id
         options = dict(self.call.options)
-        if self.call.tools:
-            options["tools"] = self.call.tools
+        if self.tools:
+            options["tools"] = self.tools
         outcome = await send_planned(
             self.app,
             self.plan,
@@ -202,10 +205,37 @@ async def prepare_call(app: App, call: ModelCall, caller: Caller) -> PreparedCal
     UnknownModel, InputError, Refused (a flagged result under the `refuse` policy)."""
     model, route = _resolve(app, call.model)
     wire, screened = await _screen_results(app, call.turn.messages, call.session_id)
+    tools, dropped = await _fitting_tools(app, call)
     plan = await plan_dispatch(
         app, call.turn, caller, session_id=call.session_id, turn_id=None, model=model, route=route
     )
-    return PreparedCall(app, call, caller, plan, wire, screened)
+    return PreparedCall(app, call, caller, plan, wire, screened, tools, dropped)
+
+
+async def _fitting_tools(app: App, call: ModelCall) -> tuple[list[dict[str, Any]], list[str]]:
+    """At most endpoints.max_tools of the request's tools: those the conversation already
+    called and the one tool_choice names, then the best of the rest for the turn."""
+    limit = app.config.endpoints.max_tools
+    named = [t["function"]["name"] for t in call.tools if _is_function_tool(t)]
+    if limit is None or len(named) <= limit:
+        return call.tools, []
+    used = {c.function.name for m in call.turn.messages for c in m.tool_calls or []}
+    choice = call.options.get("tool_choice")
+    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
+        used.add(str(choice["function"].get("name")))
+    keep = [n for n in named if n in used][:limit]
+    entries = [
+        ToolEntry(REQUEST_SERVER, t["function"]["name"], str(t["function"].get("description") or ""), params)
+        for t in call.tools
+        if _is_function_tool(t) and isinstance(params := t["function"].get("parameters") or {}, dict)
+    ]
+    try:
+        ranked = await rank_among(app, call.turn, entries, limit)
+    except InputError:  # images alone and no CLIP to match them: nothing to rank by
+        return call.tools, []
+    keep += [n for n in ranked if n not in keep][: limit - len(keep)]
+    kept = [t for t in call.tools if _is_function_tool(t) and t["function"]["name"] in keep]
+    return kept, [n for n in named if n not in keep]
 
 
 def conversation_session(caller: Caller, messages: list[ChatMessage]) -> str:

@@ -29,7 +29,8 @@ class Router:
 
 def router_config(double: Double) -> dict:
     """small answers by default; `def ` sends a turn to the code route (big first); `down` is
-    served by a port nobody listens on; the route `offline` has models no endpoint serves."""
+        served by a port nobody listens on; the route `offline` has models no endpoint serves. A
+    request with more than 3 tools gets the 3 that fit."""
     return {
         "encoders": {"ocr": {"enabled": False}},
         "models": [
@@ -70,4 +71,5 @@ def router_config(double: Double) -> dict:
             },
         ],
         "defaults": {"model": "small"},
+        "endpoints": {"max_tools": 3},
     }

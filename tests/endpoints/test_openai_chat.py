@@ -255,3 +255,43 @@ def test_a_stream_that_breaks_ends_in_an_error_and_is_not_sent_twice(client: ope
             text += chunk.choices[0].delta.content or "" if chunk.choices else ""
     assert text == "m: one"  # the half the endpoint sent, once
     assert double.stats()["requests"] == before + 1  # big broke; small was not asked to start over
+
+
+def tool(name: str, description: str) -> dict:
+    schema = {"type": "object", "properties": {"value": {"type": "string"}}}
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": schema}}
+
+
+MANY_TOOLS = [
+    tool("send_email", "Send an email message to a recipient"),
+    tool("get_weather", "The weather forecast for a city"),
+    tool("create_invoice", "Create an invoice for a customer"),
+    tool("play_music", "Play a song or playlist"),
+    tool("book_flight", "Book a flight between two airports"),
+    tool("get_stock_price", "The current price of a stock ticker"),
+]
+
+
+def test_more_tools_than_the_limit_are_cut_to_those_that_fit(client: openai.OpenAI, double: Double):
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto",
+        messages=[
+            {"role": "user", "content": "play something by Miles Davis"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "play_music", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "playing"},
+            {"role": "user", "content": "will it rain in Lisbon tomorrow? what is the forecast"},
+        ],
+        tools=MANY_TOOLS,
+        tool_choice={"type": "function", "function": {"name": "create_invoice"}},
+    )
+    sent = [t["function"]["name"] for t in double.stats()["last_request"]["tools"]]
+    # the one used before and the one tool_choice names are kept; the best of the rest fills the third
+    assert sent == ["get_weather", "create_invoice", "play_music"]
+    dropped = raw.headers["x-agent-router-tools-dropped"].split(",")
+    assert sorted(dropped) == ["book_flight", "get_stock_price", "send_email"]
