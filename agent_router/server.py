@@ -15,6 +15,7 @@ from . import endpoints
 from .app import App, build_app
 from .collector import release_start_up, settle_start_up
 from .config import RouterConfig
+from .core.completion import drain_writes
 from .surface import memory, metrics, pools, replay, routing, safety, tools
 from .surface.schemas import without_refs
 
@@ -68,6 +69,7 @@ def build_server(config: RouterConfig | None = None, app: App | None = None) -> 
             yield built
         finally:
             running.remove(built)
+            await drain_writes()  # model calls already answered keep their records
             await built.aclose()
             release_start_up()
 

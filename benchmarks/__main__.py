@@ -27,6 +27,7 @@ ORDER = [
     "safety_provenance",
     "safety_coding",
     "pools",
+    "endpoints",
     "replay",
     "startup",
 ]
@@ -40,6 +41,7 @@ TITLES = {
     "safety_provenance": "Safety from the recorded session (issue 17)",
     "safety_coding": "Coding-agent safety and injections (issue 17)",
     "pools": "Model pools (issue 6)",
+    "endpoints": "Model endpoints in the path (issue 18)",
     "replay": "Replay (issue 7)",
     "startup": "Start-up and steady state (issue 13)",
 }

@@ -10,8 +10,10 @@ agent can run it. A denied call never reaches the agent. The dialects only trans
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -21,7 +23,7 @@ from typing import Any
 from ..app import App
 from ..config.endpoints import EndpointsSpec, OnConfirm, OnDenied, OnFlagged
 from ..errors import InputError, Refused
-from ..pools import DispatchOutcome
+from ..pools import DispatchError, DispatchOutcome
 from ..safety.findings import Outcome
 from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
@@ -29,10 +31,12 @@ from ..tools.catalog import ToolEntry
 from ..trust import Integrity
 from ..turns import ChatMessage, ToolCall
 from .caller import Caller
-from .dispatch import DispatchPlan, plan_dispatch, record_answer, send_planned
+from .dispatch import DispatchPlan, plan_dispatch, record_answer, record_failure, send_planned
 from .safety import action_inputs, checker_of, judge_inputs, read_session, record_verdict
 from .tool_selection import rank_among
 from .turn import Turn
+
+log = logging.getLogger("agent_router.endpoints")
 
 AUTO = "auto"
 ROUTE_PREFIX = "route:"
@@ -145,27 +149,32 @@ class PreparedCall:
         options = dict(self.call.options)
         if self.tools:
             options["tools"] = self.tools
-        outcome = await send_planned(
-            self.app,
-            self.plan,
-            self.wire,
-            session_id=session_id,
-            turn_id=None,
-            on_delta=on_delta,
-            max_tokens=self.call.max_tokens,
-            options=options,
-            stream_once=True,
-        )
+        try:
+            outcome = await send_planned(
+                self.app,
+                self.plan,
+                self.wire,
+                session_id=session_id,
+                on_delta=on_delta,
+                max_tokens=self.call.max_tokens,
+                options=options,
+                stream_once=True,
+            )
+        except DispatchError as exc:
+            await _in_order.settled(session_id)  # the failure is kept after its turn
+            raise await record_failure(self.app, exc, session_id=session_id, turn_id=None) from exc
         kept, blocked = await self._judge_calls([_complete(c) for c in outcome.tool_calls])
-        answer = CallAnswer(outcome, kept, blocked, self.plan.memory)
+        answer = CallAnswer(outcome, kept, blocked, None)
         spec = self.app.config.endpoints
         message = ChatMessage(
             role="assistant",
             content=answer.text,
             tool_calls=[ToolCall.model_validate(c) for c in kept] or None,
         )
-        recorded = await record_answer(self.app, outcome, message, session_id=session_id, turn_id=None)
-        answer.memory = "; ".join(n for n in (self.plan.memory, recorded) if n) or None
+        if session_id is not None:
+            recording = record_answer(self.app, outcome, message, session_id=session_id, turn_id=None)
+            _in_order.then(session_id, recording)
+            answer.memory = f"the turn and its answer are recorded in session {session_id!r}, in order"
         if blocked and spec.on_denied is OnDenied.error:
             raise Refused(" ".join(b.notice() for b in blocked))
         return answer
@@ -175,6 +184,7 @@ class PreparedCall:
             return [], []
         app, spec = self.app, self.app.config.endpoints
         checker = checker_of(app)
+        await _in_order.settled(self.call.session_id)  # the turn asking for the calls is read too
         session = await read_session(app, self.call.session_id)
         facts = {
             t["function"]["name"]: _facts(t["function"]) for t in self.call.tools if _is_function_tool(t)
@@ -204,11 +214,14 @@ async def prepare_call(app: App, call: ModelCall, caller: Caller) -> PreparedCal
     """Screen the tool results coming in, then route (or force) and record the turn. Raises
     UnknownModel, InputError, Refused (a flagged result under the `refuse` policy)."""
     model, route = _resolve(app, call.model)
+    await _in_order.settled(call.session_id)
     wire, screened = await _screen_results(app, call.turn.messages, call.session_id)
     tools, dropped = await _fitting_tools(app, call)
     plan = await plan_dispatch(
         app, call.turn, caller, session_id=call.session_id, turn_id=None, model=model, route=route
     )
+    if plan.record is not None and call.session_id is not None:
+        _in_order.then(call.session_id, plan.record())  # written while the model answers
     return PreparedCall(app, call, caller, plan, wire, screened, tools, dropped)
 
 
@@ -337,6 +350,53 @@ class _Seen:
 
 
 _seen = _Seen(SEEN_RESULTS)
+
+
+class _SessionOrder:
+    """A call's writes run off the caller's clock, one after another per session: the turn
+    while the model answers, the answer after it is sent. The session's next call waits for
+    them before it records anything, so the history the agent re-sends finds the answer already
+    stored and the session keeps the order of its calls; a check that reads the session waits
+    too."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, asyncio.Task[Any]] = {}
+
+    async def settled(self, session_id: str | None) -> None:
+        task = self.pending.get(session_id) if session_id is not None else None
+        if task is not None:
+            await asyncio.wait([task])  # its failure is the write's own, noted in its record
+
+    def then(self, session_id: str, write: Awaitable[Any]) -> None:
+        before = self.pending.get(session_id)
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await write
+
+        task = asyncio.create_task(run())
+        self.pending[session_id] = task
+        task.add_done_callback(lambda done: self._finished(session_id, done))
+
+    async def drain(self) -> None:
+        """Wait for every write still running: the server calls this before memory closes."""
+        while self.pending:
+            await asyncio.wait(list(self.pending.values()))
+
+    def _finished(self, session_id: str, task: asyncio.Task[Any]) -> None:
+        if self.pending.get(session_id) is task:
+            del self.pending[session_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the answer of a call in session %r was not recorded: %s", session_id, task.exception())
+
+
+_in_order = _SessionOrder()
+
+
+async def drain_writes() -> None:
+    """Before memory closes: the writes of calls already answered are finished, not lost."""
+    await _in_order.drain()
 
 
 async def _screen_results(

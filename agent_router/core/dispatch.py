@@ -17,19 +17,20 @@ from .caller import Caller
 from .ids import check_ids
 from .recorder import Recorder
 from .results import TurnAnswer
-from .routing import record_turn, route_turn
+from .routing import record_decided, record_turn, route_turn
 from .turn import Turn
 
 
 @dataclass(frozen=True)
 class DispatchPlan:
-    """What a turn will be sent to, decided (and the turn recorded) before anything is sent, so
-    a caller that streams can say which route and model before the first token."""
+    """What a turn will be sent to, decided before anything is sent (a caller that streams
+    says which route and model before the first token). `record` stores the turn with what
+    decided it; None without a session. The caller awaits it before the turn's other writes."""
 
     models: list[str]
     route: str | None
     decision: RoutingDecision | None
-    memory: str | None
+    record: Callable[[], Awaitable[str]] | None
 
 
 async def dispatch_turn(
@@ -51,19 +52,22 @@ async def dispatch_turn(
     plan = await plan_dispatch(
         app, turn, caller, session_id=session_id, turn_id=turn_id, model=model, constraints=constraints
     )
-    outcome = await send_planned(
-        app,
-        plan,
-        [m.model_dump(mode="json", exclude_none=True) for m in turn.messages],
-        session_id=session_id,
-        turn_id=turn_id,
-        latency_budget_ms=latency_budget_ms,
-        on_delta=on_delta,
-        max_tokens=max_tokens,
-    )
+    note = await plan.record() if plan.record is not None else None
+    try:
+        outcome = await send_planned(
+            app,
+            plan,
+            [m.model_dump(mode="json", exclude_none=True) for m in turn.messages],
+            session_id=session_id,
+            latency_budget_ms=latency_budget_ms,
+            on_delta=on_delta,
+            max_tokens=max_tokens,
+        )
+    except DispatchError as exc:
+        raise await record_failure(app, exc, session_id=session_id, turn_id=turn_id) from exc
     answer = ChatMessage(role="assistant", content=outcome.answer)
     recorded = await record_answer(app, outcome, answer, session_id=session_id, turn_id=turn_id)
-    note = f"{plan.memory}; {recorded}" if recorded and plan.memory else plan.memory
+    note = f"{note}; {recorded}" if recorded and note else note
     return TurnAnswer(**outcome.model_dump(), decision=plan.decision, memory=note)
 
 
@@ -78,17 +82,16 @@ async def plan_dispatch(
     route: str | None = None,
     constraints: Constraints | None = None,
 ) -> DispatchPlan:
-    """Routed as route_turn routes (and records) it, or sent to a forced `model`, or to a forced
-    `route`'s models in order (its cascade applies); a forced turn is recorded as forced."""
+    """Routed as route_turn routes it, or sent to a forced `model`, or to a forced `route`'s
+    models in order (its cascade applies); a forced turn is recorded as forced."""
     pools = app.pools
     if pools is None:
         raise NotConfigured("model pools are off on this server")
     check_ids(session_id, turn_id, caller.agent_id)
     if model is None and route is None:
-        decision = await route_turn(
-            app, turn, caller, session_id=session_id, turn_id=turn_id, constraints=constraints
-        )
-        return DispatchPlan([decision.model, *decision.fallbacks], decision.route, decision, decision.memory)
+        decision = await route_turn(app, turn, caller, constraints=constraints)
+        record = _recorder(app, turn, caller, decision, session_id, turn_id)
+        return DispatchPlan([decision.model, *decision.fallbacks], decision.route, decision, record)
     forced: dict[str, Any] = {"forced": True}
     if route is not None:
         models = _route_models(app, route)
@@ -98,10 +101,29 @@ async def plan_dispatch(
         _check_forced(app, pools, model)
         models = [model]
         forced["model"] = model
-    note = None
-    if session_id is not None:
-        note = await record_turn(app, turn, forced, session_id=session_id, turn_id=turn_id)
-    return DispatchPlan(models, route, None, note)
+    return DispatchPlan(models, route, None, _recorder(app, turn, caller, forced, session_id, turn_id))
+
+
+def _recorder(
+    app: App,
+    turn: Turn,
+    caller: Caller,
+    decided: RoutingDecision | dict[str, Any],
+    session_id: str | None,
+    turn_id: str | None,
+) -> Callable[[], Awaitable[str]] | None:
+    if session_id is None:
+        return None
+    sid = session_id
+
+    async def record() -> str:
+        if isinstance(decided, RoutingDecision):
+            return await record_decided(app, turn, decided, caller, session_id=sid, turn_id=turn_id)
+        return await record_turn(
+            app, turn, decided, session_id=sid, turn_id=turn_id, agent_id=caller.agent_id
+        )
+
+    return record
 
 
 async def send_planned(
@@ -110,14 +132,14 @@ async def send_planned(
     wire: list[dict[str, Any]],
     *,
     session_id: str | None,
-    turn_id: str | None,
     latency_budget_ms: float | None = None,
     on_delta: Callable[[str], Awaitable[None]] | None = None,
     max_tokens: int | None = None,
     options: dict[str, Any] | None = None,
     stream_once: bool = False,
 ) -> DispatchOutcome:
-    """Send the messages `wire` as planned. A failure is recorded beside the turn and raised."""
+    """Send the messages `wire` as planned (the session keeps its endpoint where it can).
+    Raises DispatchError; record_failure keeps it beside the turn."""
     assert app.pools is not None  # plan_dispatch checked
     try:
         outcome = await app.pools.dispatch(
@@ -133,15 +155,23 @@ async def send_planned(
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
-        kept = await _record_outcome(app, session_id, turn_id, None, str(exc))
-        suffix = (
-            f" (the turn is recorded in session {session_id!r} with this failure)"
-            if kept == "outcome recorded"
-            else ""
-        )
-        raise DispatchError(f"{exc}{suffix}") from exc
+        raise
     app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
     return outcome
+
+
+async def record_failure(
+    app: App, exc: DispatchError, *, session_id: str | None, turn_id: str | None
+) -> DispatchError:
+    """Keep the failure beside the recorded turn: a failed turn is never lost. Returns the error
+    to raise, whose text says whether it was kept."""
+    kept = await _record_outcome(app, session_id, turn_id, None, str(exc))
+    suffix = (
+        f" (the turn is recorded in session {session_id!r} with this failure)"
+        if kept == "outcome recorded"
+        else ""
+    )
+    return DispatchError(f"{exc}{suffix}")
 
 
 async def record_answer(

@@ -3,8 +3,10 @@ as dispatch_turn records them, read back through the router's MCP tools, and rep
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+import time
 
 import httpx
 import openai
@@ -22,11 +24,18 @@ def client(router: Router, double: Double) -> openai.OpenAI:
     return openai.OpenAI(base_url=router.v1, api_key="unused", max_retries=0)
 
 
-async def stored_messages(router: Router, session_id: str) -> list[dict]:
+async def stored_messages(router: Router, session_id: str, count: int) -> list[dict]:
+    """The session's messages once `count` are stored: an answer is recorded just after it is
+    sent, so a reader on another connection may look a moment too early."""
+    deadline = time.monotonic() + 60
     async with Client(router.mcp) as mcp:
-        result = await mcp.call_tool("get_context", {"session_id": session_id, "model": "big"})
-    assert not result.is_error, result.content
-    return result.structured_content["messages"]
+        while True:
+            result = await mcp.call_tool("get_context", {"session_id": session_id, "model": "big"})
+            assert not result.is_error, result.content
+            messages = result.structured_content["messages"]
+            if len(messages) >= count or time.monotonic() > deadline:
+                return messages
+            await asyncio.sleep(0.05)
 
 
 async def test_a_conversation_without_an_id_keeps_one_session(client: openai.OpenAI, router: Router):
@@ -43,7 +52,7 @@ async def test_a_conversation_without_an_id_keeps_one_session(client: openai.Ope
     assert other.headers["x-agent-router-session"] != session
     # each message once: the re-sent history is not stored again (answers come back marked as
     # the model's content, after a first line that says so)
-    texts = [m["content"].splitlines()[-1] for m in await stored_messages(router, session)]
+    texts = [m["content"].splitlines()[-1] for m in await stored_messages(router, session, 5)]
     assert texts == [
         "You are a terse assistant.",
         "name a colour, session test alpha",
@@ -67,7 +76,7 @@ async def test_the_header_the_metadata_and_the_user_name_a_session(client: opena
     assert by_user.headers["x-agent-router-session"] == "alice@corp"
     odd_user = client.chat.completions.with_raw_response.create(model="auto", messages=user, user="a b")
     assert odd_user.headers["x-agent-router-session"].startswith("user-")
-    stored = await stored_messages(router, "s-header-1")
+    stored = await stored_messages(router, "s-header-1", 2)
     assert [m["content"].splitlines()[-1] for m in stored] == ["hello there", "m: hello there"]
 
 
@@ -97,7 +106,7 @@ async def test_a_blocked_call_and_its_verdict_are_recorded_and_replay(client: op
         tools=[tool],
         extra_headers={"x-session-id": "s-replay-1"},
     )
-    stored = await stored_messages(router, "s-replay-1")
+    stored = await stored_messages(router, "s-replay-1", 2)
     assert stored[-1]["role"] == "assistant" and "blocked the tool call" in stored[-1]["content"]
     run = subprocess.run(
         [CLI, "replay", "s-replay-1", "--config", str(router.config), "--db", router.memory_url, "--json"],
