@@ -23,7 +23,7 @@ class OnConfirm(StrEnum):
 class OnFlagged(StrEnum):
     fence = "fence"  # kept, wrapped as untrusted data with a note the model reads first
     remove = "remove"  # replaced by a note that it was removed and why
-    refuse = "refuse"  # the request is refused (400)
+    refuse = "refuse"  # the request is refused (403)
 
 
 class EndpointsSpec(Strict):
