@@ -16,16 +16,22 @@ from .failures import UNAUTHENTICATED
 from .handler import NOT_STARTED, serve
 from .models import model_list
 from .openai_chat import OpenAIChat
+from .openai_responses import OpenAIResponses
 
 
 def register(server: MCPServer, running: Callable[[], App | None]) -> None:
     """`running` gives the App the lifespan holds, None before it has started."""
     chat = OpenAIChat()
     messages = AnthropicMessages()
+    responses = OpenAIResponses()
 
     @server.custom_route("/v1/chat/completions", methods=["POST"], include_in_schema=False)
     async def chat_completions(request: Request) -> Response:
         return await serve(request, running, chat)
+
+    @server.custom_route("/v1/responses", methods=["POST"], include_in_schema=False)
+    async def openai_responses(request: Request) -> Response:
+        return await serve(request, running, responses)
 
     @server.custom_route("/v1/messages", methods=["POST"], include_in_schema=False)
     async def anthropic_messages(request: Request) -> Response:
