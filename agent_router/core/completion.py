@@ -93,7 +93,6 @@ class CallAnswer:
     outcome: DispatchOutcome
     tool_calls: list[dict[str, Any]]
     blocked: list[Blocked]
-    memory: str | None
 
     @property
     def notice(self) -> str:
@@ -116,8 +115,8 @@ class CallAnswer:
 
 @dataclass
 class PreparedCall:
-    """Routed, recorded and screened; nothing sent yet. A stream reads the route and model off
-    it before the first token."""
+    """Screened and routed, its turn being recorded; nothing sent yet. A stream reads the route
+    and model off it before the first token."""
 
     app: App
     call: ModelCall
@@ -144,7 +143,8 @@ class PreparedCall:
 
     async def answer(self, on_delta: Callable[[str], Awaitable[None]] | None = None) -> CallAnswer:
         """Dispatch, judge every tool call in the answer, record the answer as the agent gets
-        it. Raises DispatchError when no endpoint answered, Refused by the `error` policy."""
+        it (once it is sent). Raises DispatchError when no endpoint answered (recorded with the
+        turn), Refused by the `error` policy."""
         session_id = self.call.session_id
         options = dict(self.call.options)
         if self.tools:
@@ -164,7 +164,7 @@ class PreparedCall:
             await _in_order.settled(session_id)  # the failure is kept after its turn
             raise await record_failure(self.app, exc, session_id=session_id, turn_id=None) from exc
         kept, blocked = await self._judge_calls([_complete(c) for c in outcome.tool_calls])
-        answer = CallAnswer(outcome, kept, blocked, None)
+        answer = CallAnswer(outcome, kept, blocked)
         spec = self.app.config.endpoints
         message = ChatMessage(
             role="assistant",
@@ -174,7 +174,6 @@ class PreparedCall:
         if session_id is not None:
             recording = record_answer(self.app, outcome, message, session_id=session_id, turn_id=None)
             _in_order.then(session_id, recording)
-            answer.memory = f"the turn and its answer are recorded in session {session_id!r}, in order"
         if blocked and spec.on_denied is OnDenied.error:
             raise Refused(" ".join(b.notice() for b in blocked))
         return answer
@@ -211,8 +210,8 @@ class PreparedCall:
 
 
 async def prepare_call(app: App, call: ModelCall, caller: Caller) -> PreparedCall:
-    """Screen the tool results coming in, then route (or force) and record the turn. Raises
-    UnknownModel, InputError, Refused (a flagged result under the `refuse` policy)."""
+    """Screen the tool results coming in, pick the tools, route (or force) the turn and start
+    recording it. Raises UnknownModel, InputError, Refused (a flagged result under `refuse`)."""
     model, route = _resolve(app, call.model)
     await _in_order.settled(call.session_id)
     wire, screened = await _screen_results(app, call.turn.messages, call.session_id)

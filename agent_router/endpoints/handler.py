@@ -59,6 +59,9 @@ async def serve(request: Request, running: Callable[[], App | None], dialect: Di
         if failure.status >= 500:
             log.warning("model call failed with %d: %s", failure.status, failure.message)
         return dialect.error(failure)
+    except Exception as exc:  # noqa: BLE001 - the client gets its dialect's error, never a crash
+        log.exception("model call failed")
+        return dialect.error(Failure(500, "upstream", f"internal error: {exc.__class__.__name__}"))
 
 
 async def _body(request: Request) -> dict[str, Any]:
