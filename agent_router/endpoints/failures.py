@@ -13,6 +13,10 @@ from ..pools import DispatchError, DispatchFailed, NoEndpoint
 RETRY_AFTER_S = "1"
 
 
+class BodyTooLarge(InputError):
+    """The request body is over the endpoints' cap; nothing of it was parsed."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """`kind` is the dialect-neutral name each dialect maps to its error type."""
@@ -33,6 +37,8 @@ def failure_of(exc: RouterError) -> Failure:
     """The status a framework expects for each of the router's errors."""
     if isinstance(exc, UnknownModel):
         return Failure(404, "not_found", str(exc), "model")
+    if isinstance(exc, BodyTooLarge):
+        return Failure(413, "bad_request", str(exc))
     if isinstance(exc, InputError):
         return Failure(400, "bad_request", str(exc), exc.problems[0][0] if exc.problems else None)
     if isinstance(exc, Refused):

@@ -20,7 +20,7 @@ from ..errors import InputError, RouterError
 from ..memory.ids import ID_PATTERN
 from ..surface.identity import caller_of_request
 from .dialect import Dialect, Parsed
-from .failures import UNAUTHENTICATED, Failure, failure_of
+from .failures import UNAUTHENTICATED, BodyTooLarge, Failure, failure_of
 from .streaming import AnswerStream
 
 log = logging.getLogger("agent_router.endpoints")
@@ -28,6 +28,8 @@ log = logging.getLogger("agent_router.endpoints")
 SESSION_HEADER = "x-session-id"
 HEADER = "x-agent-router-"
 MAX_REASONS_CHARS = 200
+# Images travel inside the body as data URLs; each one's own limits apply once it is parsed.
+MAX_BODY_BYTES = 64 * 1024 * 1024
 NOT_STARTED = Failure(503, "unavailable", "the router is starting; try again", headers={"retry-after": "1"})
 
 
@@ -65,8 +67,21 @@ async def serve(request: Request, running: Callable[[], App | None], dialect: Di
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    """The JSON body, read no further than MAX_BODY_BYTES: a caller cannot make the server
+    hold more than that."""
+    too_large = BodyTooLarge.single("<body>", f"the request body is over {MAX_BODY_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
     try:
-        body = json.loads(await request.body())
+        body = json.loads(b"".join(chunks))
     except ValueError:
         raise InputError.single("<body>", "the request body is not JSON") from None
     if not isinstance(body, dict):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import io
+import json
 
 import httpx
 import openai
@@ -295,3 +297,16 @@ def test_more_tools_than_the_limit_are_cut_to_those_that_fit(client: openai.Open
     assert sent == ["get_weather", "create_invoice", "play_music"]
     dropped = raw.headers["x-agent-router-tools-dropped"].split(",")
     assert sorted(dropped) == ["book_flight", "get_stock_price", "send_email"]
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_read(router: Router):
+    host, port = router.root.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    connection.putrequest("POST", "/v1/chat/completions")
+    connection.putheader("content-type", "application/json")
+    connection.putheader("content-length", str(10**10))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413
+    assert "request body is over" in json.loads(response.read())["error"]["message"]
+    connection.close()
