@@ -329,8 +329,9 @@ def _facts(function: dict[str, Any]) -> ToolFacts:
 
 
 class _Seen:
-    """Tool results already judged in this process, by digest, so a conversation that re-sends
-    its history pays for each result once and records its verdict once."""
+    """Tool results already judged in this process, by digest of the App, the session and the
+    text, so a conversation that re-sends its history pays for each result once and records
+    its verdict once."""
 
     def __init__(self, size: int):
         self.size = size
@@ -412,7 +413,7 @@ async def _screen_results(
         if not text.strip():
             wire.append(message.model_dump(mode="json", exclude_none=True))
             continue
-        key = hashlib.sha256(f"{session_id}\0{text}".encode()).hexdigest()
+        key = hashlib.sha256(f"{id(app)}\0{session_id}\0{text}".encode()).hexdigest()
         report = _seen.get(key)
         if report is None:
             report = await checker.check_observation(text, Integrity.external)
