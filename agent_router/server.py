@@ -15,7 +15,7 @@ from . import endpoints
 from .app import App, build_app
 from .collector import release_start_up, settle_start_up
 from .config import RouterConfig
-from .core.completion import drain_writes
+from .core.session_writes import drain_writes
 from .surface import memory, metrics, pools, replay, routing, safety, tools
 from .surface.schemas import without_refs
 

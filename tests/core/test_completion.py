@@ -1,6 +1,5 @@
 """The model-call operation's policies, in process on the core fixtures' App: what happens to a
-tool result that carries injected instructions, what action a tool call is judged as, and which
-of a request's tools the model is sent."""
+tool result that carries injected instructions, and a model no one configured."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import pytest
 from agent_router.app import App
 from agent_router.config.endpoints import EndpointsSpec, OnFlagged
 from agent_router.core.caller import Caller
-from agent_router.core.completion import ModelCall, UnknownModel, action_of, prepare_call
+from agent_router.core.completion import ModelCall, UnknownModel, prepare_call
 from agent_router.core.turn import Turn
 from agent_router.errors import Refused
 from agent_router.pools import Dispatcher
@@ -68,19 +67,3 @@ async def test_an_unknown_model_is_named(tools_app: App):
     app = with_endpoints(tools_app)
     with pytest.raises(UnknownModel, match="unknown model 'gpt-99'"):
         await prepare_call(app, ModelCall(Turn.of_text("hi"), model="gpt-99"), Caller())
-
-
-def test_tool_calls_are_judged_as_the_actions_they_take():
-    spec = EndpointsSpec()
-    assert action_of("bash", '{"command": "rm -rf /"}', spec)["command"] == "rm -rf /"
-    assert action_of("bash", '{"command": "rm -rf /"}', spec)["type"] == "shell"
-    computer = action_of("computer", '{"action": "left_click", "coordinate": [10, 20]}', spec)
-    assert computer == {"action": "left_click", "coordinate": [10, 20]}
-    call = action_of("get_weather", '{"city": "Lisbon"}', spec)
-    assert call == {
-        "type": "tool_call",
-        "server": "request",
-        "tool": "get_weather",
-        "arguments": {"city": "Lisbon"},
-    }
-    assert action_of("get_weather", "not json", spec)["arguments"] == {"arguments": "not json"}
