@@ -11,10 +11,12 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import Tool
 
+from . import endpoints
 from .app import App, build_app
 from .auth import KeyVerifier, http_auth
 from .collector import release_start_up, settle_start_up
 from .config import RouterConfig, default_config
+from .core.session_writes import drain_writes
 from .errors import RouterError
 from .memory.keys import ApiKeys
 from .surface import memory, metrics, pools, replay, routing, safety, tools
@@ -91,6 +93,7 @@ def build_server(
             yield built
         finally:
             running.remove(built)
+            await drain_writes()  # model calls already answered keep their records
             await built.aclose()
             release_start_up()
 
@@ -117,4 +120,6 @@ def build_server(
         lambda: running[-1] if running else None,
         required_scopes=None if guard is None else guard.settings.required_scopes or [],
     )
+    if config is None or config.endpoints.enabled:
+        endpoints.register(server, lambda: running[-1] if running else None)
     return server

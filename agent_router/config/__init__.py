@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import RouterError, format_loc
 from .auth import AuthMode, AuthSpec
+from .endpoints import EndpointsSpec
 from .limits import Limits, TenantLimits
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
@@ -45,6 +46,7 @@ __all__ = [
     "Defaults",
     "DispatchSpec",
     "EncodersSpec",
+    "EndpointsSpec",
     "ImageKind",
     "Limits",
     "Modality",
@@ -106,6 +108,7 @@ class RouterConfig(Strict):
         default_factory=dict, description="per-tenant limits, by tenant name; others get `limits`"
     )
     auth: AuthSpec = Field(default_factory=AuthSpec)
+    endpoints: EndpointsSpec = Field(default_factory=EndpointsSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:

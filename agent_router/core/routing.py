@@ -38,12 +38,19 @@ async def route_turn(
     key_of(caller, session_id)  # an id too long for the tenant fails before the work
     decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints))
     app.metrics.routed(decision.route, decision.model)
-    if session_id is None:
-        return decision
+    if session_id is not None:
+        await record_decided(app, turn, decision, caller, session_id=session_id, turn_id=turn_id)
+    return decision
+
+
+async def record_decided(
+    app: App, turn: Turn, decision: RoutingDecision, caller: Caller, *, session_id: str, turn_id: str | None
+) -> str:
+    """Record a routed turn; the decision's `memory` and last reason say how it went."""
     note = await record_turn(app, turn, decision, caller, session_id=session_id, turn_id=turn_id)
     decision.memory = note
     decision.reasons.append(f"memory: {note}")
-    return decision
+    return note
 
 
 async def record_turn(

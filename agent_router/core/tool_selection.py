@@ -4,10 +4,12 @@ recent calls lift those tools, and the selection is recorded."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import anyio
 import numpy as np
 
 from ..app import App
@@ -16,7 +18,9 @@ from ..embeddings import AsyncEncoder
 from ..errors import InputError, NotConfigured
 from ..safety.redaction import redact
 from ..tenancy import LOCAL_TENANT
+from ..tools.catalog import ToolEntry
 from ..tools.gateway import Gateway
+from ..tools.index import ToolIndex
 from ..tools.query import embed_request
 from .approval import blocked_servers
 from .caller import Caller
@@ -205,3 +209,16 @@ async def select_tools(
     notes.append("selection recorded" if stored.ok else f"selection not recorded: {stored.failure}")
     result.memory = "; ".join(notes)
     return result
+
+
+async def rank_among(app: App, turn: Turn, tools: list[ToolEntry], k: int) -> list[str]:
+    """The names of the k of `tools` (a request's own definitions, not the gateway's catalog)
+    that fit the turn best: select_tools' ranking over an index of these tools alone. Their
+    vectors are cached as the catalog's are, so a framework that sends the same tools on every
+    call embeds them once."""
+    gateway = gateway_of(app)
+    request = await read_request(app, turn=turn)
+    index = ToolIndex.configured(gateway.spec)
+    await anyio.to_thread.run_sync(functools.partial(index.rebuild, tools, gateway.store, gateway.embed))
+    vectors = await embed_request(app.encoders.text, request.text)
+    return [r.tool.name for r in index.search(vectors, request.text, k, images=request.images)]

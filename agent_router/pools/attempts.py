@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from .dispatch_errors import DispatchFailed
 from .endpoint import Endpoint, EndpointState
 from .openai_call import Completion, EndpointFailure, OnDelta, chat_completion
 from .policy import Candidate
@@ -24,8 +25,13 @@ async def try_endpoint(
     max_tokens: int,
     on_delta: OnDelta | None,
     logprobs: bool,
+    options: dict[str, Any] | None = None,
+    stream_once: bool = False,
 ) -> Completion | None:
-    """The endpoint's answer, or None when it gave up and the next candidate should try."""
+    """The endpoint's answer, or None when it gave up and the next candidate should try.
+    `options` are the caller's own request fields (tools, tool_choice, sampling), sent as given.
+    `stream_once`: a client reads the deltas as they come and cannot take them back, so a
+    stream that breaks after its first delta raises DispatchFailed instead of starting again."""
     endpoint, pool = candidate.endpoint, candidate.endpoint.pool
     if candidate.wake and endpoint.state is not EndpointState.warm:
         t0 = time.perf_counter()
@@ -65,6 +71,7 @@ async def try_endpoint(
         )
         return None
     body: dict[str, Any] = {
+        **(options or {}),
         "model": endpoint.served_name(candidate.model),
         "messages": messages,
         "max_tokens": max_tokens,
@@ -73,6 +80,14 @@ async def try_endpoint(
         body["logprobs"] = True
     timeouts = pool.timeouts_for(candidate.model)
     pause = pool.retry.backoff_s
+    sent = 0
+
+    async def counted(delta: str) -> None:
+        nonlocal sent
+        sent += 1
+        assert on_delta is not None
+        await on_delta(delta)
+
     for attempt in range(pool.retry.attempts):
         if not endpoint.breaker.acquire():
             attempts.append(
@@ -83,7 +98,12 @@ async def try_endpoint(
         endpoint.in_flight += 1
         try:
             done = await chat_completion(
-                watch.http(), endpoint.base_url, body, headers=headers, timeouts=timeouts, on_delta=on_delta
+                watch.http(),
+                endpoint.base_url,
+                body,
+                headers=headers,
+                timeouts=timeouts,
+                on_delta=counted if on_delta is not None else None,
             )
         except EndpointFailure as exc:
             endpoint.in_flight -= 1
@@ -97,6 +117,10 @@ async def try_endpoint(
                     ms=_ms(t0),
                 )
             )
+            if stream_once and sent:
+                note = f" (the answer broke off after {sent} streamed chunk(s); not started again)"
+                attempts[-1].detail += note
+                raise DispatchFailed(attempts, []) from None
             if not exc.retryable or attempt + 1 == pool.retry.attempts:
                 return None
             await asyncio.sleep(pause)

@@ -74,8 +74,12 @@ class Dispatcher:
         budget_ms: float | None = None,
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
+        options: dict[str, Any] | None = None,
+        stream_once: bool = False,
     ) -> DispatchOutcome:
-        """Answer the turn with the first model that can, or the route's cascade."""
+        """Answer the turn with the first model that can, or the route's cascade. `options`:
+        request fields sent to the endpoint as they are (tools, tool_choice, temperature...);
+        `stream_once`: an answer that broke off mid-stream fails rather than streams again."""
         budget = budget_ms if budget_ms is not None else self.spec.latency_budget_ms
         cascade = self.cascades.get(route) if route else None
         if cascade is None:
@@ -86,6 +90,8 @@ class Dispatcher:
                 budget_ms=budget,
                 on_delta=on_delta,
                 max_tokens=max_tokens,
+                options=options,
+                stream_once=stream_once,
             )
 
         async def step(step_models: list[str], step_delta: OnDelta | None, logprobs: bool) -> DispatchOutcome:
@@ -97,6 +103,8 @@ class Dispatcher:
                 on_delta=step_delta,
                 max_tokens=max_tokens,
                 logprobs=logprobs,
+                options=options,
+                stream_once=stream_once,
             )
 
         biggest = self.config.model(cascade.models[-1])
@@ -112,6 +120,8 @@ class Dispatcher:
         on_delta: OnDelta | None,
         max_tokens: int | None,
         logprobs: bool = False,
+        options: dict[str, Any] | None = None,
+        stream_once: bool = False,
     ) -> DispatchOutcome:
         served = [m for m in models if self.serving.get(m)]
         if not served:
@@ -133,12 +143,15 @@ class Dispatcher:
                 max_tokens=max_tokens or model.max_output_tokens,
                 on_delta=on_delta,
                 logprobs=logprobs,
+                options=options,
+                stream_once=stream_once,
             )
             if done is None:
                 continue
             self.affinity.remember(session_id, candidate.endpoint.name)
             return DispatchOutcome(
                 answer=done.text,
+                tool_calls=done.tool_calls,
                 model=candidate.model,
                 endpoint=candidate.endpoint.name,
                 finish_reason=done.finish_reason,

@@ -38,6 +38,7 @@ class Completion:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     logprobs: list[float] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # OpenAI shape, complete
 
     @property
     def mean_logprob(self) -> float | None:
@@ -115,6 +116,7 @@ async def _plain(
         data = response.json()
         choice = data["choices"][0]
         text = choice["message"].get("content") or ""
+        tool_calls = list(choice["message"].get("tool_calls") or [])
         usage = data.get("usage") or {}
         logprobs = _logprobs_of(choice)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
@@ -133,6 +135,7 @@ async def _plain(
         usage.get("prompt_tokens"),
         usage.get("completion_tokens"),
         logprobs,
+        tool_calls,
     )
 
 
@@ -151,6 +154,7 @@ async def _streamed(
     ttft: float | None = None
     finish: str | None = None
     usage: dict[str, Any] = {}
+    calls: dict[int, dict[str, Any]] = {}
     done = False
     async with client.stream("POST", url, json=payload, headers=headers, timeout=timeout) as resp:
         if resp.status_code >= 400:
@@ -170,6 +174,7 @@ async def _streamed(
                     continue
                 choice = choices[0]
                 delta = (choice.get("delta") or {}).get("content") or ""
+                _gather_calls(calls, (choice.get("delta") or {}).get("tool_calls") or [])
                 logprobs.extend(_logprobs_of(choice))
                 finish = choice.get("finish_reason") or finish
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -200,4 +205,19 @@ async def _streamed(
         usage.get("prompt_tokens"),
         usage.get("completion_tokens"),
         logprobs,
+        [calls[i] for i in sorted(calls)],
     )
+
+
+def _gather_calls(calls: dict[int, dict[str, Any]], deltas: list[dict[str, Any]]) -> None:
+    """Tool calls arrive in pieces keyed by index (the id and name first, the arguments as
+    text fragments); they are only whole, and only checked, once the stream has ended."""
+    for delta in deltas:
+        call = calls.setdefault(
+            int(delta.get("index", len(calls))),
+            {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+        )
+        call["id"] = delta.get("id") or call["id"]
+        function = delta.get("function") or {}
+        call["function"]["name"] += function.get("name") or ""
+        call["function"]["arguments"] += function.get("arguments") or ""

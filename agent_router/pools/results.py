@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -24,6 +26,9 @@ class CascadeStep(BaseModel):
 
 class DispatchOutcome(BaseModel):
     answer: str
+    tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list, description="the tool calls the model asked for, OpenAI shape"
+    )
     model: str
     endpoint: str
     finish_reason: str | None

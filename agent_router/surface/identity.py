@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken
 from mcp.server.mcpserver import Context
+from starlette.requests import Request
 
 from ..auth import AGENT_CLAIM, ROLE_CLAIM, TENANT_CLAIM
 from ..core.caller import LOCAL_TENANT, Caller, Role
@@ -23,11 +25,27 @@ def caller_of(ctx: Context[Any, Any], agent_id: str | None = None) -> Caller:
     return _identity(ctx).acting_as(agent_id)
 
 
+def caller_of_request(request: Request) -> Caller | None:
+    """The caller of a plain HTTP route (the model endpoints), by the same rules; None when the
+    server authenticates and this request proved no identity. The SDK's authentication
+    middleware is app-wide: where it runs it sets scope["user"], authenticated or not."""
+    token = get_access_token()
+    if token is not None:
+        return _of_token(token)
+    if "user" in request.scope:
+        return None
+    return Caller(LOCAL_TENANT, None, Role.operator, local=False)
+
+
 def _identity(ctx: Context[Any, Any]) -> Caller:
     token = get_access_token()
     if token is None:
         over_http = ctx.request_context.request is not None
         return Caller(LOCAL_TENANT, None, Role.operator if over_http else Role.admin, local=not over_http)
+    return _of_token(token)
+
+
+def _of_token(token: AccessToken) -> Caller:
     claims = token.claims or {}
     return Caller(
         str(claims.get(TENANT_CLAIM, LOCAL_TENANT)),

@@ -3,6 +3,11 @@ and the benchmark. It answers by echoing the last user message, and can be told 
 POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, hang, start cold,
 sleep and wake like vLLM's sleep mode, and return token log-probabilities.
 
+Tool calls on demand: when the newest message is the user's and holds `[[tool:NAME {json}]]`,
+the double answers with a call of NAME with those arguments (streamed in fragments, as OpenAI
+streams them); when the newest message is a tool result, it answers with text quoting it. The
+last request body is kept and shown by GET /admin (`last_request`).
+
     python tests/pools/openai_double.py --port 8001 --name a [--cold-for 2] [--sleeping] ...
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import time
 from typing import Any
 
@@ -35,6 +41,22 @@ BEHAVIOUR = (
 )
 
 
+TOOL_MARKER = re.compile(r"\[\[tool:(\w+) (\{.*?\})\]\]", re.S)
+
+
+def scripted_call(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The tool call the newest user message asks for, in OpenAI's shape."""
+    messages = body.get("messages") or []
+    last = messages[-1] if messages else {}
+    content = last.get("content") or ""
+    if last.get("role") != "user" or not isinstance(content, str):
+        return None
+    found = TOOL_MARKER.search(content)
+    if found is None:
+        return None
+    return {"id": "call_double_1", "type": "function", "function": {"name": found[1], "arguments": found[2]}}
+
+
 class Double:
     def __init__(self, args: argparse.Namespace):
         self.name = args.name
@@ -43,8 +65,12 @@ class Double:
         self.in_flight = 0
         self.requests = 0
         self.completed = 0
+        self.last_request: dict[str, Any] | None = None
 
     def answer_tokens(self, body: dict[str, Any]) -> list[str]:
+        messages = body.get("messages") or []
+        if messages and messages[-1].get("role") == "tool":
+            return [f"{self.name}:", " tool", " said", f" {str(messages[-1].get('content'))[:200]}"]
         last = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), {})
         content = last.get("content") or ""
         if isinstance(content, list):
@@ -69,6 +95,7 @@ class Double:
             s["fail"] -= 1 if s["fail"] > 0 else 0
             return JSONResponse({"error": {"message": "injected failure"}}, status_code=s["fail_status"])
         body = await request.json()
+        self.last_request = body
         self.in_flight += 1
         try:
             if s["hang"]:
@@ -76,8 +103,11 @@ class Double:
             if s["delay_ms"]:
                 await asyncio.sleep(s["delay_ms"] / 1000)
             tokens = self.answer_tokens(body)
+            call = scripted_call(body)
+            if call is not None:
+                tokens = []
             if body.get("stream"):
-                return StreamingResponse(self.stream(body, tokens), media_type="text/event-stream")
+                return StreamingResponse(self.stream(body, tokens, call), media_type="text/event-stream")
             if s["token_delay_ms"]:
                 await asyncio.sleep(s["token_delay_ms"] * len(tokens) / 1000)
             if s["malformed"]:
@@ -87,6 +117,9 @@ class Double:
                 "finish_reason": "stop",
                 "message": {"role": "assistant", "content": "".join(tokens)},
             }
+            if call is not None:
+                choice["finish_reason"] = "tool_calls"
+                choice["message"] = {"role": "assistant", "content": None, "tool_calls": [call]}
             if body.get("logprobs"):
                 choice["logprobs"] = {"content": [{"token": t, "logprob": s["logprob"]} for t in tokens]}
             self.done(body)
@@ -107,7 +140,7 @@ class Double:
         finally:
             self.in_flight -= 1
 
-    async def stream(self, body: dict[str, Any], tokens: list[str]):
+    async def stream(self, body: dict[str, Any], tokens: list[str], call: dict[str, Any] | None = None):
         s = self.settings
         self.in_flight += 1
         try:
@@ -124,9 +157,11 @@ class Double:
                     choice["logprobs"] = {"content": [{"token": token, "logprob": s["logprob"]}]}
                 chunk = {"object": "chat.completion.chunk", "choices": [choice]}
                 yield f"data: {json.dumps(chunk)}\n\n"
+            for delta in tool_call_deltas(call):
+                yield f"data: {json.dumps({'object': 'chat.completion.chunk', 'choices': [delta]})}\n\n"
             final = {
                 "object": "chat.completion.chunk",
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if call else "stop"}],
             }
             yield f"data: {json.dumps(final)}\n\n"
             usage = {
@@ -180,6 +215,7 @@ class Double:
                 "requests": self.requests,
                 "completed": self.completed,
                 "in_flight": self.in_flight,
+                "last_request": self.last_request,
             }
         )
 
@@ -196,6 +232,18 @@ class Double:
                 Route("/admin", self.admin, methods=["GET", "POST"]),
             ]
         )
+
+
+def tool_call_deltas(call: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The call as OpenAI streams one: id and name first, then the arguments in two pieces."""
+    if call is None:
+        return []
+    args = call["function"]["arguments"]
+    half = len(args) // 2
+    first = {"index": 0, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"]}}
+    pieces = [first, {"index": 0, "function": {"arguments": args[:half]}}]
+    pieces.append({"index": 0, "function": {"arguments": args[half:]}})
+    return [{"index": 0, "delta": {"tool_calls": [p]}, "finish_reason": None} for p in pieces]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

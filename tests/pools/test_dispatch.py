@@ -120,6 +120,24 @@ async def test_a_broken_stream_is_not_taken_as_an_answer(fresh: dict[str, Double
     assert out.attempts[0].outcome in ("broken stream", "connection lost")
 
 
+async def test_a_stream_read_as_it_comes_is_not_started_again(fresh: dict[str, Double]):
+    a, b = fresh["a"], fresh["b"]
+    a.set(break_stream=True)
+    before = b.stats()["requests"]
+    deltas: list[str] = []
+
+    async def keep(delta: str) -> None:
+        deltas.append(delta)
+
+    async with running(make_config([fast_pool("p", ["small"], [a.url, b.url])])) as d:
+        d.endpoints[1].in_flight = 5  # make a the first choice
+        with pytest.raises(DispatchFailed, match="broke off after 3 streamed chunk"):
+            await d.dispatch(USER, ["small"], on_delta=keep, stream_once=True)
+        d.endpoints[1].in_flight = 0
+    assert deltas == ["a:", " what", " is"]  # only a's beginning: b never started a second answer
+    assert b.stats()["requests"] == before
+
+
 async def test_a_hung_endpoint_times_out_and_the_turn_moves_on(fresh: dict[str, Double]):
     a, b = fresh["a"], fresh["b"]
     a.set(hang=True)
