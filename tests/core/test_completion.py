@@ -33,7 +33,7 @@ def turn_with_result(app: App, content: str) -> Turn:
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "c1", "content": content},
     ]
-    return Turn.parse(messages, app.config.defaults)
+    return Turn.parse(messages, app.config.limits, Caller())
 
 
 @pytest.mark.parametrize("policy", [OnFlagged.fence, OnFlagged.remove])

@@ -30,7 +30,7 @@ class Router:
 def router_config(double: Double) -> dict:
     """small answers by default; `def ` sends a turn to the code route (big first); `down` is
         served by a port nobody listens on; the route `offline` has models no endpoint serves. A
-    request with more than 3 tools gets the 3 that fit."""
+    request with more than 3 tools gets the 3 that fit. No authentication (loopback)."""
     return {
         "encoders": {"ocr": {"enabled": False}},
         "models": [
@@ -72,4 +72,6 @@ def router_config(double: Double) -> dict:
         ],
         "defaults": {"model": "small"},
         "endpoints": {"max_tools": 3},
+        # Loopback without keys: authentication of these routes is tests/endpoints/test_endpoint_auth.py's.
+        "auth": {"mode": "none"},
     }
