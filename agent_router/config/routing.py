@@ -87,7 +87,27 @@ class RouteSpec(Strict):
     models: list[str] = Field(min_length=1, description="candidate models, most preferred first")
 
 
+class RemoteEncoderSpec(Strict):
+    """An OpenAI-compatible /v1/embeddings service (vLLM, text-embeddings-inference, Infinity,
+    llama-server --embedding) that many replicas share, so one GPU encodes for all of them."""
+
+    url: str = Field(pattern=r"^https?://", description="base URL, e.g. http://encoder:8080/v1")
+    model: str = Field(min_length=1, description="the model name the service expects")
+    api_key_env: str | None = Field(
+        None, description="environment variable holding the service's API key (sent as a bearer token)"
+    )
+    timeout_s: float = Field(10.0, gt=0, description="per request")
+    batch_size: int = Field(64, gt=0, description="most texts in one request")
+    retries: int = Field(
+        2, ge=0, description="further tries after a refused connection, a timeout, a 429 or a 5xx"
+    )
+    backoff_s: float = Field(0.1, ge=0, description="wait before the first retry, doubled for each next")
+
+
 class TextEncoderSpec(Strict):
+    """The local encoder (model, runtime, ...), or a remote service with the local one as its
+    fallback by policy."""
+
     model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
     max_tokens: int = Field(256, gt=0)
     runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
@@ -105,6 +125,13 @@ class TextEncoderSpec(Strict):
         None,
         description="where the ONNX graph exported from the weights is kept; "
         "default ~/.cache/agent-router/onnx",
+    )
+    remote: RemoteEncoderSpec | None = Field(None, description="encode through this service instead")
+    fallback: Literal["fail", "local"] = Field(
+        "fail",
+        description="when the remote service cannot answer: fail (the call fails with the cause) or "
+        "local (the encoder above: for the whole process when the service is down at start, and "
+        "per call only where the two were measured at start to give the same vectors)",
     )
 
 

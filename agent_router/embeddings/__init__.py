@@ -21,6 +21,7 @@ from .device import Placement, resolve_placement
 from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
+from .remote import EncoderUnavailable, RemoteTextEncoder, remote_text_encoder
 from .text import BUNDLED, model_folder
 
 if TYPE_CHECKING:
@@ -44,10 +45,12 @@ __all__ = [
     "AsyncEncoder",
     "ClipEncoder",
     "Encoder",
+    "EncoderUnavailable",
     "Encoders",
     "MiniLMEncoder",
     "OnnxMiniLMEncoder",
     "Placement",
+    "RemoteTextEncoder",
     "ScreenReader",
     "ScreenText",
     "TextBox",
@@ -113,7 +116,11 @@ def _torch_text_encoder(folder: Path, placement: Placement, max_tokens: int) -> 
 def build_encoders(spec: EncodersSpec) -> Encoders:
     placement = resolve_placement(spec.device)
     wait_s = spec.batch_wait_ms / 1000
-    text_encoder = load_text_encoder(spec.text, placement)
+    text_encoder = (
+        load_text_encoder(spec.text, placement)
+        if spec.text.remote is None
+        else remote_text_encoder(spec.text, lambda: load_text_encoder(spec.text, placement))
+    )
     text = AsyncEncoder(
         text_encoder,
         key=str,

@@ -83,3 +83,6 @@ class AsyncEncoder(Generic[T, R]):
 
     def close(self) -> None:
         self.batcher.close()
+        close = getattr(self.encoder, "close", None)  # a remote encoder's connection pool
+        if close is not None:
+            close()

@@ -1,7 +1,11 @@
 """A test double of an OpenAI-compatible model server, run as its own process by the pool tests
 and the benchmark. It answers by echoing the last user message, and can be told (by flags or
 POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, hang, start cold,
-sleep and wake like vLLM's sleep mode, and return token log-probabilities.
+sleep and wake like vLLM's sleep mode, and return token log-probabilities. It also serves
+/v1/embeddings, like text-embeddings-inference or llama-server --embedding: the router's own
+local MiniLM run in this process (--embed minilm, the same vectors a router computes itself) or
+a vector derived from a hash of the text (--embed hash, no model load), with the time spent
+encoding in an x-encode-ms header.
 
     python tests/pools/openai_double.py --port 8001 --name a [--cold-for 2] [--sleeping] ...
 """
@@ -10,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -43,6 +50,8 @@ class Double:
         self.in_flight = 0
         self.requests = 0
         self.completed = 0
+        self.embedded = 0  # texts answered by /v1/embeddings
+        self.encode = _embedder(args.embed, args.embed_dim)
 
     def answer_tokens(self, body: dict[str, Any]) -> list[str]:
         last = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), {})
@@ -106,6 +115,30 @@ class Double:
             )
         finally:
             self.in_flight -= 1
+
+    async def embeddings(self, request: Request) -> Response:
+        s = self.settings
+        self.requests += 1
+        key = s["require_key"]
+        if key and request.headers.get("authorization") != f"Bearer {key}":
+            return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
+        if s["fail"]:
+            s["fail"] -= 1 if s["fail"] > 0 else 0
+            return JSONResponse({"error": {"message": "injected failure"}}, status_code=s["fail_status"])
+        if s["hang"]:
+            await asyncio.sleep(3600)
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        start = time.perf_counter()
+        vectors = self.encode(texts)
+        took_ms = (time.perf_counter() - start) * 1000
+        self.embedded += len(texts)
+        data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
+        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+        return JSONResponse(
+            {"object": "list", "model": body.get("model"), "data": data, "usage": usage},
+            headers={"x-encode-ms": f"{took_ms:.4f}"},
+        )
 
     async def stream(self, body: dict[str, Any], tokens: list[str]):
         s = self.settings
@@ -179,6 +212,7 @@ class Double:
                 "settings": self.settings,
                 "requests": self.requests,
                 "completed": self.completed,
+                "embedded": self.embedded,
                 "in_flight": self.in_flight,
             }
         )
@@ -187,6 +221,7 @@ class Double:
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/v1/embeddings", self.embeddings, methods=["POST"]),
                 Route("/v1/models", self.models),
                 Route("/health", self.health),
                 Route("/metrics", self.metrics),
@@ -196,6 +231,21 @@ class Double:
                 Route("/admin", self.admin, methods=["GET", "POST"]),
             ]
         )
+
+
+def _embedder(kind: str, dim: int) -> Callable[[list[str]], list[np.ndarray]]:
+    if kind == "minilm":  # what a router with the default encoders section computes locally
+        from agent_router.config import TextEncoderSpec
+        from agent_router.embeddings import load_text_encoder, resolve_placement
+
+        encoder = load_text_encoder(TextEncoderSpec(), resolve_placement("cpu"))
+        return lambda texts: list(encoder.encode(texts))
+
+    def by_hash(texts: list[str]) -> list[np.ndarray]:
+        seeds = (int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts)
+        return [np.random.default_rng(seed).standard_normal(dim).astype(np.float32) for seed in seeds]
+
+    return by_hash
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -214,6 +264,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--wake-ms", type=float, default=0, help="how long POST /wake_up takes")
     p.add_argument("--logprob", type=float, default=-0.1, help="log-probability of every token")
     p.add_argument("--require-key", default=None, help="API key the server insists on")
+    p.add_argument("--embed", choices=["hash", "minilm"], default="hash", help="/v1/embeddings vectors")
+    p.add_argument("--embed-dim", type=int, default=384, help="dimensions of --embed hash vectors")
     p.add_argument("--log", default=None, help="append each completed turn to this file")
     return p.parse_args(argv)
 

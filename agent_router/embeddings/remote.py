@@ -1,0 +1,167 @@
+"""The text encoder as a remote OpenAI-compatible /v1/embeddings service, so many router
+replicas share one GPU encoder (vLLM, text-embeddings-inference, Infinity, llama-server).
+
+It is an Encoder like the local ones: AsyncEncoder in front of it caches and micro-batches as it
+does for them, and runs it on its one worker thread. So the client is httpx's synchronous one,
+a single connection pool for the process, and one request is in flight at a time, which is the
+batching design: the next batch forms while this one is on the wire.
+
+Its name says what made its vectors (the service and the model), so the tool index and every
+other cache keyed by encoder name keep them apart from the local encoder's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+
+from ..config import RemoteEncoderSpec, TextEncoderSpec
+from ..errors import RouterError
+from .base import Encoder
+
+log = logging.getLogger("agent_router.embeddings")
+
+# A local fallback serves calls while the service is down only where, measured on these texts at
+# start, it gives the service's vectors: the same model, maybe another precision (int8 and fp32
+# MiniLM agree within 0.97). Another model's space lies far below this.
+AGREEMENT = 0.95
+PROBES = [
+    "route this question to the strongest model",
+    "a screenshot of a failing build",
+    "delete every file in the home folder",
+]
+_RETRIED_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+class EncoderUnavailable(RouterError):
+    """The remote encoder service did not answer after its retries, or answered nonsense."""
+
+
+class RemoteTextEncoder:
+    def __init__(self, spec: RemoteEncoderSpec, *, transport: httpx.BaseTransport | None = None):
+        self.spec = spec
+        self.url = spec.url.rstrip("/") + "/embeddings"
+        self.name = f"text:remote:{spec.model}@{spec.url.rstrip('/')}"
+        headers = {}
+        if spec.api_key_env is not None:
+            key = os.environ.get(spec.api_key_env)
+            if not key:
+                raise EncoderUnavailable(
+                    f"encoders.text.remote.api_key_env: {spec.api_key_env} is not set; "
+                    "export the service's API key in it or remove api_key_env"
+                )
+            headers["Authorization"] = f"Bearer {key}"
+        self.client = httpx.Client(headers=headers, timeout=spec.timeout_s, transport=transport)
+
+    def encode(self, items: list[str]) -> list[np.ndarray]:
+        size = self.spec.batch_size
+        return [v for start in range(0, len(items), size) for v in self._request(items[start : start + size])]
+
+    def _request(self, texts: list[str]) -> list[np.ndarray]:
+        body = {"model": self.spec.model, "input": texts, "encoding_format": "float"}
+        cause = ""
+        for attempt in range(self.spec.retries + 1):
+            if attempt:
+                time.sleep(self.spec.backoff_s * 2 ** (attempt - 1))
+            try:
+                response = self.client.post(self.url, json=body)
+            except httpx.HTTPError as exc:  # refused, reset, timed out: worth another try
+                cause = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code in _RETRIED_STATUS:
+                cause = f"HTTP {response.status_code}: {response.text[:200]}"
+                continue
+            if response.status_code != 200:  # a wrong URL, model or key: retrying cannot help
+                raise self._unavailable(f"HTTP {response.status_code}: {response.text[:200]}", attempt + 1)
+            return self._vectors(response, len(texts))
+        raise self._unavailable(cause, self.spec.retries + 1)
+
+    def _vectors(self, response: httpx.Response, count: int) -> list[np.ndarray]:
+        try:
+            data: list[dict[str, Any]] = response.json()["data"]
+            rows = sorted(data, key=lambda row: row["index"])
+            matrix = np.array([row["embedding"] for row in rows], dtype=np.float32)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise self._unavailable(f"not an embeddings response ({exc!r})", 1) from None
+        if matrix.ndim != 2 or len(matrix) != count:
+            raise self._unavailable(f"{count} texts sent, answer shaped {matrix.shape}", 1)
+        # Routing compares by dot product; not every server normalises (vLLM leaves it to the model).
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return list(matrix / np.maximum(norms, 1e-12))
+
+    def _unavailable(self, cause: str, tries: int) -> EncoderUnavailable:
+        return EncoderUnavailable(
+            f"encoders.text.remote: {self.url} (model {self.spec.model!r}) failed after "
+            f"{tries} tr{'y' if tries == 1 else 'ies'}: {cause}; start the service, fix the url, "
+            "model or key, or set encoders.text.fallback: local"
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class WithFallback:
+    """The remote encoder, and the local one for calls the service fails: only built where the
+    two were shown to give the same vectors, so the name (and every cache) stays the remote's."""
+
+    def __init__(self, remote: RemoteTextEncoder, local: Encoder[str, np.ndarray]):
+        self.remote = remote
+        self.local = local
+        self.name = remote.name
+        self.fallbacks = 0
+
+    def encode(self, items: list[str]) -> Sequence[np.ndarray]:
+        try:
+            return self.remote.encode(items)
+        except EncoderUnavailable as exc:
+            self.fallbacks += 1
+            log.warning("%s; encoding %d texts locally", exc, len(items))
+            return self.local.encode(items)
+
+    def close(self) -> None:
+        self.remote.close()
+
+
+def agreement(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> float:
+    """The lowest cosine between the two encoders' vectors of the same texts (-1 when their
+    dimensions differ: another model)."""
+    if {np.shape(v) for v in first} != {np.shape(v) for v in second}:
+        return -1.0
+    pairs = zip(first, second, strict=True)
+    return min(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))) for a, b in pairs)
+
+
+def remote_text_encoder(
+    spec: TextEncoderSpec, load_local: Callable[[], Encoder[str, np.ndarray]]
+) -> Encoder[str, np.ndarray]:
+    """The remote encoder of spec.remote with spec.fallback applied. fail: the service as it is;
+    a dead one fails the first call (the route exemplars at start) with the cause and the fix.
+    local: a service down at start leaves the whole process on the local encoder (its own name,
+    its own caches), and a live one is paired with it for failed calls only where they agree."""
+    assert spec.remote is not None
+    remote = RemoteTextEncoder(spec.remote)
+    if spec.fallback == "fail":
+        return remote
+    try:
+        probed = remote.encode(PROBES)
+    except EncoderUnavailable as exc:
+        log.warning("%s; this process encodes locally", exc)
+        remote.close()
+        return load_local()
+    local = load_local()
+    measured = agreement(probed, local.encode(PROBES))
+    if measured < AGREEMENT:
+        log.warning(
+            "encoders.text.fallback: local, but %s gives other vectors than the local encoder "
+            "(cosine %.2f); a call the service fails fails instead of mixing the two",
+            remote.name,
+            measured,
+        )
+        return remote
+    return WithFallback(remote, local)
