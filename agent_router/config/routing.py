@@ -102,6 +102,11 @@ class RemoteEncoderSpec(Strict):
         2, ge=0, description="further tries after a refused connection, a timeout, a 429 or a 5xx"
     )
     backoff_s: float = Field(0.1, ge=0, description="wait before the first retry, doubled for each next")
+    encoding_format: Literal["base64", "float"] = Field(
+        "base64",
+        description="how vectors travel: base64 float32 (OpenAI's client asks for it, and it costs "
+        "a fraction of JSON floats to write and read) or float for servers without it",
+    )
 
 
 class TextEncoderSpec(Strict):

@@ -12,6 +12,8 @@ other cache keyed by encoder name keep them apart from the local encoder's.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
 import time
@@ -64,7 +66,7 @@ class RemoteTextEncoder:
         return [v for start in range(0, len(items), size) for v in self._request(items[start : start + size])]
 
     def _request(self, texts: list[str]) -> list[np.ndarray]:
-        body = {"model": self.spec.model, "input": texts, "encoding_format": "float"}
+        body = {"model": self.spec.model, "input": texts, "encoding_format": self.spec.encoding_format}
         cause = ""
         for attempt in range(self.spec.retries + 1):
             if attempt:
@@ -86,8 +88,8 @@ class RemoteTextEncoder:
         try:
             data: list[dict[str, Any]] = response.json()["data"]
             rows = sorted(data, key=lambda row: row["index"])
-            matrix = np.array([row["embedding"] for row in rows], dtype=np.float32)
-        except (ValueError, KeyError, TypeError) as exc:
+            matrix = np.array([_vector(row["embedding"]) for row in rows], dtype=np.float32)
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise self._unavailable(f"not an embeddings response ({exc!r})", 1) from None
         if matrix.ndim != 2 or len(matrix) != count:
             raise self._unavailable(f"{count} texts sent, answer shaped {matrix.shape}", 1)
@@ -126,6 +128,14 @@ class WithFallback:
 
     def close(self) -> None:
         self.remote.close()
+
+
+def _vector(embedding: str | list[float]) -> np.ndarray | list[float]:
+    """A base64 string of little-endian float32 (asked for), or a list of floats (from servers
+    that ignore encoding_format)."""
+    if isinstance(embedding, str):
+        return np.frombuffer(base64.b64decode(embedding, validate=True), dtype="<f4")
+    return embedding
 
 
 def agreement(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> float:

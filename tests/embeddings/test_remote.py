@@ -104,8 +104,10 @@ async def test_routing_through_the_service_decides_as_the_local_encoder(app: App
         through.close()
 
 
-def test_the_service_gives_the_local_vectors_in_order_across_batches(minilm: Double):
-    encoder = RemoteTextEncoder(RemoteEncoderSpec(**remote(minilm.url, batch_size=3)))
+@pytest.mark.parametrize("encoding_format", ["base64", "float"])
+def test_the_service_gives_the_local_vectors_in_order_across_batches(minilm: Double, encoding_format: str):
+    spec = RemoteEncoderSpec(**remote(minilm.url, batch_size=3, encoding_format=encoding_format))
+    encoder = RemoteTextEncoder(spec)
     local = local_minilm()
     try:
         before = minilm.stats()["requests"]
@@ -173,6 +175,16 @@ def test_retries_ride_out_a_brief_failure(hashed: Double):
         (vector,) = encoder.encode(["still answered"])
         assert vector.shape == (384,) and np.isclose(np.linalg.norm(vector), 1.0)
         assert hashed.stats()["requests"] - before == 3
+    finally:
+        encoder.close()
+
+
+def test_an_answer_that_is_not_embeddings_fails_with_what_came(hashed: Double):
+    encoder = RemoteTextEncoder(RemoteEncoderSpec(**remote(hashed.url)))
+    try:
+        hashed.set(malformed=True)
+        with pytest.raises(EncoderUnavailable, match="not an embeddings response"):
+            encoder.encode(["anything"])
     finally:
         encoder.close()
 

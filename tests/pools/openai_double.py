@@ -4,8 +4,9 @@ POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, han
 sleep and wake like vLLM's sleep mode, and return token log-probabilities. It also serves
 /v1/embeddings, like text-embeddings-inference or llama-server --embedding: the router's own
 local MiniLM run in this process (--embed minilm, the same vectors a router computes itself) or
-a vector derived from a hash of the text (--embed hash, no model load), with the time spent
-encoding in an x-encode-ms header.
+a vector derived from a hash of the text (--embed hash, no model load), with its own time in
+text-embeddings-inference's headers: x-compute-time (the forward pass) and x-total-time (the
+request in the app, JSON included), in milliseconds.
 
     python tests/pools/openai_double.py --port 8001 --name a [--cold-for 2] [--sleeping] ...
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import hashlib
 import json
 import time
@@ -127,18 +129,25 @@ class Double:
             return JSONResponse({"error": {"message": "injected failure"}}, status_code=s["fail_status"])
         if s["hang"]:
             await asyncio.sleep(3600)
+        if s["malformed"]:
+            return PlainTextResponse('{"data": [{"embedding": ', media_type="application/json")
+        arrived = time.perf_counter()
         body = await request.json()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
         start = time.perf_counter()
         vectors = self.encode(texts)
-        took_ms = (time.perf_counter() - start) * 1000
+        compute_ms = (time.perf_counter() - start) * 1000
         self.embedded += len(texts)
-        data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
+        packed = body.get("encoding_format") == "base64"  # little-endian float32, as OpenAI's
+        data = [
+            {"object": "embedding", "index": i, "embedding": _base64(v) if packed else v.tolist()}
+            for i, v in enumerate(vectors)
+        ]
         usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
-        return JSONResponse(
-            {"object": "list", "model": body.get("model"), "data": data, "usage": usage},
-            headers={"x-encode-ms": f"{took_ms:.4f}"},
-        )
+        response = JSONResponse({"object": "list", "model": body.get("model"), "data": data, "usage": usage})
+        response.headers["x-compute-time"] = f"{compute_ms:.4f}"
+        response.headers["x-total-time"] = f"{(time.perf_counter() - arrived) * 1000:.4f}"
+        return response
 
     async def stream(self, body: dict[str, Any], tokens: list[str]):
         s = self.settings
@@ -231,6 +240,10 @@ class Double:
                 Route("/admin", self.admin, methods=["GET", "POST"]),
             ]
         )
+
+
+def _base64(vector: np.ndarray) -> str:
+    return base64.b64encode(vector.astype("<f4").tobytes()).decode()
 
 
 def _embedder(kind: str, dim: int) -> Callable[[list[str]], list[np.ndarray]]:
