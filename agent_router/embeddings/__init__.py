@@ -21,7 +21,7 @@ from .device import Placement, resolve_placement
 from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
-from .remote import EncoderUnavailable, RemoteTextEncoder, remote_text_encoder
+from .remote import EncoderUnavailable, RemoteTextEncoder, check_fitted_size, remote_text_encoder
 from .text import BUNDLED, model_folder
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ __all__ = [
     "ScreenText",
     "TextBox",
     "build_encoders",
+    "check_fitted_size",
     "load_text_encoder",
     "resolve_placement",
 ]

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import numpy as np
 
-from ..config import RemoteEncoderSpec, TextEncoderSpec
+from ..config import ConfigError, ConfigIssue, RemoteEncoderSpec, TextEncoderSpec
 from ..errors import RouterError
-from .base import Encoder
+from .base import AsyncEncoder, Encoder
 
 log = logging.getLogger("agent_router.embeddings")
 
@@ -145,6 +145,17 @@ def agreement(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> floa
         return -1.0
     pairs = zip(first, second, strict=True)
     return min(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))) for a, b in pairs)
+
+
+def check_fitted_size(text: AsyncEncoder[str, np.ndarray], size: int, *, field: str, refit: str) -> None:
+    """A head fitted on one encoder's vectors (the route head, the injection head) would fail
+    every call on vectors of another size: refused at start, by name, with the fix. (Another
+    model of the same size cannot be told from a sentence's vector alone; the README says which
+    model the shipped heads need.)"""
+    given = len(text.encode_sync(["the size of this encoder's vectors"])[0])
+    if given != size:
+        message = f"fitted on {size}-dimensional vectors, but {text.encoder.name} gives {given}; {refit}"
+        raise ConfigError([ConfigIssue(field, message)])
 
 
 def remote_text_encoder(

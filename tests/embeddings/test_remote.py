@@ -15,8 +15,15 @@ import pytest
 from pools.doubles import Double, start_double
 from processes import free_port
 
-from agent_router.app import App, build_router_app
-from agent_router.config import RemoteEncoderSpec, RouterConfig, TextEncoderSpec, default_config, parse_config
+from agent_router.app import App, build_router_app, build_safety
+from agent_router.config import (
+    ConfigError,
+    RemoteEncoderSpec,
+    RouterConfig,
+    TextEncoderSpec,
+    default_config,
+    parse_config,
+)
 from agent_router.embeddings import (
     EncoderUnavailable,
     OnnxMiniLMEncoder,
@@ -52,6 +59,14 @@ def minilm() -> Iterator[Double]:
 @pytest.fixture(scope="module")
 def hashed() -> Iterator[Double]:
     double = start_double("hashed", "--embed", "hash")
+    yield double
+    double.stop()
+
+
+@pytest.fixture(scope="module")
+def wide() -> Iterator[Double]:
+    """Another model's size: 768 dimensions, where the shipped heads were fitted on 384."""
+    double = start_double("wide", "--embed", "hash", "--embed-dim", "768")
     yield double
     double.stop()
 
@@ -227,3 +242,23 @@ def test_tool_vectors_of_two_encoders_never_mix(tmp_path: Path):
     assert reread.vectors == {}
     assert VectorStore(tmp_path, "text:a/b").path != VectorStore(tmp_path, "text:a_b").path
     assert set(VectorStore(tmp_path, local_name).vectors) == {"h1", "h2"}
+
+
+def test_heads_fitted_on_another_encoder_refuse_the_start_by_name(wide: Double):
+    config = with_text_encoder({"remote": remote(wide.url)})
+    headed = parse_config(
+        {
+            **config.model_dump(mode="json", exclude_none=True),
+            "defaults": {"model": config.defaults.model, "head": "builtin"},
+        }
+    )
+    with pytest.raises(ConfigError) as routing:
+        build_router_app(headed)
+    assert routing.value.issues[0].path == "defaults.head"
+    assert "384-dimensional" in str(routing.value) and "gives 768" in str(routing.value)
+    encoders = build_encoders(config.encoders)
+    try:
+        with pytest.raises(ConfigError, match=r"encoders.text: fitted on 384-dimensional vectors"):
+            build_safety(config, encoders)
+    finally:
+        encoders.close()
