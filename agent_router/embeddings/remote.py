@@ -24,6 +24,7 @@ import httpx
 import numpy as np
 
 from ..config import ConfigError, ConfigIssue, RemoteEncoderSpec, TextEncoderSpec
+from ..config.masking import masked
 from ..errors import RouterError
 from .base import AsyncEncoder, Encoder
 
@@ -49,7 +50,9 @@ class RemoteTextEncoder:
     def __init__(self, spec: RemoteEncoderSpec, *, transport: httpx.BaseTransport | None = None):
         self.spec = spec
         self.url = spec.url.rstrip("/") + "/embeddings"
-        self.name = f"text:remote:{spec.model}@{spec.url.rstrip('/')}"
+        # A password in the URL stays out of the name (cache file names) and of every message.
+        self.shown = masked(spec.url.rstrip("/"))
+        self.name = f"text:remote:{spec.model}@{self.shown}"
         headers = {}
         if spec.api_key_env is not None:
             key = os.environ.get(spec.api_key_env)
@@ -99,7 +102,7 @@ class RemoteTextEncoder:
 
     def _unavailable(self, cause: str, tries: int) -> EncoderUnavailable:
         return EncoderUnavailable(
-            f"encoders.text.remote: {self.url} (model {self.spec.model!r}) failed after "
+            f"encoders.text.remote: {self.shown}/embeddings (model {self.spec.model!r}) failed after "
             f"{tries} tr{'y' if tries == 1 else 'ies'}: {cause}; start the service, fix the url, "
             "model or key, or set encoders.text.fallback: local"
         )

@@ -262,3 +262,15 @@ def test_heads_fitted_on_another_encoder_refuse_the_start_by_name(wide: Double):
             build_safety(config, encoders)
     finally:
         encoders.close()
+
+
+def test_a_password_in_the_url_stays_out_of_the_name_and_the_errors():
+    url = dead_url().replace("http://", "http://router:hunter2@")
+    encoder = RemoteTextEncoder(RemoteEncoderSpec(**remote(url, retries=0)))
+    try:
+        with pytest.raises(EncoderUnavailable) as failed:
+            encoder.encode(["anything"])
+        assert "hunter2" not in str(failed.value) and "hunter2" not in encoder.name
+        assert "router:***@127.0.0.1" in str(failed.value)
+    finally:
+        encoder.close()
