@@ -102,6 +102,12 @@ class RemoteEncoderSpec(Strict):
         2, ge=0, description="further tries after a refused connection, a timeout, a 429 or a 5xx"
     )
     backoff_s: float = Field(0.1, ge=0, description="wait before the first retry, doubled for each next")
+    cooldown_s: float = Field(
+        5.0,
+        ge=0,
+        description="after a failed call, calls fail at once (to the fallback) for this long "
+        "instead of each waiting out timeouts and retries; then one tries the service again",
+    )
     encoding_format: Literal["base64", "float"] = Field(
         "base64",
         description="how vectors travel: base64 float32 (OpenAI's client asks for it, and it costs "

@@ -63,10 +63,25 @@ class RemoteTextEncoder:
                 )
             headers["Authorization"] = f"Bearer {key}"
         self.client = httpx.Client(headers=headers, timeout=spec.timeout_s, transport=transport)
+        self._resting_until = 0.0
+        self._failure = ""
 
     def encode(self, items: list[str]) -> list[np.ndarray]:
+        """Batches of batch_size, one request each. After a failure the service rests for
+        cooldown_s: calls fail at once (a fallback answers them) instead of each waiting out
+        the timeouts and retries of a service that is down; the first call after it tries again."""
+        if time.monotonic() < self._resting_until:
+            raise EncoderUnavailable(
+                f"{self._failure} (not tried again until {self.spec.cooldown_s:g} s after that failure)"
+            )
         size = self.spec.batch_size
-        return [v for start in range(0, len(items), size) for v in self._request(items[start : start + size])]
+        try:
+            batches = (items[start : start + size] for start in range(0, len(items), size))
+            return [vector for batch in batches for vector in self._request(batch)]
+        except EncoderUnavailable as exc:
+            self._failure = str(exc)
+            self._resting_until = time.monotonic() + self.spec.cooldown_s
+            raise
 
     def _request(self, texts: list[str]) -> list[np.ndarray]:
         body = {"model": self.spec.model, "input": texts, "encoding_format": self.spec.encoding_format}

@@ -79,7 +79,8 @@ def _reset(request: pytest.FixtureRequest) -> None:
 
 
 def remote(url: str, **extra: Any) -> dict[str, Any]:
-    return {"url": url, "model": "all-MiniLM-L6-v2", "retries": 1, "backoff_s": 0.01, **extra}
+    """A remote section with quick retries and no rest after a failure, unless a test asks."""
+    return {"url": url, "model": "all-MiniLM-L6-v2", "retries": 1, "backoff_s": 0.01, "cooldown_s": 0} | extra
 
 
 def local_minilm() -> OnnxMiniLMEncoder:
@@ -272,5 +273,24 @@ def test_a_password_in_the_url_stays_out_of_the_name_and_the_errors():
             encoder.encode(["anything"])
         assert "hunter2" not in str(failed.value) and "hunter2" not in encoder.name
         assert "router:***@127.0.0.1" in str(failed.value)
+    finally:
+        encoder.close()
+
+
+def test_a_hanging_service_is_waited_for_once_then_rests(minilm: Double):
+    spec = TextEncoderSpec(
+        remote=RemoteEncoderSpec(**remote(minilm.url, timeout_s=0.5, retries=0, cooldown_s=3600)),
+        fallback="local",
+    )
+    encoder = remote_text_encoder(spec, local_minilm)
+    try:
+        assert isinstance(encoder, WithFallback)
+        minilm.set(hang=True)
+        before = minilm.stats()["requests"]
+        encoder.encode(TURNS[:1])  # waits out the timeout, then encodes locally
+        encoder.encode(TURNS[1:2])  # the service rests: locally at once, no request sent
+        assert minilm.stats()["requests"] - before == 1 and encoder.fallbacks == 2
+        with pytest.raises(EncoderUnavailable, match="ReadTimeout.*not tried again until 3600 s"):
+            encoder.remote.encode(TURNS[2:3])
     finally:
         encoder.close()
