@@ -147,6 +147,8 @@ def test_the_policy_in_the_config_map_is_a_valid_config(manifests: dict[str, Any
     assert config.auth.mode == "keys"  # it binds 0.0.0.0, which mode none refuses
     assert config.memory.url is None  # from AGENT_ROUTER_MEMORY_URL, a Secret
     assert "AGENT_ROUTER_MEMORY_URL" in {e["name"] for e in router["env"]}
+    # Clients through the Service send its name in Host: a name not allowed gets 421.
+    assert f"{manifests['Service']['metadata']['name']}:*" in (config.auth.allowed_hosts or [])
 
 
 def test_the_service_budget_and_scrape_select_the_pods(manifests: dict[str, Any]):
