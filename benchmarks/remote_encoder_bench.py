@@ -111,7 +111,7 @@ async def measure() -> str:
 
     try:
         remote = RemoteTextEncoder(RemoteEncoderSpec(url=url, model="all-MiniLM-L6-v2", batch_size=BATCH))
-        remote.client.event_hooks["response"].append(keep)
+        remote.service.client.event_hooks["response"].append(keep)
         front = AsyncEncoder(remote, key=str, max_batch=64, cache_size=0)
         local = load_text_encoder(TextEncoderSpec(), resolve_placement("cpu"))
 

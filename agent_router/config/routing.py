@@ -147,7 +147,9 @@ class TextEncoderSpec(Strict):
 
 
 class ClipSpec(Strict):
-    model: str = Field(description="open_clip architecture, e.g. ViT-B-32")
+    """Local open_clip weights (model with checkpoint or hub), or a remote service."""
+
+    model: str | None = Field(None, description="open_clip architecture, e.g. ViT-B-32")
     checkpoint: Path | None = Field(None, description="local weights file")
     hub: str | None = Field(None, description="hf-hub:org/name, read from the local Hugging Face cache")
     model_config_file: Path | None = Field(None, description="JSON architecture for custom models")
@@ -162,6 +164,18 @@ class ClipSpec(Strict):
                 "checkpoint with a weights file"
             )
         return hub
+
+    remote: RemoteEncoderSpec | None = Field(
+        None,
+        description="a service embedding images (PNG data URLs) and texts, told apart by "
+        "Infinity's `modality` field; no local fallback",
+    )
+
+    @model_validator(mode="after")
+    def _local_or_remote(self) -> ClipSpec:
+        if (self.model is None) == (self.remote is None):
+            raise ValueError("give model (with checkpoint or hub) for local weights, or remote, not both")
+        return self
 
 
 class OcrSpec(Strict):

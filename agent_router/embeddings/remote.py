@@ -1,7 +1,7 @@
-"""The text encoder as a remote OpenAI-compatible /v1/embeddings service, so many router
-replicas share one GPU encoder (vLLM, text-embeddings-inference, Infinity, llama-server).
+"""The text encoder (and CLIP) as a remote OpenAI-compatible /v1/embeddings service, so many
+router replicas share one GPU encoder (vLLM, text-embeddings-inference, Infinity, llama-server).
 
-It is an Encoder like the local ones: AsyncEncoder in front of it caches and micro-batches as it
+Each is an Encoder like the local ones: AsyncEncoder in front of it caches and micro-batches as it
 does for them, and runs it on its one worker thread. So the client is httpx's synchronous one,
 a single connection pool for the process, and one request is in flight at a time, which is the
 batching design: the next batch forms while this one is on the wire.
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
@@ -27,6 +28,10 @@ from ..config import ConfigError, ConfigIssue, RemoteEncoderSpec, TextEncoderSpe
 from ..config.masking import masked
 from ..errors import RouterError
 from .base import AsyncEncoder, Encoder
+from .image_input import LoadedImage
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger("agent_router.embeddings")
 
@@ -46,19 +51,31 @@ class EncoderUnavailable(RouterError):
     """The remote encoder service did not answer after its retries, or answered nonsense."""
 
 
-class RemoteTextEncoder:
-    def __init__(self, spec: RemoteEncoderSpec, *, transport: httpx.BaseTransport | None = None):
+class EmbeddingsService:
+    """One /v1/embeddings endpoint: batches, timeouts, retries with backoff, and a rest after a
+    failure. `field` is the config section it serves, named in every error with `hint`, what
+    else the operator can do."""
+
+    def __init__(
+        self,
+        spec: RemoteEncoderSpec,
+        *,
+        field: str,
+        hint: str = "",
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.spec = spec
+        self.field = field
+        self.hint = hint
         self.url = spec.url.rstrip("/") + "/embeddings"
-        # A password in the URL stays out of the name (cache file names) and of every message.
+        # A password in the URL stays out of the encoder's name (cache file names) and of every message.
         self.shown = masked(spec.url.rstrip("/"))
-        self.name = f"text:remote:{spec.model}@{self.shown}"
         headers = {}
         if spec.api_key_env is not None:
             key = os.environ.get(spec.api_key_env)
             if not key:
                 raise EncoderUnavailable(
-                    f"encoders.text.remote.api_key_env: {spec.api_key_env} is not set; "
+                    f"{field}.api_key_env: {spec.api_key_env} is not set; "
                     "export the service's API key in it or remove api_key_env"
                 )
             headers["Authorization"] = f"Bearer {key}"
@@ -66,7 +83,7 @@ class RemoteTextEncoder:
         self._resting_until = 0.0
         self._failure = ""
 
-    def encode(self, items: list[str]) -> list[np.ndarray]:
+    def embed(self, inputs: list[str], **extra: str) -> list[np.ndarray]:
         """Batches of batch_size, one request each. After a failure the service rests for
         cooldown_s: calls fail at once (a fallback answers them) instead of each waiting out
         the timeouts and retries of a service that is down; the first call after it tries again."""
@@ -76,15 +93,16 @@ class RemoteTextEncoder:
             )
         size = self.spec.batch_size
         try:
-            batches = (items[start : start + size] for start in range(0, len(items), size))
-            return [vector for batch in batches for vector in self._request(batch)]
+            batches = (inputs[start : start + size] for start in range(0, len(inputs), size))
+            return [vector for batch in batches for vector in self._request(batch, extra)]
         except EncoderUnavailable as exc:
             self._failure = str(exc)
             self._resting_until = time.monotonic() + self.spec.cooldown_s
             raise
 
-    def _request(self, texts: list[str]) -> list[np.ndarray]:
-        body = {"model": self.spec.model, "input": texts, "encoding_format": self.spec.encoding_format}
+    def _request(self, inputs: list[str], extra: dict[str, str]) -> list[np.ndarray]:
+        body = {"model": self.spec.model, "input": inputs, "encoding_format": self.spec.encoding_format}
+        body.update(extra)
         cause = ""
         for attempt in range(self.spec.retries + 1):
             if attempt:
@@ -99,7 +117,7 @@ class RemoteTextEncoder:
                 continue
             if response.status_code != 200:  # a wrong URL, model or key: retrying cannot help
                 raise self._unavailable(f"HTTP {response.status_code}: {response.text[:200]}", attempt + 1)
-            return self._vectors(response, len(texts))
+            return self._vectors(response, len(inputs))
         raise self._unavailable(cause, self.spec.retries + 1)
 
     def _vectors(self, response: httpx.Response, count: int) -> list[np.ndarray]:
@@ -110,20 +128,62 @@ class RemoteTextEncoder:
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise self._unavailable(f"not an embeddings response ({exc!r})", 1) from None
         if matrix.ndim != 2 or len(matrix) != count:
-            raise self._unavailable(f"{count} texts sent, answer shaped {matrix.shape}", 1)
+            raise self._unavailable(f"{count} inputs sent, answer shaped {matrix.shape}", 1)
         # Routing compares by dot product; not every server normalises (vLLM leaves it to the model).
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         return list(matrix / np.maximum(norms, 1e-12))
 
     def _unavailable(self, cause: str, tries: int) -> EncoderUnavailable:
         return EncoderUnavailable(
-            f"encoders.text.remote: {self.shown}/embeddings (model {self.spec.model!r}) failed after "
+            f"{self.field}: {self.shown}/embeddings (model {self.spec.model!r}) failed after "
             f"{tries} tr{'y' if tries == 1 else 'ies'}: {cause}; start the service, fix the url, "
-            "model or key, or set encoders.text.fallback: local"
+            f"model or key{self.hint}"
         )
 
     def close(self) -> None:
         self.client.close()
+
+
+class RemoteTextEncoder:
+    def __init__(self, spec: RemoteEncoderSpec, *, transport: httpx.BaseTransport | None = None):
+        self.spec = spec
+        hint = ", or set encoders.text.fallback: local"
+        self.service = EmbeddingsService(spec, field="encoders.text.remote", hint=hint, transport=transport)
+        self.name = f"text:remote:{spec.model}@{self.service.shown}"
+
+    def encode(self, items: list[str]) -> list[np.ndarray]:
+        return self.service.embed(items)
+
+    def close(self) -> None:
+        self.service.close()
+
+
+class RemoteClipEncoder:
+    """CLIP's two towers behind one service, told apart by Infinity's `modality` field; images
+    travel as PNG data URLs (what the service decodes is what a local tower would see)."""
+
+    def __init__(self, spec: RemoteEncoderSpec, *, transport: httpx.BaseTransport | None = None):
+        self.spec = spec
+        self.service = EmbeddingsService(spec, field="encoders.clip.remote", transport=transport)
+        self.name = f"clip:remote:{spec.model}@{self.service.shown}"
+
+    def encode(self, items: list[LoadedImage]) -> list[np.ndarray]:
+        return self.encode_images([item.image for item in items])
+
+    def encode_images(self, images: list[Image.Image]) -> list[np.ndarray]:
+        return self.service.embed([_data_url(image) for image in images], modality="image")
+
+    def encode_text(self, texts: list[str]) -> list[np.ndarray]:
+        return self.service.embed(texts, modality="text")
+
+    def close(self) -> None:
+        self.service.close()
+
+
+def _data_url(image: Image.Image) -> str:
+    out = io.BytesIO()
+    image.save(out, format="PNG")  # lossless: the service's pixels are the router's
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 class WithFallback:

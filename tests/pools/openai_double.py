@@ -4,7 +4,9 @@ POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, han
 sleep and wake like vLLM's sleep mode, and return token log-probabilities. It also serves
 /v1/embeddings, like text-embeddings-inference or llama-server --embedding: the router's own
 local MiniLM run in this process (--embed minilm, the same vectors a router computes itself) or
-a vector derived from a hash of the text (--embed hash, no model load), with its own time in
+a vector derived from a hash of the text (--embed hash, no model load), and CLIP's towers for
+requests with Infinity's `modality` field (image: PNG data URLs; text) from an open_clip
+checkpoint (--clip-model/--clip-checkpoint/--clip-config), with its own time in
 text-embeddings-inference's headers: x-compute-time (the forward pass) and x-total-time (the
 request in the app, JSON included), in milliseconds.
 
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable
@@ -54,6 +57,7 @@ class Double:
         self.completed = 0
         self.embedded = 0  # texts answered by /v1/embeddings
         self.encode = _embedder(args.embed, args.embed_dim)
+        self.clip = _clip(args) if args.clip_checkpoint else None
 
     def answer_tokens(self, body: dict[str, Any]) -> list[str]:
         last = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), {})
@@ -134,8 +138,16 @@ class Double:
         arrived = time.perf_counter()
         body = await request.json()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        modality = body.get("modality")
+        if modality is not None and self.clip is None:
+            return JSONResponse({"error": {"message": "no CLIP model is loaded"}}, status_code=400)
         start = time.perf_counter()
-        vectors = self.encode(texts)
+        if modality == "image":
+            vectors = self.clip.encode_images([_image(url) for url in texts])
+        elif modality == "text":
+            vectors = self.clip.encode_text(texts)
+        else:
+            vectors = self.encode(texts)
         compute_ms = (time.perf_counter() - start) * 1000
         self.embedded += len(texts)
         packed = body.get("encoding_format") == "base64"  # little-endian float32, as OpenAI's
@@ -246,6 +258,21 @@ def _base64(vector: np.ndarray) -> str:
     return base64.b64encode(vector.astype("<f4").tobytes()).decode()
 
 
+def _clip(args: argparse.Namespace) -> Any:
+    from agent_router.config import ClipSpec
+    from agent_router.embeddings import resolve_placement
+    from agent_router.embeddings.clip import ClipEncoder
+
+    weights = {"checkpoint": args.clip_checkpoint, "model_config_file": args.clip_config}
+    return ClipEncoder(ClipSpec(model=args.clip_model, **weights), resolve_placement("cpu"))
+
+
+def _image(url: str) -> Any:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
 def _embedder(kind: str, dim: int) -> Callable[[list[str]], list[np.ndarray]]:
     if kind == "minilm":  # what a router with the default encoders section computes locally
         from agent_router.config import TextEncoderSpec
@@ -279,6 +306,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--require-key", default=None, help="API key the server insists on")
     p.add_argument("--embed", choices=["hash", "minilm"], default="hash", help="/v1/embeddings vectors")
     p.add_argument("--embed-dim", type=int, default=384, help="dimensions of --embed hash vectors")
+    p.add_argument("--clip-model", default=None, help="open_clip architecture for modality requests")
+    p.add_argument("--clip-checkpoint", default=None, help="its weights file")
+    p.add_argument("--clip-config", default=None, help="its JSON architecture, for custom models")
     p.add_argument("--log", default=None, help="append each completed turn to this file")
     return p.parse_args(argv)
 
