@@ -194,15 +194,22 @@ class WithFallback:
         self.remote = remote
         self.local = local
         self.name = remote.name
-        self.fallbacks = 0
+        self.fallbacks = 0  # calls the local encoder answered
+        self._local_since_failure = False
 
     def encode(self, items: list[str]) -> Sequence[np.ndarray]:
         try:
-            return self.remote.encode(items)
+            vectors = self.remote.encode(items)
         except EncoderUnavailable as exc:
             self.fallbacks += 1
-            log.warning("%s; encoding %d texts locally", exc, len(items))
+            if not self._local_since_failure:  # once an outage, not once a call
+                log.warning("%s; encoding locally until the service answers again", exc)
+                self._local_since_failure = True
             return self.local.encode(items)
+        if self._local_since_failure:
+            log.warning("%s answers again", self.remote.service.shown)
+            self._local_since_failure = False
+        return vectors
 
     def close(self) -> None:
         self.remote.close()
