@@ -5,6 +5,7 @@
     ├── ConfigError (ValueError) a config is invalid; lists each issue (agent_router.config)
     ├── MemoryUnavailable       the session database failed or refused; nothing was stored
     │                           (agent_router.memory)
+    ├── EncoderUnavailable      the remote encoder service failed (agent_router.embeddings)
     ├── DownstreamError         a downstream MCP server failed (agent_router.tools)
     ├── NotConfigured           the server was not set up for this (no tools, pools or safety)
     ├── Refused                 the safety policy refuses a call (core.approval), or a tool cannot be checked

@@ -31,6 +31,7 @@ ORDER = [
     "replay",
     "startup",
     "auth",
+    "remote_encoder",
 ]
 TITLES = {
     "routing": "Routing (issue 2)",
@@ -46,6 +47,7 @@ TITLES = {
     "replay": "Replay (issue 7)",
     "startup": "Start-up and steady state (issue 13)",
     "auth": "Authentication (issue 14)",
+    "remote_encoder": "Remote encoders (issue 19)",
 }
 MARK = "<!-- section: {} -->"
 

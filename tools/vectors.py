@@ -1,7 +1,12 @@
-"""Tool embeddings kept on disk by content hash, so a restart re-embeds only what changed."""
+"""Tool embeddings kept on disk by content hash, so a restart re-embeds only what changed.
+
+A file holds one encoder's vectors and says whose: it is named after the encoder, and the full
+name is stored inside and checked on load, since two names can map to one file name (a remote
+encoder's URL and a local folder differ only in characters a file name cannot hold)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -25,7 +30,9 @@ class VectorStore:
 
     def __init__(self, folder: Path | None, model_name: str):
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_name)
-        self.path = (folder or default_cache_dir()) / f"vectors-{safe}.npz"
+        tag = hashlib.sha256(model_name.encode()).hexdigest()[:8]
+        self.model_name = model_name
+        self.path = (folder or default_cache_dir()) / f"vectors-{safe}-{tag}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         self.embedded = 0  # texts actually run through the encoder by this store
         self._load()
@@ -35,6 +42,10 @@ class VectorStore:
             return
         try:
             with np.load(self.path) as data:
+                made_by = str(data["encoder"])
+                if made_by != self.model_name:
+                    log.warning("ignoring tool vector cache %s: made by %s", self.path, made_by)
+                    return
                 self.vectors = dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
         except (OSError, ValueError, KeyError) as exc:  # a corrupt cache is rebuilt, not fatal
             log.warning("ignoring unreadable tool vector cache %s: %s", self.path, exc)
@@ -61,6 +72,7 @@ class VectorStore:
             tmp = self.path.with_suffix(".tmp.npz")
             np.savez(
                 tmp,
+                encoder=np.array(self.model_name),
                 hashes=np.array(list(self.vectors)),
                 vectors=np.stack(list(self.vectors.values())),
             )

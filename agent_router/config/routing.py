@@ -87,7 +87,38 @@ class RouteSpec(Strict):
     models: list[str] = Field(min_length=1, description="candidate models, most preferred first")
 
 
+class RemoteEncoderSpec(Strict):
+    """An OpenAI-compatible /v1/embeddings service (vLLM, text-embeddings-inference, Infinity,
+    llama-server --embedding) that many replicas share, so one GPU encodes for all of them."""
+
+    url: str = Field(pattern=r"^https?://", description="base URL, e.g. http://encoder:8080/v1")
+    model: str = Field(min_length=1, description="the model name the service expects")
+    api_key_env: str | None = Field(
+        None, description="environment variable holding the service's API key (sent as a bearer token)"
+    )
+    timeout_s: float = Field(10.0, gt=0, description="per request")
+    batch_size: int = Field(64, gt=0, description="most texts in one request")
+    retries: int = Field(
+        2, ge=0, description="further tries after a refused connection, a timeout, a 429 or a 5xx"
+    )
+    backoff_s: float = Field(0.1, ge=0, description="wait before the first retry, doubled for each next")
+    cooldown_s: float = Field(
+        5.0,
+        ge=0,
+        description="after a failed call, calls fail at once (to the fallback) for this long "
+        "instead of each waiting out timeouts and retries; then one tries the service again",
+    )
+    encoding_format: Literal["base64", "float"] = Field(
+        "base64",
+        description="how vectors travel: base64 float32 (OpenAI's client asks for it, and it costs "
+        "a fraction of JSON floats to write and read) or float for servers without it",
+    )
+
+
 class TextEncoderSpec(Strict):
+    """The local encoder (model, runtime, ...), or a remote service with the local one as its
+    fallback by policy."""
+
     model: str = Field("bundled-minilm", description="'bundled-minilm' or a sentence-transformers folder")
     max_tokens: int = Field(256, gt=0)
     runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
@@ -106,10 +137,19 @@ class TextEncoderSpec(Strict):
         description="where the ONNX graph exported from the weights is kept; "
         "default ~/.cache/agent-router/onnx",
     )
+    remote: RemoteEncoderSpec | None = Field(None, description="encode through this service instead")
+    fallback: Literal["fail", "local"] = Field(
+        "fail",
+        description="when the remote service cannot answer: fail (the call fails with the cause) or "
+        "local (the encoder above: for the whole process when the service is down at start, and "
+        "per call only where the two were measured at start to give the same vectors)",
+    )
 
 
 class ClipSpec(Strict):
-    model: str = Field(description="open_clip architecture, e.g. ViT-B-32")
+    """Local open_clip weights (model with checkpoint or hub), or a remote service."""
+
+    model: str | None = Field(None, description="open_clip architecture, e.g. ViT-B-32")
     checkpoint: Path | None = Field(None, description="local weights file")
     hub: str | None = Field(None, description="hf-hub:org/name, read from the local Hugging Face cache")
     model_config_file: Path | None = Field(None, description="JSON architecture for custom models")
@@ -124,6 +164,18 @@ class ClipSpec(Strict):
                 "checkpoint with a weights file"
             )
         return hub
+
+    remote: RemoteEncoderSpec | None = Field(
+        None,
+        description="a service embedding images (PNG data URLs) and texts, told apart by "
+        "Infinity's `modality` field; no local fallback",
+    )
+
+    @model_validator(mode="after")
+    def _local_or_remote(self) -> ClipSpec:
+        if (self.model is None) == (self.remote is None):
+            raise ValueError("give model (with checkpoint or hub) for local weights, or remote, not both")
+        return self
 
 
 class OcrSpec(Strict):

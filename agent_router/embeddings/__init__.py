@@ -15,12 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import EncodersSpec, TextEncoderSpec
-from .base import AsyncEncoder, Encoder
+from ..config import ClipSpec, EncodersSpec, TextEncoderSpec
+from .base import AsyncEncoder, ClipModel, Encoder
 from .device import Placement, resolve_placement
 from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
 from .onnx_text import OnnxMiniLMEncoder
+from .remote import (
+    EncoderUnavailable,
+    RemoteClipEncoder,
+    RemoteTextEncoder,
+    check_fitted_size,
+    remote_text_encoder,
+)
 from .text import BUNDLED, model_folder
 
 if TYPE_CHECKING:
@@ -43,15 +50,20 @@ __all__ = [
     "BUNDLED",
     "AsyncEncoder",
     "ClipEncoder",
+    "ClipModel",
     "Encoder",
+    "EncoderUnavailable",
     "Encoders",
     "MiniLMEncoder",
     "OnnxMiniLMEncoder",
     "Placement",
+    "RemoteClipEncoder",
+    "RemoteTextEncoder",
     "ScreenReader",
     "ScreenText",
     "TextBox",
     "build_encoders",
+    "check_fitted_size",
     "load_text_encoder",
     "resolve_placement",
 ]
@@ -65,7 +77,7 @@ class Encoders:
     ocr: AsyncEncoder[LoadedImage, ScreenText] | None
 
     @property
-    def clip_model(self) -> ClipEncoder | None:
+    def clip_model(self) -> ClipModel | None:
         return self.clip.encoder if self.clip is not None else None  # type: ignore[return-value]
 
     def close(self) -> None:
@@ -110,10 +122,22 @@ def _torch_text_encoder(folder: Path, placement: Placement, max_tokens: int) -> 
     return MiniLMEncoder(folder, placement, max_tokens)
 
 
+def _clip_model(spec: ClipSpec, placement: Placement) -> Encoder[LoadedImage, np.ndarray]:
+    if spec.remote is not None:
+        return RemoteClipEncoder(spec.remote)
+    from .clip import ClipEncoder
+
+    return ClipEncoder(spec, placement)
+
+
 def build_encoders(spec: EncodersSpec) -> Encoders:
     placement = resolve_placement(spec.device)
     wait_s = spec.batch_wait_ms / 1000
-    text_encoder = load_text_encoder(spec.text, placement)
+    text_encoder = (
+        load_text_encoder(spec.text, placement)
+        if spec.text.remote is None
+        else remote_text_encoder(spec.text, lambda: load_text_encoder(spec.text, placement))
+    )
     text = AsyncEncoder(
         text_encoder,
         key=str,
@@ -124,10 +148,8 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
     )
     clip = None
     if spec.clip is not None:
-        from .clip import ClipEncoder
-
         clip = AsyncEncoder(
-            ClipEncoder(spec.clip, placement),
+            _clip_model(spec.clip, placement),
             key=_by_hash,
             max_batch=spec.batch_size,
             cache_size=spec.cache_size,

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .batching import MicroBatcher
 from .cache import EmbeddingCache, SavedVectors
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+    from .image_input import LoadedImage
 
 In = TypeVar("In")  # invariant: encode takes a list, and a list is invariant in its items
 Out = TypeVar("Out", covariant=True)
@@ -20,6 +26,19 @@ class Encoder(Protocol[In, Out]):
     name: str
 
     def encode(self, items: list[In]) -> Sequence[Out]: ...
+
+
+class ClipModel(Protocol):
+    """CLIP's two towers in one space, local (clip.ClipEncoder) or remote (remote.RemoteClipEncoder):
+    turn images, crops around a pointer, and the texts they are compared with."""
+
+    name: str
+
+    def encode(self, items: list[LoadedImage]) -> Sequence[np.ndarray]: ...
+
+    def encode_images(self, images: list[Image.Image]) -> Sequence[np.ndarray]: ...
+
+    def encode_text(self, texts: list[str]) -> Sequence[np.ndarray]: ...
 
 
 class AsyncEncoder(Generic[T, R]):
@@ -83,3 +102,6 @@ class AsyncEncoder(Generic[T, R]):
 
     def close(self) -> None:
         self.batcher.close()
+        close = getattr(self.encoder, "close", None)  # a remote encoder's connection pool
+        if close is not None:
+            close()

@@ -21,8 +21,8 @@ from .image_input import LoadedImage
 
 class ClipEncoder:
     def __init__(self, spec: ClipSpec, placement: Placement):
-        if spec.checkpoint is None and spec.hub is None:
-            raise ValueError("encoders.clip needs checkpoint (a weights file) or hub (a cached tag)")
+        if spec.model is None or (spec.checkpoint is None and spec.hub is None):
+            raise ValueError("encoders.clip needs model, and checkpoint (weights file) or hub (cached tag)")
         if spec.model_config_file is not None:
             open_clip.add_model_config(spec.model_config_file)
         pretrained = str(spec.checkpoint) if spec.checkpoint is not None else spec.hub

@@ -13,7 +13,7 @@ from ..config import ImageKind
 from ..embeddings import ScreenText
 
 if TYPE_CHECKING:
-    from ..embeddings import ClipEncoder  # imports torch: only where CLIP is configured
+    from ..embeddings import ClipModel
 
 CLIP_PROMPTS: dict[ImageKind, tuple[str, ...]] = {
     ImageKind.screenshot: (
@@ -82,7 +82,7 @@ def classify_by_heuristic(image: Image.Image, screen: ScreenText | None) -> Kind
 class ClipKindClassifier:
     """Zero-shot: average the prompt embeddings per kind once, then one dot product per image."""
 
-    def __init__(self, clip: ClipEncoder):
+    def __init__(self, clip: ClipModel):
         kinds = list(CLIP_PROMPTS)
         centroids = []
         for kind in kinds:

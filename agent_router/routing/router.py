@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Modality, RouterConfig, RouteSpec
-from ..embeddings import Encoders, ScreenText
+from ..embeddings import Encoders, ScreenText, check_fitted_size
 from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
@@ -52,6 +52,13 @@ class Router:
         clip = encoders.clip_model
         self.kinds = ClipKindClassifier(clip) if clip is not None else None
         self.head = load_head(config)
+        if self.head is not None:
+            check_fitted_size(
+                encoders.text,
+                self.head.weights.shape[1],
+                field="defaults.head",
+                refit="fit a head on this encoder with `agent-router routes fit`, or remove defaults.head",
+            )
         # Below the head's floor a turn goes to the route whose first model is the default one.
         self.fallback = next(
             (

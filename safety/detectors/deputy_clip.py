@@ -14,7 +14,7 @@ from ..categories import categories_of
 from ..findings import Evidence, Finding, Outcome
 
 if TYPE_CHECKING:
-    from ...embeddings import ClipEncoder  # imports torch: only where CLIP is configured
+    from ...embeddings import ClipModel
 
 RISKY_TARGETS: dict[ConfirmCategory, str] = {
     ConfirmCategory.payment: 'a "Pay now" button',
@@ -27,7 +27,7 @@ MARGIN = 0.05  # how much closer to a risky target than to the intent the pixels
 
 
 class ClipTargetReader:
-    def __init__(self, clip: ClipEncoder):
+    def __init__(self, clip: ClipModel):
         self.clip = clip
         self._categories = list(RISKY_TARGETS)
         self._risky = np.stack(clip.encode_text(list(RISKY_TARGETS.values())))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...embeddings import AsyncEncoder
+from ...embeddings import AsyncEncoder, check_fitted_size
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
 from ..similarity import PatternBank
@@ -166,6 +166,13 @@ class InjectionDetector:
         self.bank = PatternBank(encoder, PATTERNS)
         self.encoder = encoder
         self.head = head or InjectionHead.load()
+        check_fitted_size(
+            encoder,
+            self.head.weights.shape[0],
+            field="encoders.text",
+            refit="the injection head ships fitted on bundled-minilm: serve all-MiniLM-L6-v2 from "
+            "encoders.text.remote, or refit it with scripts/fit_injection_head.py",
+        )
         self.threshold = threshold
         self.max_chars = max_chars
 

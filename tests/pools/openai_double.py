@@ -1,7 +1,14 @@
 """A test double of an OpenAI-compatible model server, run as its own process by the pool tests
 and the benchmark. It answers by echoing the last user message, and can be told (by flags or
 POST /admin) to be slow, fail with 5xx, send malformed JSON, break a stream, hang, start cold,
-sleep and wake like vLLM's sleep mode, and return token log-probabilities.
+sleep and wake like vLLM's sleep mode, and return token log-probabilities. It also serves
+/v1/embeddings, like text-embeddings-inference or llama-server --embedding: the router's own
+local MiniLM run in this process (--embed minilm, the same vectors a router computes itself) or
+a vector derived from a hash of the text (--embed hash, no model load), and CLIP's towers for
+requests with Infinity's `modality` field (image: PNG data URLs; text) from an open_clip
+checkpoint (--clip-model/--clip-checkpoint/--clip-config), with its own time in
+text-embeddings-inference's headers: x-compute-time (the forward pass) and x-total-time (the
+request in the app, JSON included), in milliseconds.
 
 Tool calls on demand: when the newest message is the user's and holds `[[tool:NAME {json}]]`,
 the double answers with a call of NAME with those arguments (streamed in fragments, as OpenAI
@@ -15,11 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import io
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -66,6 +78,9 @@ class Double:
         self.requests = 0
         self.completed = 0
         self.last_request: dict[str, Any] | None = None
+        self.embedded = 0  # texts answered by /v1/embeddings
+        self.encode = _embedder(args.embed, args.embed_dim)
+        self.clip = _clip(args) if args.clip_checkpoint else None
 
     def answer_tokens(self, body: dict[str, Any]) -> list[str]:
         messages = body.get("messages") or []
@@ -139,6 +154,45 @@ class Double:
             )
         finally:
             self.in_flight -= 1
+
+    async def embeddings(self, request: Request) -> Response:
+        s = self.settings
+        self.requests += 1
+        key = s["require_key"]
+        if key and request.headers.get("authorization") != f"Bearer {key}":
+            return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
+        if s["fail"]:
+            s["fail"] -= 1 if s["fail"] > 0 else 0
+            return JSONResponse({"error": {"message": "injected failure"}}, status_code=s["fail_status"])
+        if s["hang"]:
+            await asyncio.sleep(3600)
+        if s["malformed"]:
+            return PlainTextResponse('{"data": [{"embedding": ', media_type="application/json")
+        arrived = time.perf_counter()
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        modality = body.get("modality")
+        if modality is not None and self.clip is None:
+            return JSONResponse({"error": {"message": "no CLIP model is loaded"}}, status_code=400)
+        start = time.perf_counter()
+        if modality == "image":
+            vectors = self.clip.encode_images([_image(url) for url in texts])
+        elif modality == "text":
+            vectors = self.clip.encode_text(texts)
+        else:
+            vectors = self.encode(texts)
+        compute_ms = (time.perf_counter() - start) * 1000
+        self.embedded += len(texts)
+        packed = body.get("encoding_format") == "base64"  # little-endian float32, as OpenAI's
+        data = [
+            {"object": "embedding", "index": i, "embedding": _base64(v) if packed else v.tolist()}
+            for i, v in enumerate(vectors)
+        ]
+        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+        response = JSONResponse({"object": "list", "model": body.get("model"), "data": data, "usage": usage})
+        response.headers["x-compute-time"] = f"{compute_ms:.4f}"
+        response.headers["x-total-time"] = f"{(time.perf_counter() - arrived) * 1000:.4f}"
+        return response
 
     async def stream(self, body: dict[str, Any], tokens: list[str], call: dict[str, Any] | None = None):
         s = self.settings
@@ -214,6 +268,7 @@ class Double:
                 "settings": self.settings,
                 "requests": self.requests,
                 "completed": self.completed,
+                "embedded": self.embedded,
                 "in_flight": self.in_flight,
                 "last_request": self.last_request,
             }
@@ -223,6 +278,7 @@ class Double:
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/v1/embeddings", self.embeddings, methods=["POST"]),
                 Route("/v1/models", self.models),
                 Route("/health", self.health),
                 Route("/metrics", self.metrics),
@@ -246,6 +302,40 @@ def tool_call_deltas(call: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [{"index": 0, "delta": {"tool_calls": [p]}, "finish_reason": None} for p in pieces]
 
 
+def _base64(vector: np.ndarray) -> str:
+    return base64.b64encode(vector.astype("<f4").tobytes()).decode()
+
+
+def _clip(args: argparse.Namespace) -> Any:
+    from agent_router.config import ClipSpec
+    from agent_router.embeddings import resolve_placement
+    from agent_router.embeddings.clip import ClipEncoder
+
+    weights = {"checkpoint": args.clip_checkpoint, "model_config_file": args.clip_config}
+    return ClipEncoder(ClipSpec(model=args.clip_model, **weights), resolve_placement("cpu"))
+
+
+def _image(url: str) -> Any:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
+def _embedder(kind: str, dim: int) -> Callable[[list[str]], list[np.ndarray]]:
+    if kind == "minilm":  # what a router with the default encoders section computes locally
+        from agent_router.config import TextEncoderSpec
+        from agent_router.embeddings import load_text_encoder, resolve_placement
+
+        encoder = load_text_encoder(TextEncoderSpec(), resolve_placement("cpu"))
+        return lambda texts: list(encoder.encode(texts))
+
+    def by_hash(texts: list[str]) -> list[np.ndarray]:
+        seeds = (int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts)
+        return [np.random.default_rng(seed).standard_normal(dim).astype(np.float32) for seed in seeds]
+
+    return by_hash
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
@@ -262,6 +352,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--wake-ms", type=float, default=0, help="how long POST /wake_up takes")
     p.add_argument("--logprob", type=float, default=-0.1, help="log-probability of every token")
     p.add_argument("--require-key", default=None, help="API key the server insists on")
+    p.add_argument("--embed", choices=["hash", "minilm"], default="hash", help="/v1/embeddings vectors")
+    p.add_argument("--embed-dim", type=int, default=384, help="dimensions of --embed hash vectors")
+    p.add_argument("--clip-model", default=None, help="open_clip architecture for modality requests")
+    p.add_argument("--clip-checkpoint", default=None, help="its weights file")
+    p.add_argument("--clip-config", default=None, help="its JSON architecture, for custom models")
     p.add_argument("--log", default=None, help="append each completed turn to this file")
     return p.parse_args(argv)
 
