@@ -119,6 +119,11 @@ def catalog_facts(app: App, action: dict[str, Any]) -> ToolFacts | None:
     return tool_facts(entry) if entry is not None else None
 
 
+# Inputs read back from the session, redacted when they were stored: redacting a 50-entry
+# history again on every check would cost more than the check itself.
+READ_FROM_MEMORY = ("history", "user_texts")
+
+
 async def record_verdict(
     app: App,
     result: Verdict | ObservationReport,
@@ -141,13 +146,12 @@ async def record_verdict(
     )
     if session_id is None:
         return None
-    verdict = {
-        "kind": kind,
-        **result.model_dump(mode="json", exclude={"memory", "challenge", "challenge_expires"}),
-    }
+    verdict, _ = redact_value(  # findings already show evidence masked; inputs do not
+        {"kind": kind, **result.model_dump(mode="json", exclude={"memory", "challenge", "challenge_expires"})}
+    )
     if inputs is not None:
-        verdict["input"] = inputs
-    verdict, _ = redact_value(verdict)  # findings already show evidence masked; inputs do not
+        fresh, _ = redact_value({k: v for k, v in inputs.items() if k not in READ_FROM_MEMORY})
+        verdict["input"] = {**fresh, **{k: inputs[k] for k in READ_FROM_MEMORY if k in inputs}}
 
     async def store(memory: Any) -> None:
         await memory.record_verdict(session_id, turn_id, verdict)
