@@ -24,7 +24,7 @@ from agent_router.config import parse_config
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
-DOCS = ROOT / "docs" / "deploying.md"
+DOCS = ROOT / "README.md"  # its "Deploying" section
 
 
 @cache
