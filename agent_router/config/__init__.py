@@ -33,6 +33,7 @@ from .routing import (
     TextEncoderSpec,
 )
 from .safety import SafetySpec
+from .state import StateSpec
 from .tools import ToolsSpec
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "RouterConfig",
     "SafetySpec",
     "Severity",
+    "StateSpec",
     "TenantLimits",
     "TextEncoderSpec",
     "ToolsSpec",
@@ -106,6 +108,7 @@ class RouterConfig(Strict):
         default_factory=dict, description="per-tenant limits, by tenant name; others get `limits`"
     )
     auth: AuthSpec = Field(default_factory=AuthSpec)
+    state: StateSpec = Field(default_factory=StateSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:
