@@ -73,6 +73,7 @@ class App:
             spec.redis_url, socket_timeout=spec.timeout_s, socket_connect_timeout=spec.timeout_s
         )
         self.rates.redis = self.challenges.redis = self.redis
+        self.rates.key_prefix = self.challenges.key_prefix = spec.key_prefix
 
     async def open_memory(self) -> None:
         """A database that cannot be opened leaves routing up, with memory off and the reason

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_router.rate_limit")
 
 MAX_BUCKETS = 4096  # past this many tenants, full buckets (idle tenants) are forgotten
-KEY_PREFIX = "agent-router:rate:"
 
 # KEYS[1] the tenant's bucket; ARGV: requests a second, burst. Redis's own clock, so replicas'
 # clocks need not agree. Returns {1 when let in, tokens left as a string}.
@@ -70,6 +69,7 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()  # tools run on the loop, but the CLI and tests may share one
         self.redis: Redis | None = None  # set by App.start where state.redis_url is configured
+        self.key_prefix = "agent-router:"  # state.key_prefix
 
     def rate(self, tenant: str) -> tuple[float, int, str]:
         """(requests a second, burst, the setting that says so) for this tenant."""
@@ -87,7 +87,9 @@ class RateLimiter:
             return self.take(tenant)
         per_second, burst, setting = self.rate(tenant)
         try:
-            taken, left = await self.redis.eval(TOKEN_BUCKET, 1, KEY_PREFIX + tenant, per_second, burst)
+            taken, left = await self.redis.eval(
+                TOKEN_BUCKET, 1, f"{self.key_prefix}rate:{tenant}", per_second, burst
+            )
         except Exception as exc:  # noqa: BLE001 - any Redis failure: fail open, see the module
             log.warning("rate limit of tenant %r checked in this process alone: Redis: %s", tenant, exc)
             return self.take(tenant)

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 SECRET_ENV = "AGENT_ROUTER_SECRET"
-USED_PREFIX = "agent-router:challenge-used:"
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,7 @@ class Challenges:
         self._used: dict[str, float] = {}  # nonce -> expiry
         self._lock = threading.Lock()
         self.redis: Redis | None = None  # set by App.start where state.redis_url is configured
+        self.key_prefix = "agent-router:"  # state.key_prefix
 
     @classmethod
     def configured(cls, ttl_s: float) -> Challenges:
@@ -96,7 +96,7 @@ class Challenges:
     async def _mark_shared(self, nonce: str, expires: float) -> str | None:
         try:
             fresh = await self.redis.set(  # type: ignore[union-attr]
-                USED_PREFIX + nonce, b"1", nx=True, pxat=int(expires * 1000) + 1
+                f"{self.key_prefix}challenge-used:{nonce}", b"1", nx=True, pxat=int(expires * 1000) + 1
             )
         except Exception as exc:  # noqa: BLE001 - any Redis failure: fail closed, see the module
             return f"the challenge cannot be marked used right now ({exc.__class__.__name__}); ask again"

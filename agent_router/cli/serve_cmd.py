@@ -98,8 +98,21 @@ def serve_until_drained(app: Any, *, host: str, port: int, drain_s: int) -> None
     """uvicorn as MCPServer.run would start it, with a bounded drain: on SIGTERM or SIGINT it
     closes the listening socket (the load balancer's next attempt goes elsewhere), lets the
     requests in flight finish for up to `drain_s` seconds, then runs the lifespan's end, which
-    flushes memory's pending writes and closes the database."""
+    flushes memory's pending writes and closes the database. Exits 0 after a drain on SIGTERM
+    (uvicorn would raise the signal again once done, and the process would end by it).
+
+    Its drain has no bound of its own; a stream a client holds open (an older client's GET)
+    would keep it waiting, so `drain_s` bounds it."""
+    import signal
+    from types import FrameType
+
     import uvicorn
 
+    class Draining(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            if sig == signal.SIGTERM:
+                self._captured_signals.remove(sig)
+
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=drain_s)
-    uvicorn.Server(config).run()
+    Draining(config).run()

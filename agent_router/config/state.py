@@ -13,6 +13,12 @@ class StateSpec(Strict):
         description="redis://host:port/db shared by every replica: each tenant's request rate "
         "and the used confirmation challenges; without it both are kept in this process",
     )
+    key_prefix: str = Field(
+        "agent-router:",
+        min_length=1,
+        description="the start of every key this deployment writes in Redis: deployments "
+        "that share one Redis each need their own",
+    )
     timeout_s: float = Field(
         0.5, gt=0, description="one Redis command; past it the rate is checked in process alone"
     )
