@@ -30,6 +30,7 @@ ORDER = [
     "replay",
     "startup",
     "auth",
+    "replicas",
 ]
 TITLES = {
     "routing": "Routing (issue 2)",
@@ -44,6 +45,7 @@ TITLES = {
     "replay": "Replay (issue 7)",
     "startup": "Start-up and steady state (issue 13)",
     "auth": "Authentication (issue 14)",
+    "replicas": "Several replicas behind a load balancer (issue 19)",
 }
 MARK = "<!-- section: {} -->"
 

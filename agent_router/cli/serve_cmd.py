@@ -94,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+KEEP_ALIVE_S = 65
+
+
 def serve_until_drained(app: Any, *, host: str, port: int, drain_s: int) -> None:
     """uvicorn as MCPServer.run would start it, with a bounded drain: on SIGTERM or SIGINT it
     closes the listening socket (the load balancer's next attempt goes elsewhere), lets the
@@ -114,5 +117,15 @@ def serve_until_drained(app: Any, *, host: str, port: int, drain_s: int) -> None
             if sig == signal.SIGTERM:
                 self._captured_signals.remove(sig)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=drain_s)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=drain_s,
+        # Longer than a load balancer keeps an idle connection to a server (HAProxy purges
+        # them within 5 s, uvicorn's default): else both close one at the same moment and a
+        # request sent on it meets a closed socket.
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
     Draining(config).run()

@@ -3,8 +3,9 @@ PostgreSQL database and Redis (imported by tests/replicas and benchmarks/replica
 
 Each replica: auth mode keys (key_cache_seconds 0: a key made after the start works at
 once), memory in the shared database, state.redis_url for the rate limits. HAProxy balances
-round robin, checks /readyz every 300 ms, and retries a request whose server went away on
-another one (`retry-on conn-failure empty-response`, `option redispatch`)."""
+round robin, checks /readyz every second (a replica busy with a load answers it slowly, so
+`timeout check 5s` and two misses before it is taken out), and retries a request whose server
+went away on another one (`retry-on conn-failure empty-response`, `option redispatch`)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ frontend mcp
 backend replicas
     balance roundrobin
     option httpchk GET /readyz
-    default-server inter 300ms fall 1 rise 2
+    timeout check 5s
+    default-server inter 1s fall 2 rise 1
 {servers}
 """
 
@@ -102,7 +104,7 @@ class Cluster:
     db_url: str
     config: Path
     replicas: list[Replica] = field(default_factory=list)
-    balancer: subprocess.Popen | None = None
+    balancers: list[subprocess.Popen] = field(default_factory=list)
     lb_port: int = 0
 
     @property
@@ -118,14 +120,19 @@ class Cluster:
             wait_for_port(proc, port, log_file)
             self.replicas.append(Replica(proc, port, log_file))
 
-    def start_balancer(self) -> None:
-        self.lb_port = free_port()
-        servers = "\n".join(f"    server r{i} 127.0.0.1:{r.port} check" for i, r in enumerate(self.replicas))
-        config = self.folder / "haproxy.cfg"
-        config.write_text(HAPROXY.format(port=self.lb_port, servers=servers))
-        log = open(self.folder / "haproxy.log", "wb")  # noqa: SIM115 - the process holds it
-        self.balancer = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=log, stderr=log)
-        wait_until_ready(f"http://127.0.0.1:{self.lb_port}/readyz")
+    def start_balancer(self, count: int | None = None) -> int:
+        """HAProxy in front of the first `count` replicas (all by default); its port. The
+        first one started is the cluster's `url`."""
+        port = free_port()
+        chosen = self.replicas[:count]
+        servers = "\n".join(f"    server r{i} 127.0.0.1:{r.port} check" for i, r in enumerate(chosen))
+        config = self.folder / f"haproxy-{port}.cfg"
+        config.write_text(HAPROXY.format(port=port, servers=servers))
+        log = open(self.folder / f"haproxy-{port}.log", "wb")  # noqa: SIM115 - the process holds it
+        self.balancers.append(subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=log, stderr=log))
+        wait_until_ready(f"http://127.0.0.1:{port}/readyz")
+        self.lb_port = self.lb_port or port
+        return port
 
     def keys(self, *args: str) -> str:
         done = subprocess.run(
@@ -151,9 +158,9 @@ class Cluster:
                 replica.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 replica.proc.kill()
-        if self.balancer is not None:
-            self.balancer.terminate()
-            self.balancer.wait(timeout=30)
+        for balancer in self.balancers:
+            balancer.terminate()
+            balancer.wait(timeout=30)
 
 
 def cluster_config(folder: Path, db_url: str, **sections: Any) -> Path:
