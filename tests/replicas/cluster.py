@@ -46,6 +46,11 @@ frontend mcp
     default_backend replicas
 backend replicas
     balance roundrobin
+    # Clients of the older handshake get a session id from the replica that answered their
+    # initialize: their later requests go to it (clients of 2026-07-28 send none).
+    stick-table type string len 128 size 100k expire 30m
+    stick store-response res.hdr(mcp-session-id)
+    stick match req.hdr(mcp-session-id)
     option httpchk GET /readyz
     timeout check 5s
     default-server inter 1s fall 2 rise 1
@@ -186,12 +191,13 @@ def wait_until_ready(url: str, *, limit_s: float = 60) -> None:
 
 
 @asynccontextmanager
-async def keyed_client(url: str, key: str) -> AsyncIterator[Client]:
-    """An mcp.Client over streamable HTTP (protocol 2026-07-28: every request stands alone)
-    whose every request carries the key."""
+async def keyed_client(url: str, key: str, *, mode: str = "auto") -> AsyncIterator[Client]:
+    """An mcp.Client over streamable HTTP whose every request carries the key: by default on
+    protocol 2026-07-28 (every request stands alone); mode "legacy" speaks the older
+    handshake, whose session lives in the replica that answered it."""
     async with (
         create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http,
-        Client(streamable_http_client(url, http_client=http)) as client,
+        Client(streamable_http_client(url, http_client=http), mode=mode) as client,
     ):
         yield client
 

@@ -56,6 +56,19 @@ async def test_a_tenants_rate_limit_holds_across_replicas(cluster: Cluster) -> N
     assert outcomes.count(False) == 5, outcomes
 
 
+async def test_older_clients_keep_their_session_on_one_replica(cluster: Cluster) -> None:
+    """A client of the older handshake holds a session in the replica that answered its
+    initialize; HAProxy's stick table on Mcp-Session-Id sends its later requests there (round
+    robin alone would send the second to another replica, which does not know the session)."""
+    key = cluster.new_key("acme")
+    async with keyed_client(cluster.url, key, mode="legacy") as client:
+        for n in range(4):
+            result = await client.call_tool(
+                "route_turn", {"messages": [{"role": "user", "content": f"hi {n}"}]}
+            )
+            assert not result.is_error, result.content
+
+
 async def test_probes_answer_without_a_key(cluster: Cluster) -> None:
     base = cluster.url.removesuffix("/mcp")
     assert httpx.get(f"{base}/healthz", timeout=30).json() == {"status": "alive"}
