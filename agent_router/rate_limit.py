@@ -6,7 +6,8 @@ they live in this process.
 When Redis does not answer, the call is let in by this process's own bucket and a warning is
 logged (fail open): a rate limit protects capacity, and refusing every caller because the
 limiter's store is down would turn a Redis outage into a router outage. Each replica then
-allows the full rate until Redis is back."""
+allows the full rate until Redis is back; Redis is asked again REDIS_RETRY_S after a failure,
+so that while it is down a call does not wait for a connection that will fail."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_router.rate_limit")
 
 MAX_BUCKETS = 4096  # past this many tenants, full buckets (idle tenants) are forgotten
+REDIS_RETRY_S = 5.0
 
 # KEYS[1] the tenant's bucket; ARGV: requests a second, burst. Redis's own clock, so replicas'
 # clocks need not agree. Returns {1 when let in, tokens left as a string}.
@@ -70,6 +72,7 @@ class RateLimiter:
         self._lock = threading.Lock()  # tools run on the loop, but the CLI and tests may share one
         self.redis: Redis | None = None  # set by App.start where state.redis_url is configured
         self.key_prefix = "agent-router:"  # state.key_prefix
+        self._redis_down_until = 0.0  # by self.clock: until then this process decides alone
 
     def rate(self, tenant: str) -> tuple[float, int, str]:
         """(requests a second, burst, the setting that says so) for this tenant."""
@@ -83,7 +86,7 @@ class RateLimiter:
     async def admit(self, tenant: str) -> None:
         """Take one request from the tenant's bucket (the shared one in Redis where there is
         one), or raise RateLimited naming the limit."""
-        if self.redis is None:
+        if self.redis is None or self.clock() < self._redis_down_until:
             return self.take(tenant)
         per_second, burst, setting = self.rate(tenant)
         try:
@@ -91,7 +94,8 @@ class RateLimiter:
                 TOKEN_BUCKET, 1, f"{self.key_prefix}rate:{tenant}", per_second, burst
             )
         except Exception as exc:  # noqa: BLE001 - any Redis failure: fail open, see the module
-            log.warning("rate limit of tenant %r checked in this process alone: Redis: %s", tenant, exc)
+            self._redis_down_until = self.clock() + REDIS_RETRY_S
+            log.warning("rate limits checked in this process alone for %g s: Redis: %s", REDIS_RETRY_S, exc)
             return self.take(tenant)
         if not int(taken):
             raise _limited(tenant, setting, per_second, burst, (1 - float(left)) / per_second)

@@ -85,7 +85,7 @@ class Challenges:
         if expires <= now:
             return "the challenge has expired"
         if self.redis is not None:
-            return await self._mark_shared(nonce, expires)
+            return await self._mark_shared(self.redis, nonce, expires)
         with self._lock:
             self._used = {n: e for n, e in self._used.items() if e > now}
             if nonce in self._used:
@@ -93,9 +93,9 @@ class Challenges:
             self._used[nonce] = expires
         return None
 
-    async def _mark_shared(self, nonce: str, expires: float) -> str | None:
+    async def _mark_shared(self, redis: Redis, nonce: str, expires: float) -> str | None:
         try:
-            fresh = await self.redis.set(  # type: ignore[union-attr]
+            fresh = await redis.set(
                 f"{self.key_prefix}challenge-used:{nonce}", b"1", nx=True, pxat=int(expires * 1000) + 1
             )
         except Exception as exc:  # noqa: BLE001 - any Redis failure: fail closed, see the module

@@ -90,4 +90,4 @@ async def test_without_redis_the_rate_is_held_in_process(
         await rates.admit("acme")  # let in: fail open, by this process's bucket
         with pytest.raises(RateLimited):
             await rates.admit("acme")
-    assert "checked in this process alone" in caplog.text
+    assert caplog.text.count("checked in this process alone") == 1  # Redis not asked again at once
