@@ -19,6 +19,8 @@ from .routing import Router
 from .safety.confirmations import Challenges
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from .memory import MemoryStore
     from .pools import Dispatcher
     from .safety.checker import SafetyChecker
@@ -40,13 +42,16 @@ class App:
     metrics: Metrics = field(default_factory=Metrics)
     rates: RateLimiter = field(init=False)  # per tenant, from config.limits and config.tenants
     challenges: Challenges = field(init=False)  # confirm verdicts' one-time tokens
+    redis: Redis | None = None  # state.redis_url: what replicas share that is state, not memory
+    started: bool = False  # start() has run: memory opened, the tool catalog synced once
 
     def __post_init__(self) -> None:
         self.rates = RateLimiter(self.config.limits, self.config.tenants)
         self.challenges = Challenges.configured(self.config.safety.confirmation_seconds)
 
     async def start(self) -> None:
-        """Open what needs the event loop (databases, downstream servers)."""
+        """Open what needs the event loop (databases, downstream servers, Redis)."""
+        self.share_state()
         if self.tools is not None:
             await self.tools.start()
         if self.config.memory.enabled and self.memory is None:
@@ -54,6 +59,21 @@ class App:
         await self.relearn_tool_outcomes()
         if self.pools is not None and self.pools.client is None:
             await self.pools.start()
+        self.started = True
+
+    def share_state(self) -> None:
+        """Rate buckets and used challenges in Redis where state.redis_url names one. The client
+        connects on its first command; each use decides what a Redis failure means."""
+        spec = self.config.state
+        if spec.redis_url is None or self.redis is not None:
+            return
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(
+            spec.redis_url, socket_timeout=spec.timeout_s, socket_connect_timeout=spec.timeout_s
+        )
+        self.rates.redis = self.challenges.redis = self.redis
+        self.rates.key_prefix = self.challenges.key_prefix = spec.key_prefix
 
     async def open_memory(self) -> None:
         """A database that cannot be opened leaves routing up, with memory off and the reason
@@ -83,6 +103,9 @@ class App:
             log.warning("tool outcomes not loaded from memory: %s", exc)
 
     async def aclose(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+            self.redis = self.rates.redis = self.challenges.redis = None
         if self.pools is not None:
             await self.pools.aclose()
         if self.memory is not None:

@@ -16,10 +16,11 @@ from .app import App, build_app
 from .auth import KeyVerifier, http_auth
 from .collector import release_start_up, settle_start_up
 from .config import RouterConfig, default_config
+from .core.following import start_following
 from .core.session_writes import drain_writes
 from .errors import RouterError
 from .memory.keys import ApiKeys
-from .surface import memory, metrics, pools, replay, routing, safety, tools
+from .surface import memory, metrics, pools, probes, replay, routing, safety, tools
 from .surface.schemas import without_refs
 
 INSTRUCTIONS = (
@@ -82,6 +83,7 @@ def build_server(
             return
         built = await anyio.to_thread.run_sync(build_app, config)
         running.append(built)
+        following = None
         try:
             await built.start()
             if keys_checked and built.memory is None:
@@ -90,8 +92,11 @@ def build_server(
                     f"({built.memory_down}); fix memory.url or use mode jwt"
                 )
             settle_start_up()
+            following = await start_following(built)
             yield built
         finally:
+            if following is not None:
+                following.cancel()
             running.remove(built)
             await drain_writes()  # model calls already answered keep their records
             await built.aclose()
@@ -122,4 +127,5 @@ def build_server(
     )
     if config is None or config.endpoints.enabled:
         endpoints.register(server, lambda: running[-1] if running else None)
+    probes.register(server, lambda: running[-1] if running else None)
     return server

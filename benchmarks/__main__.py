@@ -32,6 +32,7 @@ ORDER = [
     "startup",
     "auth",
     "remote_encoder",
+    "replicas",
 ]
 TITLES = {
     "routing": "Routing (issue 2)",
@@ -48,6 +49,7 @@ TITLES = {
     "startup": "Start-up and steady state (issue 13)",
     "auth": "Authentication (issue 14)",
     "remote_encoder": "Remote encoders (issue 19)",
+    "replicas": "Several replicas behind a load balancer (issue 19)",
 }
 MARK = "<!-- section: {} -->"
 

@@ -12,7 +12,7 @@ from .records import (
     TurnRecord,
 )
 from .store import MemoryStore
-from .tool_outcomes import ToolOutcome, feedback_outcomes, recorded_outcomes
+from .tool_outcomes import Seen, ToolOutcome, feedback_outcomes, outcomes_since, recorded_outcomes, seen_now
 
 __all__ = [
     "ContextResult",
@@ -21,11 +21,14 @@ __all__ = [
     "MemoryTier",
     "MemoryUnavailable",
     "RecallHit",
+    "Seen",
     "SessionSummary",
     "ToolCallRecord",
     "ToolOutcome",
     "TurnRecord",
     "check_id",
     "feedback_outcomes",
+    "outcomes_since",
     "recorded_outcomes",
+    "seen_now",
 ]

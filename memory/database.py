@@ -106,6 +106,12 @@ class Database:
         with unavailable_on_driver_error():
             return await self.reads.run(work)
 
+    async def ping(self) -> None:
+        """One round trip (SELECT 1): whether the database answers now (/readyz)."""
+        with unavailable_on_driver_error():
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+
     def insert(self, table: type) -> Any:
         """INSERT with ON CONFLICT for this backend."""
         return dialect_insert(self.dialect, table)

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock's key for "agent-router migrates": replicas that start together wait
+# for the first one's migration, then find the schema at head and do nothing.
+MIGRATION_LOCK = 0x61676E74_726F7574 & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -27,9 +30,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate to `revision`. On PostgreSQL under a transaction-scoped advisory lock, so that of
+    N replicas starting at once one migrates and the others wait, then read the version table
+    and find nothing to do (SQLite's write lock already serialises them)."""
     from alembic import command
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
 
 

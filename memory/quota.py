@@ -10,12 +10,14 @@ The usage comes from one aggregate over the tenant's sessions, read once and the
 tenant: each turn stored adds its own estimate, and a deletion (forget, retention) drops the
 kept figure so that the next turn reads it again. The aggregate grows with the tenant's data:
 25 ms p50 on SQLite and 22 ms on PostgreSQL for 5,000 turns (5.4 MB), so it is read once per
-tenant, not per turn. Replicas each keep their own figure, so a
-tenant writing through several may go over by what the others stored since they last read."""
+tenant, not per turn. Replicas each keep their own figure and read the aggregate again after
+REFRESH_S, so a tenant writing through several may go over its quota by at most what the other
+replicas stored in the last REFRESH_S seconds."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +30,7 @@ from .database import Database
 from .schema import BlobRow, MessageRow, PartRow, SessionRow
 
 QUOTA_FIELD = "memory.tenant_quota_bytes"
+REFRESH_S = 30.0  # a kept figure older than this is read again (what other replicas stored)
 
 
 def turn_bytes(messages: Sequence[ChatMessage], images: Sequence[LoadedImage]) -> int:
@@ -57,7 +60,9 @@ async def stored_bytes(database: Database, tenant: str) -> int:
 class TenantQuota:
     database: Database
     limit: int | None  # None: no quota, nothing counted
+    refresh_s: float = REFRESH_S
     _used: dict[str, int] = field(default_factory=dict)
+    _read_at: dict[str, float] = field(default_factory=dict)
     _reads: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     async def admit(self, tenant: str, adding: int) -> None:
@@ -74,11 +79,17 @@ class TenantQuota:
             )
 
     async def used(self, tenant: str) -> int:
-        if tenant not in self._used:
+        if not self._fresh(tenant):
             async with self._reads.setdefault(tenant, asyncio.Lock()):  # one aggregate at a time
-                if tenant not in self._used:
+                if not self._fresh(tenant):
+                    read_at = time.monotonic()
                     self._used[tenant] = await stored_bytes(self.database, tenant)
+                    self._read_at[tenant] = read_at
         return self._used[tenant]
+
+    def _fresh(self, tenant: str) -> bool:
+        read_at = self._read_at.get(tenant)
+        return tenant in self._used and read_at is not None and time.monotonic() - read_at < self.refresh_s
 
     def stored(self, tenant: str, added: int) -> None:
         """A turn of `added` bytes was written."""

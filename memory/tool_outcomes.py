@@ -18,10 +18,11 @@ feedback teach only its own ranking (ToolIndex keeps what it learned per tenant)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..tenancy import LOCAL_TENANT
@@ -41,13 +42,75 @@ class ToolOutcome(NamedTuple):
     tenant: str = LOCAL_TENANT
 
 
+@dataclass(frozen=True)
+class Seen:
+    """How far a process has read the tool_calls and feedback tables (their largest ids)."""
+
+    call_id: int = 0
+    feedback_id: int = 0
+
+
+class Origin(NamedTuple):
+    """Where an outcome came from: ("call", session key, "server/tool") or ("feedback",
+    session key, turn id), as tools/taught.py notes what this process learned itself."""
+
+    kind: str
+    session_id: str
+    what: str
+
+
 async def recorded_outcomes(database: Database, *, limit: int = 1000) -> list[ToolOutcome]:
     """The last `limit` successful calls and the last `limit` feedback rows, as uses to learn."""
-    calls = [
-        ToolOutcome(query, server, tool, 1.0, tenant_of(key))
-        for key, query, server, tool in await _successful_calls(database, limit=limit)
-    ]
+    uses, _ = await _successful_calls(database, limit=limit)
+    calls = [ToolOutcome(query, server, tool, 1.0, tenant_of(key)) for key, query, server, tool in uses]
     return calls + await feedback_outcomes(database, limit=limit)
+
+
+async def seen_now(database: Database) -> Seen:
+    """The largest ids of both tables now: where following the other replicas starts."""
+    async with database.read() as db:
+        call_id = (await db.execute(select(func.max(ToolCallRow.id)))).scalar()
+        feedback_id = (await db.execute(select(func.max(FeedbackRow.id)))).scalar()
+    return Seen(call_id or 0, feedback_id or 0)
+
+
+async def outcomes_since(
+    database: Database, seen: Seen, *, limit: int = 1000
+) -> tuple[list[tuple[Origin, list[ToolOutcome]]], Seen]:
+    """The outcomes of calls and feedback rows recorded after `seen` (by any replica), oldest
+    first, by the row they came from, and how far this read got. At most `limit` rows of each table a read:
+    the rest come with the next. A row committed after one with a larger id is not seen
+    (concurrent writers on PostgreSQL); the next start relearns it."""
+    calls, call_id = await _calls_after(database, seen.call_id, limit=limit)
+    async with database.read() as db:
+        rows = (
+            await db.execute(
+                select(FeedbackRow.id, FeedbackRow.session_id, FeedbackRow.turn_key, FeedbackRow.score)
+                .where(FeedbackRow.id > seen.feedback_id)
+                .order_by(FeedbackRow.id)
+                .limit(limit)
+            )
+        ).all()
+        feedback: list[tuple[Origin, list[ToolOutcome]]] = []
+        histories: dict[str, _SessionHistory] = {}
+        for row in rows:
+            if row.session_id not in histories:
+                histories[row.session_id] = await _SessionHistory.load(db, row.session_id)
+            origin = Origin("feedback", row.session_id, row.turn_key)
+            tenant = tenant_of(row.session_id)
+            feedback.append((origin, histories[row.session_id].feedback(row.turn_key, row.score, tenant)))
+    feedback_id = rows[-1].id if rows else seen.feedback_id
+    return calls + feedback, Seen(call_id, feedback_id)
+
+
+async def _calls_after(
+    database: Database, after: int, *, limit: int
+) -> tuple[list[tuple[Origin, list[ToolOutcome]]], int]:
+    uses, last = await _successful_calls(database, limit=limit, after=after)
+    return [
+        (Origin("call", key, f"{server}/{tool}"), [ToolOutcome(query, server, tool, 1.0, tenant_of(key))])
+        for key, query, server, tool in uses
+    ], max(last, after)
 
 
 async def successful_tool_uses(database: Database, *, limit: int = 1000) -> list[tuple[str, str, str]]:
@@ -55,26 +118,29 @@ async def successful_tool_uses(database: Database, *, limit: int = 1000) -> list
     earlier select_tools query of its session that offered the tool (of the call's own turn
     when both name one), oldest first: what outcome-aware tool selection relearns after a
     restart."""
-    return [use[1:] for use in await _successful_calls(database, limit=limit)]
+    uses, _ = await _successful_calls(database, limit=limit)
+    return [use[1:] for use in uses]
 
 
-async def _successful_calls(database: Database, *, limit: int) -> list[tuple[str, str, str, str]]:
-    """successful_tool_uses, each with its session key first."""
+async def _successful_calls(
+    database: Database, *, limit: int, after: int | None = None
+) -> tuple[list[tuple[str, str, str, str]], int]:
+    """successful_tool_uses, each with its session key first: the last `limit` calls, or the
+    first `limit` after the id `after`; and the largest call id read (0 for none)."""
+    query = select(
+        ToolCallRow.id,
+        ToolCallRow.session_id,
+        ToolCallRow.turn_key,
+        ToolCallRow.server,
+        ToolCallRow.tool,
+        ToolCallRow.created_at,
+    ).where(ToolCallRow.error.is_(None))
+    if after is None:
+        query = query.order_by(ToolCallRow.id.desc())
+    else:
+        query = query.where(ToolCallRow.id > after).order_by(ToolCallRow.id)
     async with database.read() as db:
-        calls = (
-            await db.execute(
-                select(
-                    ToolCallRow.session_id,
-                    ToolCallRow.turn_key,
-                    ToolCallRow.server,
-                    ToolCallRow.tool,
-                    ToolCallRow.created_at,
-                )
-                .where(ToolCallRow.error.is_(None))
-                .order_by(ToolCallRow.id.desc())
-                .limit(limit)
-            )
-        ).all()
+        calls = sorted((await db.execute(query.limit(limit))).all(), key=lambda c: c.id, reverse=True)
         sessions = {c.session_id for c in calls}
         picks = (
             (
@@ -105,7 +171,7 @@ async def _successful_calls(database: Database, *, limit: int) -> list[tuple[str
                 if pick.query.strip():  # an offer for images alone has no text to learn
                     uses.append((call.session_id, pick.query, call.server, call.tool))
                 break
-    return uses
+    return uses, calls[0].id if calls else 0
 
 
 async def feedback_outcomes(

@@ -5,8 +5,10 @@ the exact action it judged, expiring, and accepted once.
 
 Tokens are signed with an HMAC key: `AGENT_ROUTER_SECRET` from the environment when set (so
 replicas agree on signatures), else a key drawn at start (tokens then die with the process).
-The set of used tokens is kept in this process until they expire; replicas will share it
-through Redis (issue 19), until then a token is one-time per process."""
+A used token is marked in Redis (`SET NX` with the token's expiry) where `state.redis_url` is
+configured, so it is one-time across replicas; else in this process until it expires. When
+Redis does not answer, the token is refused (fail closed): a challenge that cannot be marked
+used could be replayed on another replica, and the caller can ask again."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 SECRET_ENV = "AGENT_ROUTER_SECRET"
 
@@ -52,6 +58,8 @@ class Challenges:
         self._clock = clock
         self._used: dict[str, float] = {}  # nonce -> expiry
         self._lock = threading.Lock()
+        self.redis: Redis | None = None  # set by App.start where state.redis_url is configured
+        self.key_prefix = "agent-router:"  # state.key_prefix
 
     @classmethod
     def configured(cls, ttl_s: float) -> Challenges:
@@ -63,7 +71,7 @@ class Challenges:
         payload = _b64(json.dumps({"n": secrets.token_hex(12), "e": round(expires, 3)}).encode())
         return Challenge(f"{payload}.{self._sign(payload, binding)}", expires)
 
-    def redeem(self, token: str, binding: Binding) -> str | None:
+    async def redeem(self, token: str, binding: Binding) -> str | None:
         """None when the token confirms this action (and it is used up); else why it does not."""
         payload, _, signature = token.partition(".")
         if not payload or not hmac.compare_digest(signature, self._sign(payload, binding)):
@@ -76,12 +84,23 @@ class Challenges:
         now = self._clock()
         if expires <= now:
             return "the challenge has expired"
+        if self.redis is not None:
+            return await self._mark_shared(self.redis, nonce, expires)
         with self._lock:
             self._used = {n: e for n, e in self._used.items() if e > now}
             if nonce in self._used:
                 return "the challenge was already used"
             self._used[nonce] = expires
         return None
+
+    async def _mark_shared(self, redis: Redis, nonce: str, expires: float) -> str | None:
+        try:
+            fresh = await redis.set(
+                f"{self.key_prefix}challenge-used:{nonce}", b"1", nx=True, pxat=int(expires * 1000) + 1
+            )
+        except Exception as exc:  # noqa: BLE001 - any Redis failure: fail closed, see the module
+            return f"the challenge cannot be marked used right now ({exc.__class__.__name__}); ask again"
+        return None if fresh else "the challenge was already used"
 
     def _sign(self, payload: str, binding: Binding) -> str:
         return _b64(hmac.new(self._key, binding.message(payload.encode()), hashlib.sha256).digest())

@@ -62,3 +62,29 @@ def tiny_clip_section(tiny_clip_files: tuple[Path, Path]) -> dict[str, str]:
     """The config's `encoders.clip` section that loads the tiny model, as a config file spells it."""
     config_file, checkpoint = tiny_clip_files
     return {"model": "tiny-clip", "checkpoint": str(checkpoint), "model_config_file": str(config_file)}
+
+
+REDIS_URL = os.environ.get("AGENT_ROUTER_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (.ci/run starts it); tests use keys of their own (random tenants and
+    nonces), never flush it. Skips where none answers, so a machine without Redis still passes."""
+    import socket
+    from urllib.parse import urlparse
+
+    where = urlparse(REDIS_URL)
+    try:
+        socket.create_connection((where.hostname or "127.0.0.1", where.port or 6379), timeout=1).close()
+    except OSError:
+        pytest.skip(f"no Redis at {REDIS_URL} (set AGENT_ROUTER_TEST_REDIS)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def dead_redis_url() -> str:
+    """A Redis URL where nothing listens: a port just bound and released."""
+    from processes import free_port
+
+    return f"redis://127.0.0.1:{free_port()}/0"

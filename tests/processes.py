@@ -33,6 +33,13 @@ def config_file(path: Path, **sections: Any) -> Path:
 def serve_http(log_file: Path, *extra: str, limit_s: float = 180) -> tuple[subprocess.Popen, int]:
     """`agent-router serve --http` as a real subprocess, its stderr in log_file (a pipe nobody
     reads would fill and stall the server). Returns once the port accepts connections."""
+    proc, port = start_http(log_file, *extra)
+    wait_for_port(proc, port, log_file, limit_s=limit_s)
+    return proc, port
+
+
+def start_http(log_file: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+    """serve_http without waiting: several servers then start at once (wait_for_port each)."""
     port = free_port()
     with open(log_file, "wb") as stderr:
         proc = subprocess.Popen(
@@ -41,13 +48,17 @@ def serve_http(log_file: Path, *extra: str, limit_s: float = 180) -> tuple[subpr
             stderr=stderr,
             env=os.environ.copy(),
         )
+    return proc, port
+
+
+def wait_for_port(proc: subprocess.Popen, port: int, log_file: Path, *, limit_s: float = 180) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {log_file.read_text()[-2000:]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, port
+            return
         except OSError:
             time.sleep(0.3)
     proc.kill()

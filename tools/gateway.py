@@ -24,6 +24,7 @@ from .catalog import ToolEntry, from_inline, load_file
 from .downstream import Downstream, DownstreamError
 from .index import Ranked, ToolIndex, above_floor, denied
 from .query import query_parts
+from .taught import Taught
 from .vectors import Embed, VectorStore
 
 log = logging.getLogger("agent_router.tools")
@@ -68,6 +69,7 @@ class Gateway:
         # The last selection per session (by its key, which names the tenant) and the tenant
         # it was for: a successful call of one of its tools is that tenant's outcome.
         self._last: OrderedDict[str, tuple[np.ndarray, set[str], str]] = OrderedDict()
+        self.taught = Taught()  # outcomes learned here at once; following replicas skips them
 
     async def start(self) -> None:
         """Connect every server (a server that is down is retried in the background) and index."""
@@ -245,6 +247,7 @@ class Gateway:
         if last is None or key not in last[1]:
             return False
         self.index.reinforce(key, last[0], tenant=last[2])
+        self.taught.note("call", session_id, key)
         return True
 
     def fork(self) -> Gateway:
@@ -257,6 +260,7 @@ class Gateway:
         twin._on_reindex = []
         twin._sync_lock = asyncio.Lock()
         twin._last = OrderedDict()
+        twin.taught = Taught()
         return twin
 
     async def learn(self, uses: Sequence[Use]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from ..config import ConfigError
 from .common import add_config_option, config_or_exit, exit_on_config_error
@@ -20,6 +21,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "auth.mode must be keys or jwt",
     )
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--stateless",
+        action="store_true",
+        help="with --http, answer clients of the older handshake without a session too, so "
+        "that any replica answers any request with no sticky routing (they then cannot be "
+        "asked anything mid-call); clients of the 2026-07-28 protocol are always stateless",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=int,
+        default=30,
+        help="with --http, on SIGTERM: stop accepting, give requests in flight this long to "
+        "finish, then write what memory holds and exit 0 (default 30)",
+    )
     parser.add_argument(
         "--memory-url",
         "--db",
@@ -68,5 +83,49 @@ def run(args: argparse.Namespace) -> int:
         server = build_server(config, http_url=f"http://{url_host(args.host)}:{args.port}/mcp")
     except ConfigError as exc:
         exit_on_config_error(exc)
-    server.run("streamable-http", host=args.host, port=args.port, transport_security=security)
+    serve_until_drained(
+        server.streamable_http_app(
+            stateless_http=args.stateless, transport_security=security, host=args.host
+        ),
+        host=args.host,
+        port=args.port,
+        drain_s=args.drain_seconds,
+    )
     return 0
+
+
+KEEP_ALIVE_S = 65
+
+
+def serve_until_drained(app: Any, *, host: str, port: int, drain_s: int) -> None:
+    """uvicorn as MCPServer.run would start it, with a bounded drain: on SIGTERM or SIGINT it
+    closes the listening socket (the load balancer's next attempt goes elsewhere), lets the
+    requests in flight finish for up to `drain_s` seconds, then runs the lifespan's end, which
+    flushes memory's pending writes and closes the database. Exits 0 after a drain on SIGTERM
+    (uvicorn would raise the signal again once done, and the process would end by it).
+
+    Its drain has no bound of its own; a stream a client holds open (an older client's GET)
+    would keep it waiting, so `drain_s` bounds it."""
+    import signal
+    from types import FrameType
+
+    import uvicorn
+
+    class Draining(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            if sig == signal.SIGTERM:
+                self._captured_signals.remove(sig)
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=drain_s,
+        # Longer than a load balancer keeps an idle connection to a server (HAProxy purges
+        # them within 5 s, uvicorn's default): else both close one at the same moment and a
+        # request sent on it meets a closed socket.
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
+    Draining(config).run()

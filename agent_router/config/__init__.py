@@ -35,6 +35,7 @@ from .routing import (
     TextEncoderSpec,
 )
 from .safety import SafetySpec
+from .state import StateSpec
 from .tools import ToolsSpec
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "RouterConfig",
     "SafetySpec",
     "Severity",
+    "StateSpec",
     "TenantLimits",
     "TextEncoderSpec",
     "ToolsSpec",
@@ -111,6 +113,7 @@ class RouterConfig(Strict):
     )
     auth: AuthSpec = Field(default_factory=AuthSpec)
     endpoints: EndpointsSpec = Field(default_factory=EndpointsSpec)
+    state: StateSpec = Field(default_factory=StateSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:

@@ -7,7 +7,7 @@ from ..app import App
 from .caller import Caller
 
 
-def admit(app: App, caller: Caller) -> None:
+async def admit(app: App, caller: Caller) -> None:
     """Raises RateLimited naming the limit when the caller's tenant is over its rate."""
     if not caller.local:
-        app.rates.admit(caller.tenant)
+        await app.rates.admit(caller.tenant)

@@ -58,7 +58,7 @@ async def approve(
     if checker is None:
         if gateway.needs_confirmation(tool):
             bound = binding(caller, session_id, action)
-            refused = "" if confirmation is None else app.challenges.redeem(confirmation, bound)
+            refused = "" if confirmation is None else await app.challenges.redeem(confirmation, bound)
             if refused is None:
                 return
             issued = app.challenges.issue(bound)
@@ -75,7 +75,7 @@ async def approve(
         return  # with a recorded session, every call is traced: names and hints do not decide
     inputs = action_inputs(action, caller.agent_id, session, tool_facts(tool))
     verdict = await judge_inputs(checker, inputs)
-    if settle(app, verdict, caller, session_id=session_id, action=action, token=confirmation):
+    if await settle(app, verdict, caller, session_id=session_id, action=action, token=confirmation):
         inputs["confirmed"] = True
     await record_verdict(app, verdict, kind="tool_call", session_id=session_id, turn_id=None, inputs=inputs)
     if verdict.decision is Outcome.deny:

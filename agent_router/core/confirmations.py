@@ -37,7 +37,7 @@ def without_confirmation(action: Any) -> Any:
     return {**action, "context": context}
 
 
-def settle(
+async def settle(
     app: App, verdict: Verdict, caller: Caller, *, session_id: str | None, action: Any, token: str | None
 ) -> bool:
     """Apply a challenge to a confirm verdict: a valid one makes it allow (True is returned);
@@ -47,7 +47,7 @@ def settle(
         return False
     bound = binding(caller, session_id, action)
     if token is not None:
-        refused = app.challenges.redeem(token, bound)
+        refused = await app.challenges.redeem(token, bound)
         if refused is None:
             verdict.confirmed()
             return True

@@ -70,6 +70,7 @@ async def record_feedback(
     if app.tools is not None and app.memory is not None:
         try:
             await app.tools.learn(await feedback_outcomes(app.memory.database, key, turn_id))
+            app.tools.taught.note("feedback", key, turn_id)
         except Exception:  # noqa: BLE001 - the feedback is recorded; selection relearns it on start
             log.exception("tool selection could not learn from feedback on %s/%s", key, turn_id)
     return FeedbackResult(session_id=session_id, turn_id=turn_id, score=score)

@@ -184,7 +184,7 @@ async def check_action(
     inputs = action_inputs(recorded, caller.agent_id, session, catalog_facts(app, action))
     verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
     token = challenge_of(action)
-    if settle(app, verdict, caller, session_id=key, action=recorded, token=token):
+    if await settle(app, verdict, caller, session_id=key, action=recorded, token=token):
         inputs["confirmed"] = True
     injected = any(rule.startswith("injection.") for rule in verdict.rules)
     note = await record_verdict(

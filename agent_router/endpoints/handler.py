@@ -42,7 +42,7 @@ async def serve(request: Request, running: Callable[[], App | None], dialect: Di
     if caller is None:
         return dialect.error(UNAUTHENTICATED)
     try:
-        admit(app, caller)
+        await admit(app, caller)
         parsed = dialect.parse(await _body(request))
         call = await _call(app, caller, parsed, request)
         prepared = await prepare_call(app, call, caller)

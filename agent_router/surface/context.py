@@ -43,7 +43,7 @@ def reports_input_errors(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable
         with ToolCall(name, _str(kwargs.get("session_id")), _str(kwargs.get("turn_id"))) as call:
             try:
                 if ctx is not None:
-                    admit(app_of(ctx), caller_of(ctx))
+                    await admit(app_of(ctx), caller_of(ctx))
                 return await fn(*args, **kwargs)
             except InputError as exc:
                 call.outcome = "input_error"

@@ -155,3 +155,22 @@ async def test_the_cli_lists_and_exports_one_tenant(store: MemoryStore, database
     assert "acme's turn" in exported and "globex's turn" not in exported
     everything = run("export", "--tenant", globex)
     assert "globex's turn" in everything and "acme's turn" not in everything
+
+
+async def test_replicas_see_each_others_bytes_once_their_figure_is_read_again(
+    open_store,  # noqa: ANN001
+    databases,  # noqa: ANN001
+) -> None:
+    """Each replica keeps the tenant's usage and reads it again after quota.REFRESH_S: until
+    then a tenant may go over by what other replicas stored, never by more."""
+    url = await databases.new()
+    one = await open_store(url, tenant_quota_bytes=400)
+    two = await open_store(url, tenant_quota_bytes=400)
+    t = tenant()
+    await two.record_turn(session_key(t, "s2"), "t1", msgs("a" * 10), None)  # two reads: 20 bytes
+    await one.record_turn(session_key(t, "s1"), "t1", msgs("b" * 150), None)  # 300 through one
+    await two.record_turn(session_key(t, "s2"), "t2", msgs("c" * 50), None)  # two still counts 20
+    assert await stored_bytes(two.database, t) == 420
+    two.quota.refresh_s = 0  # its figure has aged: read again
+    with pytest.raises(InputError, match="stores 420 of 400"):
+        await two.record_turn(session_key(t, "s2"), "t3", msgs("d"), None)

@@ -94,9 +94,33 @@ async def test_no_challenge_lifts_a_deny(app: App) -> None:
     assert verdict.decision is Outcome.deny and verdict.challenge is None
 
 
-def test_replicas_sharing_the_secret_accept_each_others_challenges() -> None:
+async def test_replicas_sharing_the_secret_accept_each_others_challenges() -> None:
     bound = Binding("local", "s1", None, "digest")
     one, two = Challenges(60, b"shared"), Challenges(60, b"shared")
-    assert two.redeem(one.issue(bound).token, bound) is None
-    assert Challenges(60).redeem(one.issue(bound).token, bound) is not None  # another key
-    assert one.redeem("garbage", bound) is not None
+    assert await two.redeem(one.issue(bound).token, bound) is None
+    assert await Challenges(60).redeem(one.issue(bound).token, bound) is not None  # another key
+    assert await one.redeem("garbage", bound) is not None
+
+
+async def test_replicas_sharing_redis_accept_a_challenge_once(redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    bound = Binding("local", "s1", None, "digest")
+    replicas = [Challenges(60, b"shared"), Challenges(60, b"shared")]
+    async with Redis.from_url(redis_url) as redis:
+        for replica in replicas:
+            replica.redis = redis
+        token = replicas[0].issue(bound).token
+        assert await replicas[1].redeem(token, bound) is None
+        assert await replicas[0].redeem(token, bound) == "the challenge was already used"
+
+
+async def test_a_challenge_that_cannot_be_marked_used_is_refused(dead_redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    bound = Binding("local", "s1", None, "digest")
+    challenges = Challenges(60, b"shared")
+    async with Redis.from_url(dead_redis_url, socket_connect_timeout=0.5) as redis:
+        challenges.redis = redis
+        refused = await challenges.redeem(challenges.issue(bound).token, bound)
+    assert refused is not None and "cannot be marked used right now" in refused
