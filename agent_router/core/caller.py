@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..tenancy import LOCAL_TENANT, TENANT_PATTERN, Role, check_tenant
+from ..tenancy import LOCAL_TENANT, Role
 
 # The tenant rules live below memory (agent_router/tenancy.py), which stores keys that name them.
-__all__ = ["LOCAL_TENANT", "TENANT_PATTERN", "Caller", "Role", "check_tenant"]
+__all__ = ["LOCAL_TENANT", "Caller", "Role"]
 
 
 @dataclass(frozen=True)
