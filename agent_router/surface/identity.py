@@ -19,6 +19,10 @@ from starlette.requests import Request
 from ..auth import AGENT_CLAIM, ROLE_CLAIM, TENANT_CLAIM
 from ..core.caller import LOCAL_TENANT, Caller, Role
 
+# The machine's own user (in process, stdio), and a caller over HTTP with authentication off.
+OWNER = Caller()
+LOOPBACK = Caller(LOCAL_TENANT, None, Role.operator, local=False)
+
 
 def caller_of(ctx: Context[Any, Any], agent_id: str | None = None) -> Caller:
     """The caller of this request, acting as `agent_id` where its role allows it."""
@@ -32,16 +36,13 @@ def caller_of_request(request: Request) -> Caller | None:
     token = get_access_token()
     if token is not None:
         return _of_token(token)
-    if "user" in request.scope:
-        return None
-    return Caller(LOCAL_TENANT, None, Role.operator, local=False)
+    return None if "user" in request.scope else LOOPBACK
 
 
 def _identity(ctx: Context[Any, Any]) -> Caller:
     token = get_access_token()
     if token is None:
-        over_http = ctx.request_context.request is not None
-        return Caller(LOCAL_TENANT, None, Role.operator if over_http else Role.admin, local=not over_http)
+        return OWNER if ctx.request_context.request is None else LOOPBACK
     return _of_token(token)
 
 
