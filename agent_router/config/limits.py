@@ -14,6 +14,12 @@ from .routing import Strict
 
 
 class Limits(Strict):
+    request_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="body of one request to the model endpoints (/v1/...), read no further; "
+        "images travel inside it as data URLs",
+    )
     messages_per_turn: int = Field(500, gt=0, description="chat messages in one turn")
     chars_per_turn: int = Field(400_000, gt=0, description="characters of text in one turn")
     images_per_turn: int = Field(16, gt=0, description="images in one turn")

@@ -29,8 +29,6 @@ log = logging.getLogger("agent_router.endpoints")
 SESSION_HEADER = "x-session-id"
 HEADER = "x-agent-router-"
 MAX_REASONS_CHARS = 200
-# Images travel inside the body as data URLs; each one's own limits apply once it is parsed.
-MAX_BODY_BYTES = 64 * 1024 * 1024
 NOT_STARTED = Failure(503, "unavailable", "the router is starting; try again", headers={"retry-after": "1"})
 
 
@@ -43,7 +41,7 @@ async def serve(request: Request, running: Callable[[], App | None], dialect: Di
         return dialect.error(UNAUTHENTICATED)
     try:
         await admit(app, caller)
-        parsed = dialect.parse(await _body(request))
+        parsed = dialect.parse(await _body(request, app.config.limits.request_bytes))
         call = await _call(app, caller, parsed, request)
         prepared = await prepare_call(app, call, caller)
         headers = _headers(prepared, call.session_id)
@@ -68,18 +66,20 @@ async def serve(request: Request, running: Callable[[], App | None], dialect: Di
         return dialect.error(Failure(500, "upstream", f"internal error: {exc.__class__.__name__}"))
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    """The JSON body, read no further than MAX_BODY_BYTES: a caller cannot make the server
-    hold more than that."""
-    too_large = BodyTooLarge.single("<body>", f"the request body is over {MAX_BODY_BYTES} bytes")
+async def _body(request: Request, limit: int) -> dict[str, Any]:
+    """The JSON body, read no further than `limit` bytes: a caller cannot make the server hold
+    more than that. Images travel inside it; each one's own limits apply once it is parsed."""
+    too_large = BodyTooLarge.single(
+        "<body>", f"the request body is over {limit} bytes, the limit limits.request_bytes"
+    )
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             raise too_large
         chunks.append(chunk)
     try:
