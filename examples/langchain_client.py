@@ -18,7 +18,7 @@ async def main(command: str) -> None:
     client = MultiServerMCPClient({"router": {"command": command, "args": ["serve"], "transport": "stdio"}})
     tools = {tool.name: tool for tool in await client.get_tools()}
     answer = await tools["route_turn"].ainvoke(
-        {"messages": [{"role": "user", "content": "Write a Python function that merges two dicts"}]}
+        {"messages": [{"role": "user", "content": "Write a Python function that merges two dictionaries"}]}
     )
     # The adapter hands back the tool's content blocks; the decision is their JSON text.
     blocks = [answer] if isinstance(answer, str) else [b["text"] for b in answer if b.get("type") == "text"]

@@ -182,9 +182,12 @@ def tool_items(w: Wheels) -> list[Item]:
         n for n in w("nvidia-tooltalk").namelist() if re.match(r"tooltalk/data/(tooltalk|easy)/.*\.json$", n)
     ):
         talk = w.json("nvidia-tooltalk", name)
-        for position, turn in enumerate(talk["conversation"]):
-            # later turns are often bare answers ("yes", a user name): only requests are kept
-            if turn["role"] == "user" and len(turn["text"].split()) >= 6:
+        turns = talk["conversation"]
+        for position, turn in enumerate(turns):
+            # A user turn is a tool request only when the assistant answers it with a call:
+            # closings ("Thanks, I'll take a nap.") and bare answers ("yes", a user name) are not.
+            answer = turns[position + 1] if position + 1 < len(turns) else {}
+            if turn["role"] == "user" and len(turn["text"].split()) >= 6 and answer.get("apis"):
                 item = f"{talk['conversation_id']}/{position}"
                 items.append(
                     Item("tool_use", "nvidia-tooltalk", name, item, turn["text"], talk["conversation_id"])

@@ -40,7 +40,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "escalation.dual_response",
         re.compile(
-            r"\b(two (different )?(responses|answers|paragraphs)|(respond|answer) (twice|in two ways)|"
+            r"\b(two (different )?(responses|answers)|(respond|answer) (twice|in two ways)|"
             r"stay in character|break character|opposite of|evil (twin|confidant|ai))\b",
             re.I,
         ),

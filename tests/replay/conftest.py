@@ -25,9 +25,11 @@ from agent_router.tools.gateway import Gateway
 
 @pytest.fixture(scope="session")
 def replay_config(config: RouterConfig, tmp_path_factory: pytest.TempPathFactory) -> RouterConfig:
-    # Gibberish such as "asdf" scores about 0.15 against every route, right at the default
-    # threshold; well above it, the recorded "asdf" turn takes the default model under any encoder.
-    defaults = config.defaults.model_copy(update={"threshold": 0.25})
+    # The similarity rule, not the built-in head: under it a turn can fire no route at all, so
+    # the recording covers that decision too. Gibberish such as "asdf" scores about 0.15 against
+    # every route, right at the default threshold; well above it, the recorded "asdf" turn takes
+    # the default model under any encoder. (The example sessions replay under the head.)
+    defaults = config.defaults.model_copy(update={"head": None, "threshold": 0.25})
     return tools_config(
         config.model_copy(update={"defaults": defaults}), tmp_path_factory.mktemp("tool-vectors")
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from builders import data_url, noise_photo, render_text_image, user
 
@@ -13,9 +15,10 @@ async def test_code_request_goes_to_the_code_route_with_reasons(route):
     d = await route([user("Write a Python function that reverses a singly linked list in place.")])
     assert d.route == "code"
     assert d.model == "coder"
-    assert d.signals.similarity["code"] > d.signals.similarity["tool_use"]
-    assert any("similarity" in r for r in d.reasons)
-    assert 0.5 < d.confidence <= 1
+    probabilities = d.signals.route_probabilities
+    assert probabilities["code"] > max(probabilities["tool_use"], probabilities["general"])
+    assert any(r.startswith("route 'code' fired") and "head: probability" in r for r in d.reasons)
+    assert d.confidence == pytest.approx(probabilities["code"])
 
 
 async def test_tool_request_goes_to_the_tool_route(route):
@@ -49,9 +52,22 @@ async def test_small_talk_goes_to_the_small_model(route):
     assert d.model == "small-chat"
 
 
-async def test_when_no_route_fires_the_default_model_answers(app: App, route):
+async def test_below_the_heads_floor_the_turn_goes_to_the_default_models_route(app: App, route):
+    assert app.router.head is not None
+    unsure = Router(app.config, app.encoders)
+    unsure.head = replace(app.router.head, min_confidence=0.999)
+    d = await route(
+        [user("Write a Python function that reverses a singly linked list in place.")],
+        app=App(app.config, app.encoders, unsure),
+    )
+    assert d.route == "general" and d.model == "small-chat"
+    assert d.signals.route_probabilities["code"] > 0.5
+    assert any("is below its floor (1.00" in r for r in d.reasons)
+
+
+async def test_without_a_head_when_no_route_fires_the_default_model_answers(app: App, route):
     data = app.config.model_dump(mode="json")
-    data["defaults"]["threshold"] = 0.99
+    data["defaults"] |= {"head": None, "threshold": 0.99}
     config = parse_config(data)
     strict = App(config, app.encoders, Router(config, app.encoders))
     d = await route([user("Plan a trip to Japan in spring.")], app=strict)
