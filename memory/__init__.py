@@ -3,6 +3,7 @@ context fitted to a model's window, recall by meaning, export and import as JSON
 
 from .database import Database, MemoryUnavailable
 from .ids import check_id
+from .model_outcomes import ModelOutcome, OutcomeSum, model_outcomes_after, record_model_outcomes, turn_choice
 from .records import (
     ContextResult,
     MemoryTier,
@@ -20,6 +21,8 @@ __all__ = [
     "MemoryStore",
     "MemoryTier",
     "MemoryUnavailable",
+    "ModelOutcome",
+    "OutcomeSum",
     "RecallHit",
     "Seen",
     "SessionSummary",
@@ -28,7 +31,10 @@ __all__ = [
     "TurnRecord",
     "check_id",
     "feedback_outcomes",
+    "model_outcomes_after",
     "outcomes_since",
+    "record_model_outcomes",
     "recorded_outcomes",
     "seen_now",
+    "turn_choice",
 ]
