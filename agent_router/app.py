@@ -45,12 +45,14 @@ class App:
     challenges: Challenges = field(init=False)  # confirm verdicts' one-time tokens
     redis: Redis | None = None  # state.redis_url: what replicas share that is state, not memory
     started: bool = False  # start() has run: memory opened, the tool catalog synced once
-    outcomes: OutcomeTotals = field(default_factory=OutcomeTotals)  # what learning samples from
-    _summing: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    outcomes: OutcomeTotals = field(init=False)  # what learning samples from, summed from memory
+    _summing: asyncio.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rates = RateLimiter(self.config.limits, self.config.tenants)
         self.challenges = Challenges.configured(self.config.safety.confirmation_seconds)
+        self.outcomes = OutcomeTotals()
+        self._summing = asyncio.Lock()
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers, Redis)."""
