@@ -53,7 +53,9 @@ async def model_outcomes_after(database: Database, after: int = 0) -> tuple[list
             return [], after
         rows = (
             await db.execute(
-                select(ModelOutcomeRow.tenant, ModelOutcomeRow.route, ModelOutcomeRow.model, good, func.count())
+                select(
+                    ModelOutcomeRow.tenant, ModelOutcomeRow.route, ModelOutcomeRow.model, good, func.count()
+                )
                 .where(ModelOutcomeRow.id > after, ModelOutcomeRow.id <= last)
                 .group_by(ModelOutcomeRow.tenant, ModelOutcomeRow.route, ModelOutcomeRow.model)
             )
@@ -70,7 +72,9 @@ async def turn_choice(database: Database, session_id: str, turn_id: str) -> tupl
             await db.execute(
                 select(TurnRow.turn_key, DecisionRow.route, DecisionRow.model)
                 .join(DecisionRow, DecisionRow.turn_pk == TurnRow.id)
-                .where(TurnRow.session_id == session_id, TurnRow.turn_key.in_([turn_id, turn_id + ANSWER_SUFFIX]))
+                .where(
+                    TurnRow.session_id == session_id, TurnRow.turn_key.in_([turn_id, turn_id + ANSWER_SUFFIX])
+                )
             )
         ).all()
     decided = {key: (route, model) for key, route, model in rows}

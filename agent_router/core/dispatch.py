@@ -190,14 +190,23 @@ async def send_planned(
 
 
 async def _learn(
-    app: App, plan: DispatchPlan, answered: DispatchOutcome | None, attempts: list[Attempt], budget_ms: float | None
+    app: App,
+    plan: DispatchPlan,
+    answered: DispatchOutcome | None,
+    attempts: list[Attempt],
+    budget_ms: float | None,
 ) -> None:
     """How the dispatch of a turn on a route went teaches that route's model choice."""
     if plan.route is None:
         return
     constraints = plan.decision.signals.constraints if plan.decision is not None else None
     outcomes = dispatch_outcomes(
-        plan.tenant, plan.route, answered=answered, attempts=attempts, constraints=constraints, budget_ms=budget_ms
+        plan.tenant,
+        plan.route,
+        answered=answered,
+        attempts=attempts,
+        constraints=constraints,
+        budget_ms=budget_ms,
     )
     await learn_from_dispatch(app, outcomes)
 

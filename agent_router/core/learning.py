@@ -23,7 +23,9 @@ DISPATCH = "dispatch"
 FEEDBACK = "feedback"
 
 
-def learning_input(app: App, caller: Caller, session_key: str | None, turn_id: str | None) -> LearningInput | None:
+def learning_input(
+    app: App, caller: Caller, session_key: str | None, turn_id: str | None
+) -> LearningInput | None:
     """What the router samples from for this caller's turn: its tenant's outcomes and a seed
     the same turn of the same session always gets. None with learning off."""
     if not app.config.learning.enabled:

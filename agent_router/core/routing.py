@@ -44,7 +44,7 @@ async def route_turn(
     `seed_turn`: the (session id, turn id) a caller records the turn under itself
     (dispatch_turn), which seeds learning's draw as the session's own ids would."""
     check_ids(session_id, turn_id, caller.agent_id)
-    key = key_of(caller, session_id)  # an id too long for the tenant fails before the work
+    key_of(caller, session_id)  # an id too long for the tenant fails before the work
     seed_session, seed_id = seed_turn or (session_id, turn_id)
     learned = learning_input(app, caller, key_of(caller, seed_session), seed_id)
     decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints, learned))

@@ -42,7 +42,9 @@ async def rated_session(app: App, caller: Caller, turns: int = 8) -> list[str]:
 
 async def choices(app: App, caller: Caller, n: int = 20) -> list[str]:
     return [
-        (await route_turn(app, Turn.of_text(f"{CODE} ({i})"), caller, session_id="later", turn_id=f"u{i}")).model
+        (
+            await route_turn(app, Turn.of_text(f"{CODE} ({i})"), caller, session_id="later", turn_id=f"u{i}")
+        ).model
         for i in range(n)
     ]
 
