@@ -152,6 +152,11 @@ async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None, options: R
     item.before = before
     item.changed = changes("route", before, item.after)
     item.exact = _same_decision(before_json, after_json) if before_json else None
+    if "model" in item.changed and before_json is not None:
+        item.why = [
+            f"{item.before_label}: {_learning_reason(before_json)}",
+            f"replayed: {_learning_reason(after_json)}",
+        ]
     if options.dispatcher is not None:
         await _dispatch(options.dispatcher, messages, after, item)
 
@@ -230,6 +235,12 @@ def _route_side(
             f"model {model!r} is not in the {policy.label} config: its cost and latency are unknown"
         )
     return priced(spec, tokens, options.output_tokens, side)
+
+
+def _learning_reason(decision: dict[str, Any]) -> str:
+    """What learning from outcomes did with a decision, in its own words."""
+    said = [r for r in decision.get("reasons") or [] if isinstance(r, str) and r.startswith("learning: ")]
+    return said[0] if said else "learning: no outcomes sampled (none for the route, or learning off)"
 
 
 IGNORED_DECISION_FIELDS = ("memory", "config_digest")
