@@ -108,7 +108,8 @@ async def measure(app: App) -> str:
             f"{cold50:.2f} / {cold99:.2f} ms |",
             f"| the same texts again (vectors cached), learning applied: p50 / p99 | "
             f"{on50:.2f} / {on99:.2f} ms |",
-            f"| the same texts again (vectors cached), no outcomes: p50 / p99 | {off50:.2f} / {off99:.2f} ms |",
+            f"| the same texts again (vectors cached), no outcomes: p50 / p99 | "
+            f"{off50:.2f} / {off99:.2f} ms |",
             f"| what learning adds to route_turn, p50 | {on50 - off50:+.3f} ms |",
         ]
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..app import App
 from ..errors import InputError, NotConfigured
+from ..memory import ANSWER_SUFFIX
 from ..pools import Attempt, Dispatcher, DispatchError, DispatchOutcome, NoEndpoint
 from ..routing import Constraints, RoutingDecision
 from ..safety.redaction import redact_value
@@ -318,7 +319,7 @@ async def _record_outcome(
                 {"model": result["model"], "endpoint": result["endpoint"]},
                 caller,
                 session_id=session_id,
-                turn_id=f"{turn_id}.answer" if turn_id else None,
+                turn_id=turn_id + ANSWER_SUFFIX if turn_id else None,
                 integrity=Integrity.known,
             )
         except InputError as exc:  # the answer's own turn id is too long to keep
