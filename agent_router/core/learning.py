@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 
 from ..app import App
-from ..memory import ModelOutcome, record_model_outcomes, turn_choice
+from ..memory import MemoryStore, ModelOutcome, record_model_outcomes, turn_choice
 from ..pools import Attempt, DispatchOutcome
 from ..routing import Constraints, LearningInput, turn_seed
 from .caller import Caller
+from .recorder import Recorder
 
 log = logging.getLogger("agent_router.learning")
 
@@ -35,7 +36,8 @@ def learning_input(
 
 async def learn(app: App, outcomes: list[ModelOutcome]) -> int:
     """Store and sum in the outcomes of models on routes that list them (a model borrowed from
-    another route, or a route renamed since, teaches nothing); how many counted."""
+    another route, or a route renamed since, teaches nothing); how many counted (none where
+    memory failed: the failure is logged and counted as memory_down)."""
     kept = [o for o in outcomes if _on_route(app, o.route, o.model)]
     if not kept:
         return 0
@@ -43,9 +45,14 @@ async def learn(app: App, outcomes: list[ModelOutcome]) -> int:
         for o in kept:
             app.outcomes.add(o.tenant, o.route, o.model, o.good, 1 - o.good)
         return len(kept)
-    await record_model_outcomes(app.memory.database, kept)
-    await app.relearn_model_outcomes()
-    return len(kept)
+
+    async def store(memory: MemoryStore) -> None:
+        await record_model_outcomes(memory.database, kept)
+        await app.relearn_model_outcomes()
+
+    # Within memory.write_timeout_s: a locked database costs the turn these outcomes, not time.
+    done = await Recorder(app).attempt("record model outcomes", store)
+    return len(kept) if done.ok else 0
 
 
 async def learn_from_feedback(app: App, caller: Caller, session_key: str, turn_id: str, score: float) -> int:
