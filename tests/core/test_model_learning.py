@@ -5,12 +5,14 @@ learning shows which choices learning made."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from agent_router.app import App
 from agent_router.config import parse_config
 from agent_router.core import memory as core_memory
 from agent_router.core.caller import Caller, Role
+from agent_router.core.following import start_following
 from agent_router.core.routing import route_turn
 from agent_router.core.turn import Turn
 from agent_router.memory import MemoryStore
@@ -109,3 +111,26 @@ async def test_a_rating_counts_as_a_graded_outcome_and_a_neutral_one_not_at_all(
         await route_turn(app, Turn.of_text(f"{CODE} ({n})"), a, session_id=SID, turn_id=f"t{n}")
         await core_memory.record_feedback(app, a, SID, f"t{n}", score)
     assert app.outcomes.evidence(a.tenant) == {"code": {"coder": (1.0, 1.0)}}  # 0.75 + 0.25 each way
+
+
+async def test_another_replica_follows_the_outcomes(with_memory) -> None:  # noqa: ANN001
+    """Two processes on one database: what one learns, the other's follow loop sums in."""
+    app, path = with_memory
+    a, _ = tenants()
+    data = app.config.model_dump(mode="json")
+    data["state"] = {"follow_s": 0.05}
+    config = parse_config(data)
+    store = await MemoryStore.open(config.memory, config.models, url=f"sqlite+aiosqlite:///{path}")
+    other = App(config, app.encoders, app.router, memory=store)
+    following = await start_following(other)
+    assert following is not None
+    try:
+        await rated_session(app, a, turns=4)
+        for _ in range(200):  # a deadline, not a timing: the loop reads every 0.05 s
+            if other.outcomes.evidence(a.tenant) == app.outcomes.evidence(a.tenant):
+                break
+            await asyncio.sleep(0.05)
+        assert other.outcomes.evidence(a.tenant) == app.outcomes.evidence(a.tenant) != {}
+    finally:
+        following.cancel()
+        await store.aclose()
