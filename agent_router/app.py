@@ -6,6 +6,7 @@ wait for the MCP client, the shell parser or the database drivers those parts im
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from .config import RouterConfig, load_config
 from .embeddings import Encoders, build_encoders
 from .observability import Metrics, setup_tracing
 from .rate_limit import RateLimiter
-from .routing import Router
+from .routing import OutcomeTotals, Router
 from .safety.confirmations import Challenges
 
 if TYPE_CHECKING:
@@ -44,10 +45,14 @@ class App:
     challenges: Challenges = field(init=False)  # confirm verdicts' one-time tokens
     redis: Redis | None = None  # state.redis_url: what replicas share that is state, not memory
     started: bool = False  # start() has run: memory opened, the tool catalog synced once
+    outcomes: OutcomeTotals = field(init=False)  # what learning samples from, summed from memory
+    _summing: asyncio.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rates = RateLimiter(self.config.limits, self.config.tenants)
         self.challenges = Challenges.configured(self.config.safety.confirmation_seconds)
+        self.outcomes = OutcomeTotals()
+        self._summing = asyncio.Lock()
 
     async def start(self) -> None:
         """Open what needs the event loop (databases, downstream servers, Redis)."""
@@ -57,6 +62,10 @@ class App:
         if self.config.memory.enabled and self.memory is None:
             await self.open_memory()
         await self.relearn_tool_outcomes()
+        try:
+            await self.relearn_model_outcomes()
+        except Exception as exc:  # noqa: BLE001 - routing keeps the configured order meanwhile
+            log.warning("model outcomes not loaded from memory: %s", exc)
         if self.pools is not None and self.pools.client is None:
             await self.pools.start()
         self.started = True
@@ -101,6 +110,20 @@ class App:
             log.info("tool selection relearned %d outcomes (calls, feedback) from memory", learned)
         except Exception as exc:  # noqa: BLE001 - selection works without the history
             log.warning("tool outcomes not loaded from memory: %s", exc)
+
+    async def relearn_model_outcomes(self) -> int:
+        """Sum in the model outcomes recorded (by any replica) since the last read; how many
+        (tenant, route, model) sums moved. At start that is all of them, in one grouped read."""
+        if self.memory is None:
+            return 0
+        from .memory import model_outcomes_after
+
+        async with self._summing:  # two reads of the same rows would count them twice
+            sums, last = await model_outcomes_after(self.memory.database, self.outcomes.last_id)
+            for s in sums:
+                self.outcomes.add(s.tenant, s.route, s.model, s.good, s.bad)
+            self.outcomes.last_id = last
+        return len(sums)
 
     async def aclose(self) -> None:
         if self.redis is not None:

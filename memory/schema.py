@@ -190,6 +190,22 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class ModelOutcomeRow(Base):
+    """One outcome of a model on a route for a tenant (a rating of a routed turn, a dispatch
+    that failed, escalated or answered): what learning from outcomes sums. Append-only, so
+    replicas add outcomes without reading each other's; no session id, so nothing of a
+    session's content or identity outlives forgetting it."""
+
+    __tablename__ = "model_outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    good: Mapped[float] = mapped_column(Float)  # 0..1; the outcome's bad part is 1 - good
+    source: Mapped[str] = mapped_column(String(16))  # "feedback" or "dispatch"
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 SESSION_TABLES = (
     EmbeddingRow,
     PartRow,

@@ -8,7 +8,11 @@ built-in config plus tools, namely the research catalog in examples/sessions/res
 network, called by the research agent). Paths in it are relative to the repository root, where
 the README's replay commands run.
 
-    .venv/bin/python scripts/record_example_sessions.py [OUT_DIR]"""
+The rated-coding session rates every answer (record_feedback), so its later turns show
+learning from outcomes choosing among route `code`'s models. Naming sessions after OUT_DIR
+records and writes only those.
+
+    .venv/bin/python scripts/record_example_sessions.py [OUT_DIR [SESSION ...]]"""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from agent_router.server import build_server
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = Path("examples/sessions/research-tools.json")
-SESSIONS = ("coding-agent", "computer-use", "research-agent")
+SESSIONS = ("coding-agent", "computer-use", "research-agent", "rated-coding")
 
 
 def examples_config() -> RouterConfig:
@@ -93,11 +97,15 @@ class Recorder:
             raise RuntimeError(f"{tool} failed: {result.content}")
         return result.structured_content
 
-    async def turn(self, turn_id: str, message: dict[str, Any], answer: str) -> None:
-        """A client that re-sends the whole conversation every turn, as most agents do."""
+    async def turn(self, turn_id: str, message: dict[str, Any], answer: str) -> dict[str, Any] | None:
+        """A client that re-sends the whole conversation every turn, as most agents do; the
+        routing decision."""
         self.history.append(message)
-        await self.call("route_turn", messages=self.history, turn_id=turn_id, agent_id=self.agent_id)
+        decision = await self.call(
+            "route_turn", messages=self.history, turn_id=turn_id, agent_id=self.agent_id
+        )
         self.history.append({"role": "assistant", "content": answer})
+        return decision
 
 
 async def coding_agent(client: Client) -> None:
@@ -251,7 +259,39 @@ async def research_agent(client: Client) -> None:
     )
 
 
-async def record(out: Path) -> list[Path]:
+RATED_TASKS = (
+    "Write a function that merges two sorted lists into one sorted list.",
+    "This raises a traceback: KeyError 'id' in load_users(); make it skip rows without an id.",
+    "def slugify(title): should lower-case and replace spaces with dashes; it keeps the spaces.",
+    "Add type hints to this function: def area(w, h): return w * h",
+    "Implement a retry decorator that waits twice as long after each failed call.",
+    "Write a SQL query that lists customers who ordered nothing last month.",
+    "def chunks(xs, n): should yield lists of n items; the last chunk goes missing.",
+    "Convert this callback-style read_file(path, cb) helper to async/await.",
+)
+
+
+async def rated_coding_agent(client: Client) -> None:
+    """An agent that finds agent-tools' code better than coder's on its repository: it rates
+    every answer, -1 for coder's and +1 for agent-tools'."""
+    r = Recorder(client, "rated-coding", "coder")
+    for n, task in enumerate(RATED_TASKS, 1):
+        decision = await r.turn(f"k{n}", user(task), "Here is the change.")
+        assert decision is not None
+        await r.call(
+            "record_feedback", turn_id=f"k{n}", score=1.0 if decision["model"] == "agent-tools" else -1.0
+        )
+
+
+AGENTS = {
+    "coding-agent": coding_agent,
+    "computer-use": computer_use_agent,
+    "research-agent": research_agent,
+    "rated-coding": rated_coding_agent,
+}
+
+
+async def record(out: Path, only: tuple[str, ...] = SESSIONS) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     write_config(examples_config(), out / "config.yaml")
     config = load_config(out / "config.yaml")  # exactly what the replay commands load
@@ -259,11 +299,11 @@ async def record(out: Path) -> list[Path]:
     await app.start()
     try:
         async with Client(build_server(app=app)) as client:
-            for agent in (coding_agent, computer_use_agent, research_agent):
-                await agent(client)
+            for sid in only:
+                await AGENTS[sid](client)
         assert app.memory is not None, app.memory_down
         written = []
-        for sid in SESSIONS:
+        for sid in only:
             path = out / f"{sid}.jsonl"
             lines = [line async for line in export_lines(app.memory.database, [sid])]
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -282,5 +322,5 @@ if __name__ == "__main__":
     )
     # mcp-server-time is installed beside this interpreter, whether or not the venv is active.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    for written in asyncio.run(record(target)):
+    for written in asyncio.run(record(target, tuple(sys.argv[2:]) or SESSIONS)):
         print(f"{written}: {written.stat().st_size // 1024} KiB")

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError
 from ..errors import RouterError, format_loc
 from .auth import AuthMode, AuthSpec
 from .endpoints import EndpointsSpec
+from .learning import LearningSpec
 from .limits import Limits, TenantLimits
 from .memory import MemorySpec
 from .observability import ObservabilitySpec
@@ -50,6 +51,7 @@ __all__ = [
     "EncodersSpec",
     "EndpointsSpec",
     "ImageKind",
+    "LearningSpec",
     "Limits",
     "Modality",
     "MemorySpec",
@@ -114,6 +116,7 @@ class RouterConfig(Strict):
     auth: AuthSpec = Field(default_factory=AuthSpec)
     endpoints: EndpointsSpec = Field(default_factory=EndpointsSpec)
     state: StateSpec = Field(default_factory=StateSpec)
+    learning: LearningSpec = Field(default_factory=LearningSpec)
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.models:

@@ -25,6 +25,6 @@ class StateSpec(Strict):
     follow_s: float = Field(
         2.0,
         gt=0,
-        description="how often tool selection reads the calls and feedback other replicas "
-        "recorded in memory since it last looked",
+        description="how often tool selection and model choice read the calls, feedback and "
+        "dispatch outcomes other replicas recorded in memory since they last looked",
     )

@@ -9,13 +9,15 @@ from typing import Any
 
 from ..app import App
 from ..errors import InputError, NotConfigured
-from ..pools import Dispatcher, DispatchError, DispatchOutcome, NoEndpoint
+from ..memory import ANSWER_SUFFIX
+from ..pools import Attempt, Dispatcher, DispatchError, DispatchOutcome, NoEndpoint
 from ..routing import Constraints, RoutingDecision
 from ..safety.redaction import redact_value
 from ..trust import Integrity
 from ..turns import ChatMessage
 from .caller import Caller
 from .ids import check_ids, key_of
+from .learning import dispatch_outcomes, learn_from_dispatch
 from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_decided, record_turn, route_turn
@@ -28,13 +30,15 @@ class DispatchPlan:
     """What a turn will be sent to, decided before anything is sent (a caller that streams
     says which route and model before the first token). `record` stores the turn with what
     decided it; None without a session. The caller awaits it before the turn's other writes.
-    `session_key`: the session as its tenant stores it, which keeps its endpoint affinity."""
+    `session_key`: the session as its tenant stores it, which keeps its endpoint affinity;
+    `tenant`: whose model choice learns from how the dispatch went."""
 
     models: list[str]
     route: str | None
     decision: RoutingDecision | None
     record: Callable[[], Awaitable[str]] | None
     session_key: str | None
+    tenant: str
 
 
 async def dispatch_turn(
@@ -105,10 +109,12 @@ async def plan_dispatch(
     allowed = allowed_models(app, caller)
     if model is None and route is None:
         _check_max_tokens(app, allowed or [m.name for m in app.config.models], max_tokens)
-        decision = await route_turn(app, turn, caller, constraints=constraints)
+        decision = await route_turn(
+            app, turn, caller, constraints=constraints, seed_turn=(session_id, turn_id)
+        )
         models = _check_max_tokens(app, [decision.model, *decision.fallbacks], max_tokens)
         record = _recorder(app, turn, caller, decision, session_id, turn_id)
-        return DispatchPlan(models, decision.route, decision, record, key)
+        return DispatchPlan(models, decision.route, decision, record, key, caller.tenant)
     forced: dict[str, Any] = {"forced": True}
     if route is not None:
         models = _route_models(app, route)
@@ -125,7 +131,8 @@ async def plan_dispatch(
         models = [model]
         forced["model"] = model
     models = _check_max_tokens(app, models, max_tokens)
-    return DispatchPlan(models, route, None, _recorder(app, turn, caller, forced, session_id, turn_id), key)
+    record = _recorder(app, turn, caller, forced, session_id, turn_id)
+    return DispatchPlan(models, route, None, record, key, caller.tenant)
 
 
 def _recorder(
@@ -176,9 +183,33 @@ async def send_planned(
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
+        await _learn(app, plan, None, getattr(exc, "attempts", []), latency_budget_ms)
         raise
     app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
+    await _learn(app, plan, outcome, outcome.attempts, latency_budget_ms)
     return outcome
+
+
+async def _learn(
+    app: App,
+    plan: DispatchPlan,
+    answered: DispatchOutcome | None,
+    attempts: list[Attempt],
+    budget_ms: float | None,
+) -> None:
+    """How the dispatch of a turn on a route went teaches that route's model choice."""
+    if plan.route is None:
+        return
+    constraints = plan.decision.signals.constraints if plan.decision is not None else None
+    outcomes = dispatch_outcomes(
+        plan.tenant,
+        plan.route,
+        answered=answered,
+        attempts=attempts,
+        constraints=constraints,
+        budget_ms=budget_ms,
+    )
+    await learn_from_dispatch(app, outcomes)
 
 
 async def record_failure(
@@ -288,7 +319,7 @@ async def _record_outcome(
                 {"model": result["model"], "endpoint": result["endpoint"]},
                 caller,
                 session_id=session_id,
-                turn_id=f"{turn_id}.answer" if turn_id else None,
+                turn_id=turn_id + ANSWER_SUFFIX if turn_id else None,
                 integrity=Integrity.known,
             )
         except InputError as exc:  # the answer's own turn id is too long to keep

@@ -5,7 +5,10 @@ ranges works on SQLite and PostgreSQL alike and costs two indexed reads when not
 LISTEN/NOTIFY would be quicker but exists only on PostgreSQL.
 
 A call learns only where a selection in its session offered the tool, read from memory, so a
-select_tools on one replica and a call_tool on another still teach the ranking."""
+select_tools on one replica and a call_tool on another still teach the ranking.
+
+Model choice follows the same way: each round sums in the model outcomes (ratings, dispatch
+results) other replicas recorded since (App.relearn_model_outcomes)."""
 
 from __future__ import annotations
 
@@ -31,21 +34,23 @@ async def catch_up(app: App, seen: Seen) -> tuple[int, Seen]:
 
 
 async def follow(app: App, seen: Seen, *, every_s: float) -> None:
-    """catch_up forever from `seen`; a failed read is logged and tried again."""
+    """catch_up and sum in model outcomes forever from `seen`; a failed read is logged and
+    tried again."""
     while True:
         await asyncio.sleep(every_s)
         try:
             learned, seen = await catch_up(app, seen)
             if learned:
                 log.info("tool selection learned %d outcomes recorded by other replicas", learned)
+            await app.relearn_model_outcomes()
         except Exception as exc:  # noqa: BLE001 - selection works without them; next round retries
             log.warning("outcomes of other replicas not read: %s", exc)
 
 
 async def start_following(app: App) -> asyncio.Task[None] | None:
-    """Where memory and tools both run: the task that follows from now (what was recorded
-    before, App.start relearned)."""
-    if app.tools is None or app.memory is None:
+    """Where memory runs: the task that follows from now (what was recorded before, App.start
+    relearned)."""
+    if app.memory is None:
         return None
     try:
         seen = await seen_now(app.memory.database)

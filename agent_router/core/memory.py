@@ -13,6 +13,7 @@ from ..memory import ContextResult, RecallHit, SessionSummary, feedback_outcomes
 from ..safety.redaction import redact
 from .caller import Caller
 from .ids import check_ids, key_of, own_id
+from .learning import learn_from_feedback
 from .recorder import required
 from .results import FeedbackResult, ForgetResult
 
@@ -58,7 +59,7 @@ async def record_feedback(
     app: App, caller: Caller, session_id: str, turn_id: str, score: float, *, comment: str | None = None
 ) -> FeedbackResult:
     """Store the score; the caller's tenant's tool selection learns from it at once (and again
-    on every start)."""
+    on every start), and so does its choice among the rated turn's route's models."""
     key = _key(caller, session_id)
     await required(
         app,
@@ -73,6 +74,11 @@ async def record_feedback(
             app.tools.taught.note("feedback", key, turn_id)
         except Exception:  # noqa: BLE001 - the feedback is recorded; selection relearns it on start
             log.exception("tool selection could not learn from feedback on %s/%s", key, turn_id)
+    if app.config.learning.enabled:
+        try:
+            await learn_from_feedback(app, caller, key, turn_id, score)
+        except Exception:  # noqa: BLE001 - the feedback is recorded; model choice misses it
+            log.exception("model choice could not learn from feedback on %s/%s", key, turn_id)
     return FeedbackResult(session_id=session_id, turn_id=turn_id, score=score)
 
 

@@ -6,20 +6,26 @@ from typing import Any
 
 from ..app import App
 from ..memory import TurnRecord
-from ..routing import Constraints, Router, RoutingDecision
+from ..routing import Constraints, LearningInput, Router, RoutingDecision
 from ..safety.redaction import redact_messages
 from ..trust import Integrity
 from .caller import Caller
 from .ids import check_ids, key_of
+from .learning import learning_input
 from .recorder import Attempt, Recorder
 from .tenant_models import within_tenant
 from .turn import Turn
 
 
-async def decide_route(router: Router, turn: Turn, constraints: Constraints | None = None) -> RoutingDecision:
+async def decide_route(
+    router: Router,
+    turn: Turn,
+    constraints: Constraints | None = None,
+    learned: LearningInput | None = None,
+) -> RoutingDecision:
     """The decision alone: no memory, no metrics. route_turn, dispatch_turn, replay, the CLI and
-    the benchmarks all decide through this."""
-    return await router.route(turn.messages, turn.images, constraints)
+    the benchmarks all decide through this; `learned` is the outcomes (and seed) it samples."""
+    return await router.route(turn.messages, turn.images, constraints, learned)
 
 
 async def route_turn(
@@ -30,13 +36,18 @@ async def route_turn(
     session_id: str | None = None,
     turn_id: str | None = None,
     constraints: Constraints | None = None,
+    seed_turn: tuple[str | None, str | None] | None = None,
 ) -> RoutingDecision:
     """Decide among the models the caller's tenant may use, count, and with a session_id record
     the turn with its decision; the decision's
-    `memory` says what memory did, and a database that fails costs the turn only its record."""
+    `memory` says what memory did, and a database that fails costs the turn only its record.
+    `seed_turn`: the (session id, turn id) a caller records the turn under itself
+    (dispatch_turn), which seeds learning's draw as the session's own ids would."""
     check_ids(session_id, turn_id, caller.agent_id)
     key_of(caller, session_id)  # an id too long for the tenant fails before the work
-    decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints))
+    seed_session, seed_id = seed_turn or (session_id, turn_id)
+    learned = learning_input(app, caller, key_of(caller, seed_session), seed_id)
+    decision = within_tenant(app, caller, await decide_route(app.router, turn, constraints, learned))
     app.metrics.routed(decision.route, decision.model)
     if session_id is not None:
         await record_decided(app, turn, decision, caller, session_id=session_id, turn_id=turn_id)

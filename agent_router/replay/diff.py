@@ -42,6 +42,10 @@ class ReplayItem(BaseModel):
     after: Side | None = None
     changed: list[str] = Field(default_factory=list, description="model, route, tools, verdict")
     exact: bool | None = Field(None, description="after reproduces before in every field")
+    why: list[str] = Field(
+        default_factory=list,
+        description="where the model changed: what learning from outcomes did on each side",
+    )
     problems: list[str] = Field(default_factory=list)
 
 

@@ -14,7 +14,7 @@ from ..core.caller import Caller
 from ..core.routing import decide_route
 from ..core.turn import Turn
 from ..errors import InputError
-from ..routing import Constraints, RoutingDecision
+from ..routing import Constraints, LearningInput, LearningRecord, RoutingDecision
 from ..turns import ChatMessage, latest_user_text
 from . import ahead
 from .diff import ReplayItem, Side, changes, priced
@@ -132,13 +132,14 @@ async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None, options: R
     item, messages = t.item, t.messages
     assert messages is not None
     constraints = _constraints(t.recorded, item)
-    after = await _decide(new, messages, constraints, item)
+    learned = _learned(t.recorded, item)
+    after = await _decide(new, messages, constraints, item, learned)
     if after is None:
         return
     before: Side | None
     before_json: dict[str, Any] | None
     if baseline is not None:
-        decided = await _decide(baseline, messages, constraints, item)
+        decided = await _decide(baseline, messages, constraints, item, learned)
         before_json = decided.model_dump(mode="json") if decided else None
         before = _route_side(before_json, baseline, options, item) if before_json else None
     else:
@@ -151,6 +152,11 @@ async def _route_turn(t: _Turn, new: Policy, baseline: Policy | None, options: R
     item.before = before
     item.changed = changes("route", before, item.after)
     item.exact = _same_decision(before_json, after_json) if before_json else None
+    if "model" in item.changed and before_json is not None:
+        item.why = [
+            f"{item.before_label}: {_learning_reason(before_json)}",
+            f"replayed: {_learning_reason(after_json)}",
+        ]
     if options.dispatcher is not None:
         await _dispatch(options.dispatcher, messages, after, item)
 
@@ -166,14 +172,32 @@ def _constraints(recorded: dict[str, Any] | None, item: ReplayItem) -> Constrain
         return None
 
 
+def _learned(recorded: dict[str, Any] | None, item: ReplayItem) -> LearningInput | None:
+    """The outcomes and seed the recorded decision sampled with: every policy replays with the
+    state that held when the turn was recorded, not with today's (a route the recording has no
+    outcomes for keeps its configured order)."""
+    raw = (recorded or {}).get("learning")
+    if raw is None:
+        return None
+    try:
+        return LearningInput.recorded(LearningRecord.model_validate(raw))
+    except ValueError:
+        item.problems.append("the recorded learning state cannot be read; replayed without it")
+        return None
+
+
 async def _decide(
-    policy: Policy, messages: list[ChatMessage], constraints: Constraints | None, item: ReplayItem
+    policy: Policy,
+    messages: list[ChatMessage],
+    constraints: Constraints | None,
+    item: ReplayItem,
+    learned: LearningInput | None,
 ) -> RoutingDecision | None:
     """Through the very code route_turn decides with. Recorded images are stored bytes, never
     paths: the replay reads no server file (a caller that is not local)."""
     try:
         turn = Turn.parse(messages, policy.config.limits, Caller(local=False))
-        return await decide_route(policy.router, turn, constraints)
+        return await decide_route(policy.router, turn, constraints, learned)
     except InputError as exc:
         item.problems.append(f"the {policy.label} config cannot route this turn: {exc}")
         return None
@@ -213,12 +237,21 @@ def _route_side(
     return priced(spec, tokens, options.output_tokens, side)
 
 
+def _learning_reason(decision: dict[str, Any]) -> str:
+    """What learning from outcomes did with a decision, in its own words."""
+    said = [r for r in decision.get("reasons") or [] if isinstance(r, str) and r.startswith("learning: ")]
+    return said[0] if said else "learning: no outcomes sampled (none for the route, or learning off)"
+
+
 IGNORED_DECISION_FIELDS = ("memory", "config_digest")
 
 
 def _same_decision(before: dict[str, Any], after: dict[str, Any]) -> bool:
     def strip(d: dict[str, Any]) -> dict[str, Any]:
+        # A decision recorded before learning existed has no `learning`: the same as none.
         kept = {k: v for k, v in d.items() if k not in IGNORED_DECISION_FIELDS}
+        if kept.get("learning") is None:
+            kept.pop("learning", None)
         kept["reasons"] = [r for r in d.get("reasons") or [] if not r.startswith("memory: ")]
         return kept
 

@@ -76,6 +76,7 @@ def _row(item: ReplayItem) -> str:
     diff = "".join(f"<span class='tag chg'>{escape(c)}</span>" for c in item.changed)
     if item.exact:
         diff += "<span class=tag>exact</span>"
+    diff += "".join(f"<div class=k>{escape(w)}</div>" for w in item.why)
     diff += "".join(f"<div class=k>{escape(p)}</div>" for p in item.problems)
     return (
         f'<tr class="{cls}"><td class=n>{item.index}</td><td>{item.kind}</td>'

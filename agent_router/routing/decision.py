@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from ..config import ImageKind, Modality
+from .learning import LearningRecord
 
 
 class Constraints(BaseModel):
@@ -61,6 +62,11 @@ class RoutingDecision(BaseModel):
     reasons: list[str]
     rejected: dict[str, str] = Field(default_factory=dict, description="model -> why it was not chosen")
     config_digest: str = Field(description="identifies the configuration that decided")
+    learning: LearningRecord | None = Field(
+        None,
+        description="what learning from outcomes did: the route's outcomes and the seed the "
+        "posterior draw used (replay draws the same); null where the route had none",
+    )
     memory: str | None = Field(
         None,
         description="what session memory did with this turn: "

@@ -18,6 +18,7 @@ from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
 from .exemplars import KeywordMatcher, RouteIndex
 from .head import HeadPick, RouteHead, load_head
 from .image_kind import ClipKindClassifier, classify_by_heuristic
+from .learning import LearningInput
 from .selection import fits_context, select_model
 from .tokens import estimate_prompt_tokens
 
@@ -75,7 +76,10 @@ class Router:
         messages: list[ChatMessage],
         images: list[LoadedImage],
         constraints: Constraints | None = None,
+        learned: LearningInput | None = None,
     ) -> RoutingDecision:
+        """`learned`: the caller's tenant's outcomes and this turn's seed (config `learning`);
+        without it the configured order and the caller's priorities choose the model."""
         signals, reasons = await self.signals(messages, images, constraints)
         user_text = latest_user_text(messages)
         picked = None
@@ -100,7 +104,13 @@ class Router:
             confidence = self._confidence(winner, firings, signals)
         needs = set(signals.modalities)
         chosen = select_model(
-            self.config, candidates, needs=needs, prompt_tokens=signals.prompt_tokens, constraints=constraints
+            self.config,
+            candidates,
+            needs=needs,
+            prompt_tokens=signals.prompt_tokens,
+            constraints=constraints,
+            route=route_name,
+            learned=learned,
         )
         reasons.extend(chosen.reasons)
         reasons.append(
@@ -116,6 +126,7 @@ class Router:
             reasons=reasons,
             rejected=chosen.rejected,
             config_digest=self.digest,
+            learning=chosen.learning,
         )
 
     async def signals(

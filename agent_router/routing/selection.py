@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..config import Modality, ModelSpec, RouterConfig
 from .decision import Constraints
+from .learning import LearningInput, LearningRecord, pick
 
 
 @dataclass
@@ -14,6 +15,7 @@ class Selection:
     fallbacks: list[str]
     rejected: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    learning: LearningRecord | None = None
 
 
 def fits_context(model: ModelSpec, prompt_tokens: int) -> bool:
@@ -73,7 +75,11 @@ def select_model(
     needs: set[Modality],
     prompt_tokens: int,
     constraints: Constraints | None,
+    route: str | None = None,
+    learned: LearningInput | None = None,
 ) -> Selection:
+    """`learned`: the tenant's outcomes, sampled to choose among the route's models that meet
+    every limit (config `learning`); never among the relaxed or borrowed choices below."""
     route_models = [config.model(n) for n in candidates]
     others = sorted(
         (m for m in config.models if m.name not in candidates),
@@ -83,6 +89,13 @@ def select_model(
     eligible = _order([m for m in route_models if m.name not in rejected], constraints)
     extra = _order([m for m in others if _why_not(m, needs, prompt_tokens, constraints) is None], constraints)
     reasons: list[str] = []
+    learning = None
+    if eligible and route is not None and learned is not None and config.learning.enabled:
+        learnt = pick(route, [m.name for m in eligible], learned, config.learning)
+        if learnt is not None:
+            eligible.insert(0, eligible.pop(learnt.index))
+            reasons.append(learnt.reason)
+            learning = learnt.record
 
     if not eligible and extra:
         reasons.append("no model of the route meets the turn's needs; chose among all models")
@@ -104,4 +117,4 @@ def select_model(
                 reasons.append("no model accepts images; send their screen text instead")
     chosen, rest = eligible[0], eligible[1:] + extra
     fallbacks = [m.name for m in rest][: config.defaults.max_fallbacks]
-    return Selection(chosen.name, fallbacks, rejected, reasons)
+    return Selection(chosen.name, fallbacks, rejected, reasons, learning)

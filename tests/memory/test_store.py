@@ -47,7 +47,7 @@ async def seqs_and_keys(store: MemoryStore, sid: str) -> list[tuple[int, str | N
 
 
 async def test_migrations_reach_head(store: MemoryStore) -> None:
-    assert await current_revision(store.engine) == head_revision() == "0004"
+    assert await current_revision(store.engine) == head_revision() == "0005"
 
 
 async def test_turn_is_recorded_once_per_turn_id(store: MemoryStore, sid: str) -> None:

@@ -182,7 +182,7 @@ async def test_a_database_at_0002_upgrades_in_place_keeping_its_calls(databases,
                 )
             )
         await upgrade(engine)
-        assert await current_revision(engine) == "0004"
+        assert await current_revision(engine) == "0005"
         async with engine.connect() as conn:
             drift = await conn.run_sync(
                 lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
