@@ -41,6 +41,11 @@ class SelectedTool(BaseModel):
     )
     tokens: int = Field(description="estimated tokens of the definition")
     definition: dict[str, Any] = Field(description="the complete MCP tool definition")
+    step: int | None = Field(
+        None,
+        description="index in `steps` of the step of the request this tool serves best; null when "
+        "it serves the request as a whole (and for a request of one step)",
+    )
 
 
 class ToolSelection(BaseModel):
@@ -48,6 +53,11 @@ class ToolSelection(BaseModel):
     tools: list[SelectedTool]
     tokens: int = Field(description="estimated tokens of all returned definitions")
     over_budget: list[str] = Field(description="server/name of tools left out for max_tokens")
+    steps: list[str] = Field(
+        default_factory=list,
+        description="the steps the request was split into (sentences, and clauses such as "
+        "'and then save it'); empty for a request of one step. Each tool's `step` indexes it",
+    )
     memory: str | None = Field(None, description=MEMORY_HELP)
 
 

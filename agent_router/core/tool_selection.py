@@ -134,10 +134,12 @@ async def decide_tools(
                 boost=r.boost,
                 tokens=r.tool.tokens,
                 definition=r.tool.definition(),
+                step=r.step,
             )
             for r in picked.tools
         ],
         over_budget=[r.tool.key for r in picked.over_budget],
+        steps=picked.steps,
     )
 
 

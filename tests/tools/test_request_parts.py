@@ -7,7 +7,7 @@ import pytest
 
 from agent_router.app import App
 from agent_router.tools.catalog import from_definition
-from agent_router.tools.index import ToolIndex
+from agent_router.tools.index import LEAD, ToolIndex, _diversified
 from agent_router.tools.query import query_parts, request_texts
 from agent_router.tools.vectors import VectorStore
 
@@ -63,3 +63,21 @@ def test_rows_must_match_the_request_texts(app: App, index: ToolIndex) -> None:
     assert index.search(vector, request, 2)  # the request's vector alone: no parts
     with pytest.raises(ValueError, match="request_texts"):
         index.search(np.stack([vector, vector]), request, 2)
+
+
+def test_after_the_lead_picks_the_whole_request_weighs_more() -> None:
+    """Once each step has its tool, the rest of the set goes to what the whole task needs (issue
+    16): a tool the whole request wants comes before a second tool for a step already served."""
+    fused = np.array(
+        [  # columns: the whole request, then its three parts
+            [0.5, 1.0, 0.1, 0.1],  # 0: step 1's tool
+            [0.5, 0.1, 1.0, 0.1],  # 1: step 2's tool
+            [0.5, 0.1, 0.1, 1.0],  # 2: step 3's tool
+            [1.0, 0.45, 0.45, 0.45],  # 3: what the task as a whole needs
+            [0.2, 0.1, 0.1, 0.95],  # 4: a second tool for step 3
+        ],
+        np.float32,
+    )
+    rows, _ = _diversified(fused, 5)
+    assert LEAD == 3 and set(rows[:3].tolist()) == {0, 1, 2}
+    assert rows.tolist()[3:] == [3, 4]
