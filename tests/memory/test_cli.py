@@ -38,7 +38,7 @@ async def test_upgrade_export_import_round_trip(store: MemoryStore, databases, s
 
     upgraded = cli("db", "upgrade", "--db", target)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout.strip() == "database at revision 0004"
+    assert upgraded.stdout.strip() == "database at revision 0005"
 
     exported = cli("sessions", "export", "--session", sid, "--db", source)
     assert exported.returncode == 0, exported.stderr
