@@ -20,6 +20,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 ORDER = [
     "routing",
     "routes",
+    "image_kinds",
     "memory",
     "tools",
     "tool_tasks",
@@ -37,6 +38,7 @@ ORDER = [
 TITLES = {
     "routing": "Routing (issue 2)",
     "routes": "Fitted routes (issue 15)",
+    "image_kinds": "Image kinds and OCR on demand (issue 15)",
     "memory": "Session memory (issue 3)",
     "tools": "Tool selection (issue 4)",
     "tool_tasks": "Tool selection for multi-step tasks (issue 16)",
