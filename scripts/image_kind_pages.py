@@ -103,6 +103,14 @@ def app_chrome(rng: random.Random, title: str, inner: str, palette: tuple[str, s
     )
 
 
+def with_sidebar(nav: str, content: str, width: str, *, side: str = "", main: str = "") -> str:
+    """A panel down the left (places, sections, folders) beside the window's content."""
+    return (
+        f"<div style='display:flex'><div class=panel style='{width};min-height:100vh{side}'>{nav}</div>"
+        f"<div style='flex:1{main}'>{content}</div></div>"
+    )
+
+
 def form_page(rng: random.Random, lines: list[str], palette: tuple[str, str, str, str]) -> str:
     fields = "".join(
         f"<label style='display:block;margin:10px 0 4px'>{_e(ln[:40])}</label>"
@@ -157,8 +165,7 @@ def files_page(rng: random.Random, lines: list[str], palette: tuple[str, str, st
         f"<div style='font-size:12px;word-break:break-all'>{_e(n)}</div></div>"
         for n in names
     )
-    inner = f"<div style='display:flex'><div class=panel style='width:180px;min-height:100vh'>{side}</div><div style='flex:1'>{grid}</div></div>"
-    return _page(app_chrome(rng, "Files", inner, palette), "", palette)
+    return _page(app_chrome(rng, "Files", with_sidebar(side, grid, "width:180px"), palette), "", palette)
 
 
 def settings_page(rng: random.Random, lines: list[str], palette: tuple[str, str, str, str]) -> str:
@@ -171,7 +178,7 @@ def settings_page(rng: random.Random, lines: list[str], palette: tuple[str, str,
         f"<div style='padding:8px 14px'>{w}</div>"
         for w in ["General", "Network", "Display", "Sound", "Privacy", "Accounts", "Updates"]
     )
-    inner = f"<div style='display:flex'><div class=panel style='width:200px;min-height:100vh'>{nav}</div><div style='flex:1;max-width:720px'>{rows}</div></div>"
+    inner = with_sidebar(nav, rows, "width:200px", main=";max-width:720px")
     return _page(app_chrome(rng, "Settings", inner, palette), "", palette)
 
 
@@ -229,7 +236,7 @@ def mail_page(rng: random.Random, lines: list[str], palette: tuple[str, str, str
         f"<span style='float:right;opacity:.6'>{rng.randint(1, 12)}:{rng.randint(0, 59):02}</span><br>{_e(ln[:90])}</div>"
         for ln in rng.sample(lines, min(len(lines), rng.randint(8, 18)))
     )
-    inner = f"<div style='display:flex'><div class=panel style='width:160px;min-height:100vh;padding:8px'>Inbox<br>Sent<br>Drafts<br>Spam</div><div style='flex:1'>{rows}</div></div>"
+    inner = with_sidebar("Inbox<br>Sent<br>Drafts<br>Spam", rows, "width:160px", side=";padding:8px")
     return _page(app_chrome(rng, "Inbox - Mail", inner, palette), "", palette)
 
 
