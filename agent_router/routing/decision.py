@@ -44,9 +44,10 @@ class TurnSignals(BaseModel):
     modalities: list[Modality]
     image_count: int
     images: list[ImageSignal] = Field(default_factory=list)
-    screen_text: str = Field("", description="text read off the turn's images (first 2,000 chars)")
-    screen_text_read: bool = Field(
-        False, description="whether OCR ran: only when a route's keywords could match screen text"
+    screen_text: str = Field(
+        "",
+        description="text read off the turn's images (first 2,000 chars); read only when a route's "
+        "keywords could match it, as the reasons say",
     )
     prompt_tokens: int = Field(description="estimated tokens of the whole turn")
     fits_context: dict[str, bool] = Field(default_factory=dict)

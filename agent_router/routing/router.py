@@ -152,7 +152,6 @@ class Router:
             image_count=len(images),
             images=image_signals,
             screen_text=screen_text[:SCREEN_TEXT_LIMIT],
-            screen_text_read=bool(screens),
             prompt_tokens=prompt_tokens,
             fits_context={m.name: fits_context(m, prompt_tokens) for m in self.config.models},
             keyword_hits={
