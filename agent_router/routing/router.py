@@ -3,21 +3,18 @@ let priority then score pick one, and choose its model within the caller's limit
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..config import Modality, RouterConfig, RouteSpec
+from ..config import ConfigError, ConfigIssue, ImageKind, Modality, RouterConfig, RouteSpec
 from ..embeddings import Encoders, ScreenText, check_fitted_size
 from ..embeddings.image_input import LoadedImage
 from ..turns import ChatMessage, latest_user_text
 from .decision import Constraints, ImageSignal, RoutingDecision, TurnSignals
 from .exemplars import KeywordMatcher, RouteIndex
 from .head import HeadPick, RouteHead, load_head
-from .image_kind import ClipKindClassifier, classify_by_heuristic
+from .image_kind import MOBILENET_HEAD, ClipKindClassifier, HeadKindClassifier, KindResult
 from .learning import LearningInput
 from .selection import fits_context, select_model
 from .tokens import estimate_prompt_tokens
@@ -50,8 +47,7 @@ class Router:
         self.keywords = {
             r.name: KeywordMatcher.build(r.when.keywords) for r in config.routes if r.when.keywords
         }
-        clip = encoders.clip_model
-        self.kinds = ClipKindClassifier(clip) if clip is not None else None
+        self.kinds = _kind_classifier(config, encoders)
         self.head = load_head(config)
         if self.head is not None:
             check_fitted_size(
@@ -136,36 +132,31 @@ class Router:
         text = latest_user_text(messages)
         wanted = len(self.index.matrix) or self.head is not None
         text_task = self.encoders.text.encode([text]) if text and wanted else None
-        screens, clip_vectors = await asyncio.gather(self._read_screens(images), self._clip_vectors(images))
-        image_signals = []
-        for n, image in enumerate(images):
-            screen = screens[n] if screens else None
-            if clip_vectors is not None and self.kinds is not None:
-                result = self.kinds.classify(clip_vectors[n])
-            else:
-                result = classify_by_heuristic(image.image, screen)
-            image_signals.append(
-                ImageSignal(
-                    field=image.field,
-                    sha256=image.sha256,
-                    width=image.width,
-                    height=image.height,
-                    kind=result.kind,
-                    kind_source=result.source,
-                    kind_scores=result.scores,
-                    screen_text_chars=len(screen.text) if screen else 0,
-                )
-            )
-        if images and self.kinds is None:
-            reasons.append("CLIP is not configured: image kinds come from screen text and pixel statistics")
-        screen_text = "\n".join(s.text for s in screens if s.text) if screens else ""
+        kinds = await self._image_kinds(images)
+        reasons.extend(result.describe(n) for n, result in enumerate(kinds, start=1))
+        modalities = [Modality.text] + ([Modality.image] if images else [])
         prompt_tokens = estimate_prompt_tokens(messages, images)
+        readers = self._screen_readers(modalities, {k.kind for k in kinds}, prompt_tokens)
+        screens = await self._read_screens(images, readers, reasons)
+        image_signals = [
+            ImageSignal(
+                field=image.field,
+                sha256=image.sha256,
+                width=image.width,
+                height=image.height,
+                kind=result.kind,
+                kind_source=result.source,
+                kind_scores=result.scores,
+                screen_text_chars=len(screens[n].text) if screens else 0,
+            )
+            for n, (image, result) in enumerate(zip(images, kinds, strict=True))
+        ]
+        screen_text = "\n".join(s.text for s in screens if s.text)
         similarity, probabilities = {}, {}
         if text_task is not None:
             (vector,) = await text_task
             similarity = self.index.similarity(vector) if len(self.index.matrix) else {}
             probabilities = self.head.scores(vector) if self.head is not None else {}
-        modalities = [Modality.text] + ([Modality.image] if images else [])
         lowered = (text.lower(), screen_text.lower())
         signals = TurnSignals(
             modalities=modalities,
@@ -183,25 +174,46 @@ class Router:
         )
         return signals, reasons
 
-    async def _read_screens(self, images: list[LoadedImage]) -> list[ScreenText]:
-        if not images or self.encoders.ocr is None:
-            return []
-        return await self.encoders.ocr.encode(images)
+    def _screen_readers(self, modalities: list[Modality], kinds: set[ImageKind], tokens: int) -> list[str]:
+        """The routes whose keyword match on screen text could change the decision: their gates
+        hold, and no route of higher priority fires on gates alone (a gated route such as
+        computer_use outranks a keyword route whatever the text says). The kind is known before
+        any OCR, so for most image turns this list is empty and OCR does not run."""
+        open_routes = [r for r in self.config.routes if _gates_hold(r, modalities, kinds, tokens)]
+        floor = max((r.priority for r in open_routes if not r.when.has_text_condition), default=None)
+        return [r.name for r in open_routes if r.when.keywords and (floor is None or r.priority >= floor)]
 
-    async def _clip_vectors(self, images: list[LoadedImage]) -> list[np.ndarray] | None:
-        if not images or self.encoders.clip is None:
-            return None
-        return await self.encoders.clip.encode(images)
+    async def _image_kinds(self, images: list[LoadedImage]) -> list[KindResult]:
+        if not images:
+            return []
+        if self.encoders.clip is not None and isinstance(self.kinds, ClipKindClassifier):
+            vectors = await self.encoders.clip.encode(images)
+        elif self.encoders.image_features is not None and isinstance(self.kinds, HeadKindClassifier):
+            vectors = await self.encoders.image_features.encode(images)
+        else:
+            raise ConfigError([ConfigIssue("encoders", "no image model to tell image kinds apart")])
+        return [
+            self.kinds.classify(v, image.width, image.height)
+            for v, image in zip(vectors, images, strict=True)
+        ]
+
+    async def _read_screens(
+        self, images: list[LoadedImage], readers: list[str], reasons: list[str]
+    ) -> list[ScreenText]:
+        if not images:
+            return []
+        if not readers:
+            reasons.append("screen text not read: no route that could win matches keywords on it")
+            return []
+        if self.encoders.ocr is None:
+            reasons.append("screen text not read: encoders.ocr is disabled")
+            return []
+        reasons.append(f"screen text read for the keywords of route(s) {', '.join(readers)}")
+        return await self.encoders.ocr.encode(images)
 
     def _fire(self, route: RouteSpec, s: TurnSignals, text: str, picked: HeadPick | None) -> Firing | None:
         when = route.when
-        if not set(when.modalities) <= set(s.modalities):
-            return None
-        if when.image_kinds and not {i.kind for i in s.images} & set(when.image_kinds):
-            return None
-        if when.min_tokens is not None and s.prompt_tokens < when.min_tokens:
-            return None
-        if when.max_tokens is not None and s.prompt_tokens > when.max_tokens:
+        if not _gates_hold(route, s.modalities, {i.kind for i in s.images}, s.prompt_tokens):
             return None
         gates = self._describe_gates(route, s)
         if s.route_probabilities and route.name in s.route_probabilities:
@@ -255,6 +267,40 @@ class Router:
         if not s.similarity:
             return 1.0
         return _softmax_share(self.config.defaults.threshold, list(s.similarity.values()))
+
+
+def _gates_hold(route: RouteSpec, modalities: list[Modality], kinds: set[ImageKind], tokens: int) -> bool:
+    """The route's gates (modalities, image kinds, token range), which need no screen text."""
+    when = route.when
+    return (
+        set(when.modalities) <= set(modalities)
+        and (not when.image_kinds or bool(kinds & set(when.image_kinds)))
+        and (when.min_tokens is None or tokens >= when.min_tokens)
+        and (when.max_tokens is None or tokens <= when.max_tokens)
+    )
+
+
+def _kind_classifier(
+    config: RouterConfig, encoders: Encoders
+) -> ClipKindClassifier | HeadKindClassifier | None:
+    """CLIP's prompts (with its fitted head when the config names one) when CLIP is set, else
+    the shipped MobileNet head; none for an encoder set without an image model."""
+    clip = encoders.clip_model
+    if clip is not None:
+        where = config.encoders.clip.kind_head if config.encoders.clip is not None else None
+        if where is None:
+            return ClipKindClassifier(clip)
+        try:
+            head = HeadKindClassifier.load(where, features=clip.name, source="clip head")
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(
+                [ConfigIssue("encoders.clip.kind_head", f"cannot load {where}: {exc}")]
+            ) from None
+        return ClipKindClassifier(clip, head)
+    features = encoders.image_features_name
+    if features is None:
+        return None
+    return HeadKindClassifier.load(MOBILENET_HEAD, features=features, source="mobilenet head")
 
 
 def _softmax_share(score: float, rivals: list[float]) -> float:

@@ -76,7 +76,7 @@ async def test_session_with_learning_and_clip_replays_exactly(learning_app: App)
         await echo(client, "teacher", "Read the file aloud")
         photo = {"messages": [user("What is this?", data_url(noise_photo()))], "session_id": "learner"}
         routed = await ok(client, "route_turn", {**photo, "turn_id": "t1"})
-        assert routed["signals"]["images"][0]["kind_source"] == "clip"
+        assert routed["signals"]["images"][0]["kind_source"] == "clip zero-shot"
         assert await select(client, "learner", "Read the file aloud", 2) == ["read_file", "echo"]
         first = await select(client, "learner", "Repeat the file contents", 3)
         await echo(client, "learner", "Repeat the file contents")
