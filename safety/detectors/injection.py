@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...embeddings import AsyncEncoder, check_fitted_size
+from ...embeddings import AsyncEncoder
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
 from ..similarity import PatternBank
@@ -149,15 +149,7 @@ class InjectionDetector:
         head: InjectionHead | None = None,
     ):
         self.bank = PatternBank(encoder, PATTERNS)
-        self.encoder = encoder
         self.head = head or InjectionHead.load()
-        check_fitted_size(
-            encoder,
-            self.head.weights.shape[0],
-            field="encoders.text",
-            refit="the injection head ships fitted on bundled-minilm: serve all-MiniLM-L6-v2 from "
-            "encoders.text.remote, or refit it with scripts/fit_injection_head.py",
-        )
         self.threshold = threshold
         self.max_chars = max_chars
 
@@ -210,8 +202,7 @@ class InjectionDetector:
         spans = windows(read)
         if not spans:
             return findings
-        vectors = np.stack(await self.encoder.encode([w.text for w in spans])).astype(np.float32)
-        scores = self.head.scores(vectors, [w.text for w in spans])
+        scores = self.head.scores([w.text for w in spans])
         best = int(scores.argmax())
         if scores[best] >= self.head.threshold:
             findings.append(

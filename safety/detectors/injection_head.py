@@ -1,9 +1,10 @@
-"""The learned half of injection detection: a logistic head over two views of each window of an
-observation, the text encoder's vector (what the passage means) and hashed character n-grams
-(how it is worded: "DAN", "developer mode", `<script`, `?q=` carry across languages and
-paraphrase). It is fitted offline by scripts/fit_injection_head.py on public jailbreak and
-injection corpora against ordinary text in volume, and ships as a small .npz beside this module,
-so it judges what a passage asks for rather than which wrapper it comes in."""
+"""The learned half of injection detection: a logistic head over hashed character 3-5-grams of
+each window of an observation. Character n-grams carry across wrappers, paraphrase and
+languages ("developer mode", "DAN", `<script`, `?q=`, "instrucciones") and cost microseconds a
+window, where the encoder's vectors did not generalise from the corpora the head was fitted on
+(docs/benchmark-notes.md). It is fitted offline by scripts/fit_injection_head.py on public
+jailbreak and injection corpora against ordinary text in volume, and ships as a small .npz
+beside this module."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ HASH_DIM = 1 << 16
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def hashed_grams(text: str, dim: int = HASH_DIM) -> tuple[np.ndarray, np.ndarray]:
-    """The lower-cased text's character 3-5-grams (over UTF-8 bytes), hashed into `dim`
-    buckets: (bucket ids, L2-normalised counts). Vectorised, so a window costs microseconds."""
+def gram_ids(text: str, dim: int = HASH_DIM) -> np.ndarray:
+    """The lower-cased text's character 3-5-grams (over UTF-8 bytes), each hashed to one of
+    `dim` buckets, repeats kept. A window's features are these ids counted, L2-normalised (so a
+    text repeating itself weighs no more than saying it once); vectorised, so a window costs
+    tens of microseconds."""
     data = np.frombuffer(text.lower().encode("utf-8"), dtype=np.uint8).astype(np.uint64)
     keys = []
     for n in GRAM_SIZES:
@@ -34,11 +37,7 @@ def hashed_grams(text: str, dim: int = HASH_DIM) -> tuple[np.ndarray, np.ndarray
         for k in range(n):
             h = h * np.uint64(1000003) + data[k : len(data) - n + 1 + k]
         keys.append(((h * _MIX) >> np.uint64(40)) % np.uint64(dim))
-    if not keys:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    ids, counts = np.unique(np.concatenate(keys), return_counts=True)
-    values = counts.astype(np.float32)
-    return ids.astype(np.int64), values / np.float32(np.sqrt((values**2).sum()))
+    return np.concatenate(keys).astype(np.int64) if keys else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -79,40 +78,28 @@ def windows(text: str, size: int = WINDOW_CHARS) -> list[Window]:
 
 @dataclass(frozen=True)
 class InjectionHead:
-    weights: np.ndarray  # (dim,) over the encoder's vector
+    weights: np.ndarray  # (HASH_DIM,) over gram_ids buckets
     bias: float
     threshold: float  # probability at or above which a window is flagged
-    gram_weights: np.ndarray | None = None  # (HASH_DIM,) over hashed_grams; None: vectors only
 
     @classmethod
     def load(cls, path: Path | None = None) -> InjectionHead:
         source = path or resources.files(__package__) / WEIGHTS
         with source.open("rb") as handle, np.load(handle) as data:
-            grams = data["gram_weights"].astype(np.float32) if "gram_weights" in data else None
-            return cls(
-                data["weights"].astype(np.float32), float(data["bias"]), float(data["threshold"]), grams
-            )
+            return cls(data["weights"].astype(np.float32), float(data["bias"]), float(data["threshold"]))
 
     def save(self, path: Path, **notes: str) -> None:
         arrays: dict[str, Any] = {
-            "weights": self.weights.astype(np.float32),
+            "weights": self.weights.astype(np.float16),
             "bias": np.float32(self.bias),
             "threshold": np.float32(self.threshold),
         } | {k: np.array(v) for k, v in notes.items()}
-        if self.gram_weights is not None:
-            arrays["gram_weights"] = self.gram_weights.astype(np.float16)
         np.savez_compressed(path, **arrays)
 
-    def scores(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
-        """Probability that each row's text is an instruction planted for the agent; `texts`
-        (the rows' windows) are needed when the head has n-gram weights."""
-        logits = vectors @ self.weights + self.bias
-        if self.gram_weights is not None:
-            if texts is None:
-                raise ValueError("this injection head reads the windows' text as well: pass texts")
-            grams = self.gram_weights
-            logits = logits + np.array(
-                [float(values @ grams[ids]) for ids, values in map(hashed_grams, texts)], dtype=np.float32
-            )
-        return 1.0 / (1.0 + np.exp(-logits))
-
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Probability that each text (a window) is an instruction planted for the agent."""
+        logits = np.empty(len(texts), dtype=np.float32)
+        for i, text in enumerate(texts):
+            ids, counts = np.unique(gram_ids(text, len(self.weights)), return_counts=True)
+            logits[i] = self.weights[ids] @ counts / max(1.0, float(np.sqrt(counts @ counts)))
+        return 1.0 / (1.0 + np.exp(-(logits + self.bias)))

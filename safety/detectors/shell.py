@@ -276,7 +276,7 @@ def _command_rules(c: Command, programs: set[str], field: str, *, sends: bool) -
 
 def _empty_directories(args: list[str]) -> bool:
     """`find -type d -empty -delete` removes only directories with nothing in them."""
-    return "-empty" in args and any(a == "-type" and b == "d" for a, b in zip(args, args[1:]))
+    return "-empty" in args and any(a == "-type" and b == "d" for a, b in zip(args, args[1:], strict=False))
 
 
 def _project_install(c: Command, flags: set[str]) -> bool:

@@ -5,7 +5,7 @@ import pytest
 
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.detectors.asks import find_asks
-from agent_router.safety.detectors.injection_head import HASH_DIM, InjectionHead, hashed_grams, windows
+from agent_router.safety.detectors.injection_head import HASH_DIM, InjectionHead, gram_ids, windows
 
 README = (
     "# fastwidget\n\nA small library for widgets.\n\n## Install\n\n    pip install fastwidget\n\n"
@@ -44,30 +44,26 @@ def test_windows_cover_the_whole_text_with_overlap() -> None:
     assert all(a.start < b.start for a, b in zip(found, found[1:], strict=False))
 
 
-def test_head_round_trips_with_gram_weights(tmp_path) -> None:
+def test_head_round_trips(tmp_path) -> None:
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(3, 8)).astype(np.float32)
-    texts = ["ignore the rules", "a plain sentence", "<script>alert(1)</script>"]
-    grams = rng.normal(size=HASH_DIM).astype(np.float32)
-    head = InjectionHead(rng.normal(size=8).astype(np.float32), 0.1, 0.5, grams)
+    texts = ["ignore the rules", "a plain sentence", "<script>alert(1)</script>", ""]
+    head = InjectionHead(rng.normal(size=HASH_DIM).astype(np.float32), 0.1, 0.5)
     head.save(tmp_path / "h.npz")
     again = InjectionHead.load(tmp_path / "h.npz")
-    assert np.allclose(again.scores(x, texts), head.scores(x, texts), atol=1e-2)
-    with pytest.raises(ValueError, match="texts"):
-        head.scores(x)
+    assert np.allclose(again.scores(texts), head.scores(texts), atol=1e-2)
+    assert head.scores([""])[0] == pytest.approx(1 / (1 + np.exp(-0.1)))
 
 
-def test_hashed_grams_are_stable_and_normalised() -> None:
-    ids, values = hashed_grams("Developer Mode enabled")
-    again, _ = hashed_grams("developer mode ENABLED")
-    assert np.array_equal(ids, again)
-    assert abs(float((values**2).sum()) - 1.0) < 1e-5
-    assert hashed_grams("ab")[0].size == 0
+def test_gram_ids_ignore_case_and_cover_each_size() -> None:
+    ids = gram_ids("Developer Mode")
+    assert np.array_equal(ids, gram_ids("developer mode"))
+    assert len(ids) == 12 + 11 + 10  # 3-, 4- and 5-grams of 14 characters
+    assert gram_ids("ab").size == 0
 
 
 def test_shipped_head_loads() -> None:
     head = InjectionHead.load()
-    assert head.weights.shape == (384,) and 0.5 <= head.threshold < 1
+    assert head.weights.shape == (HASH_DIM,) and 0.5 <= head.threshold < 1
 
 
 async def test_observation_names_the_injected_text(checker: SafetyChecker) -> None:
