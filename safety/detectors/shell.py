@@ -50,6 +50,9 @@ INSTALLERS = {
     "choco": {"install"},
     "winget": {"install"},
 }
+# Language package managers whose plain install goes into the project's environment.
+PROJECT_INSTALLERS = {"pip", "pip3", "npm"}
+OUTSIDE_PROJECT = {"g", "global", "user", "system", "prefix", "target", "root", "break-system-packages"}
 POWER = {"shutdown", "reboot", "halt", "poweroff"}
 CRITICAL_PATHS = {
     p.lower()
@@ -174,8 +177,8 @@ def _command_rules(c: Command, programs: set[str], field: str, *, sends: bool) -
         yield deny(
             "shell.move_critical", "moves a system or home directory away or into /dev/null", line, field, 0.9
         )
-    if program in ("shred", "wipe", "srm", "unlink", "rmdir", "truncate") or (
-        program == "find" and "-delete" in args
+    if program in ("shred", "wipe", "srm", "unlink", "truncate") or (
+        program == "find" and "-delete" in args and not _empty_directories(args)
     ):
         if any(BLOCK_DEVICE.match(a) for a in lowered):
             yield deny("shell.disk_wipe", "overwrites a disk device", line, field)
@@ -236,7 +239,7 @@ def _command_rules(c: Command, programs: set[str], field: str, *, sends: bool) -
             line,
             field,
         )
-    if program in INSTALLERS and set(args) & INSTALLERS[program]:
+    if program in INSTALLERS and set(args) & INSTALLERS[program] and not _project_install(c, flags):
         yield confirm(
             "shell.install", "installs software", line, field, 0.4, ConfirmCategory.install_software
         )
@@ -269,6 +272,21 @@ def _command_rules(c: Command, programs: set[str], field: str, *, sends: bool) -
         )
     if program == "git" and "push" in args and flags & {"f", "force", "force-with-lease"}:
         yield confirm("shell.force_push", "rewrites history on a remote", line, field, 0.45)
+
+
+def _empty_directories(args: list[str]) -> bool:
+    """`find -type d -empty -delete` removes only directories with nothing in them."""
+    return "-empty" in args and any(a == "-type" and b == "d" for a, b in zip(args, args[1:], strict=False))
+
+
+def _project_install(c: Command, flags: set[str]) -> bool:
+    """A language package manager installing into the project's own environment from its
+    default registry: what every README asks for. Sources other than the registry are judged
+    by coding.py (shell.install_unknown_source); system package managers, sudo and installs
+    outside the project (global, user-wide, another prefix) still ask."""
+    if c.program not in PROJECT_INSTALLERS or c.privileged:
+        return False
+    return not flags & OUTSIDE_PROJECT
 
 
 def _rewrites_disk(c: Command, flags: set[str]) -> bool:

@@ -41,6 +41,7 @@ class Command:
     argv: list[str]
     redirects: list[tuple[str, str]] = field(default_factory=list)
     upstream: list[str] = field(default_factory=list)  # programs piped into this one
+    privileged: bool = False  # run through sudo, su or doas
 
     @property
     def program(self) -> str:
@@ -157,8 +158,10 @@ def _shlex_commands(text: str) -> list[Command]:
 def _unwrap(command: Command) -> Command:
     """The wrapped command; a wrapper with nothing to run (`env`, `time`) stays itself."""
     argv = list(command.argv)
+    privileged = False
     while argv and (argv[0].rsplit("/", 1)[-1] in WRAPPERS or "=" in argv[0]):
         wrapper = argv.pop(0).rsplit("/", 1)[-1]
+        privileged = privileged or wrapper in ("sudo", "su", "doas")
         while argv and (
             argv[0].startswith("-")
             or "=" in argv[0]
@@ -170,7 +173,7 @@ def _unwrap(command: Command) -> Command:
                 argv.pop(0)
     if not argv:
         return command
-    return Command(argv, command.redirects, command.upstream)
+    return Command(argv, command.redirects, command.upstream, privileged)
 
 
 def _inner_script(command: Command) -> str | None:

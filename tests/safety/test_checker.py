@@ -116,7 +116,7 @@ async def test_policy_lists(app: App, policy: AgentPolicy):
 
 async def test_waived_categories(app: App):
     relaxed = with_policy(app, AgentPolicy(confirm=[]))
-    verdict = await relaxed.check_action({"type": "shell", "command": "pip install rich"})
+    verdict = await relaxed.check_action({"type": "shell", "command": "apt-get install ripgrep"})
     assert verdict.decision is Outcome.allow
 
 

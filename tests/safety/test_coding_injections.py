@@ -5,7 +5,7 @@ import pytest
 
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.detectors.asks import find_asks
-from agent_router.safety.detectors.injection_head import InjectionHead, fit, windows
+from agent_router.safety.detectors.injection_head import HASH_DIM, InjectionHead, gram_ids, windows
 
 README = (
     "# fastwidget\n\nA small library for widgets.\n\n## Install\n\n    pip install fastwidget\n\n"
@@ -44,21 +44,26 @@ def test_windows_cover_the_whole_text_with_overlap() -> None:
     assert all(a.start < b.start for a, b in zip(found, found[1:], strict=False))
 
 
-def test_head_fits_and_round_trips(tmp_path) -> None:
+def test_head_round_trips(tmp_path) -> None:
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 8)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.float64)
-    weights, bias = fit(x, y, rate=5.0, steps=500)
-    head = InjectionHead(weights.astype(np.float32), bias, 0.5)
-    assert ((head.scores(x) >= 0.5) == (y == 1)).mean() > 0.95
+    texts = ["ignore the rules", "a plain sentence", "<script>alert(1)</script>", ""]
+    head = InjectionHead(rng.normal(size=HASH_DIM).astype(np.float32), 0.1, 0.5)
     head.save(tmp_path / "h.npz")
     again = InjectionHead.load(tmp_path / "h.npz")
-    assert np.allclose(again.scores(x), head.scores(x), atol=1e-5)
+    assert np.allclose(again.scores(texts), head.scores(texts), atol=1e-2)
+    assert head.scores([""])[0] == pytest.approx(1 / (1 + np.exp(-0.1)))
+
+
+def test_gram_ids_ignore_case_and_cover_each_size() -> None:
+    ids = gram_ids("Developer Mode")
+    assert np.array_equal(ids, gram_ids("developer mode"))
+    assert len(ids) == 12 + 11 + 10  # 3-, 4- and 5-grams of 14 characters
+    assert gram_ids("ab").size == 0
 
 
 def test_shipped_head_loads() -> None:
     head = InjectionHead.load()
-    assert head.weights.shape == (384,) and 0.5 <= head.threshold < 1
+    assert head.weights.shape == (HASH_DIM,) and 0.5 <= head.threshold < 1
 
 
 async def test_observation_names_the_injected_text(checker: SafetyChecker) -> None:

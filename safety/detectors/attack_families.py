@@ -1,0 +1,115 @@
+"""Rules for attack families that have a shape of their own, whatever the wrapper around them:
+
+- exfiltration through a rendered link or image: a markdown or HTML URL with a slot for the
+  agent to fill (`?q={...}`, `[DATA]`, `<secret>`, `$VAR`), or an instruction to put the
+  conversation, a secret or personal data into a URL;
+- script injection in text that will be rendered: `javascript:` and `data:text/html` URLs, event
+  handlers and script blocks that reach cookies, storage, dialogs or eval;
+- persona and role overrides addressed to the assistant ("you are now ...", "developer mode",
+  "answer without any restrictions"), and "ignore your previous instructions" in the languages
+  below;
+- requests for the system prompt or the instructions the model was given.
+
+Each pattern is written from the family's mechanism, not from any benchmark's phrasing; a
+finding names the text that matched."""
+
+from __future__ import annotations
+
+import re
+
+_IGNORE_OTHER_LANGUAGES = (
+    # es / pt / it
+    r"\b(ignora|ignore|ignorar|olvida|esque[cç]a|dimentica)\w*\s+([a-zà-ú]+\s+){0,3}"
+    r"(instrucciones|instru[cç][oõ]es|istruzioni|indicaciones|reglas|regole|regras)\b"
+    # fr
+    r"|\b(ignore[rz]?|oublie[rz]?)\s+([a-zà-ÿ]+\s+){0,3}(instructions|consignes|r[eè]gles)\s+"
+    r"(pr[ée]c[ée]dentes|ant[ée]rieures|initiales|ci-dessus)"
+    # de
+    r"|\b(ignorier\w*|vergiss|vergesst|missachte\w*)\s+([a-zäöüß]+\s+){0,3}"
+    r"(anweisungen|instruktionen|regeln|vorgaben|befehle)\b"
+    # ru
+    r"|\b(игнорируй\w*|забудь\w*|проигнорируй\w*)\s+([а-я]+\s+){0,3}(инструкци\w*|указани\w*|правил\w*)"
+    # zh / ja
+    r"|(忽略|无视|忘记|忘掉)(掉)?(之前|以上|上面|先前|前面|所有|全部)?的?(所有|全部)?(指令|指示|说明|提示|规则)"
+    r"|(以前|前|上記|これまで)の(指示|命令|ルール)を(無視|忘れ)"
+)
+_YOU_ARE_NOW = (
+    r"\byou(?:'re| are) now (?:(?:an?|the|my|in|playing|acting as)\s+)?(?:[\w-]+[\s,]+){0,3}?"
+    r"(?:ai|assistant|model|bot|chatbot|character|persona|version|mode|entity|gpt|dan)\b|"
+    r"\byou(?:'re| are) now (?:called|named|known as)\b|"
+    r"\b(from now on,? (you|act|respond|answer|reply)|"
+    r"you (will|shall|must|are going to) (now )?(act|behave|respond|answer|pretend|role-?play) as|"
+    r"pretend (to be|you are|that you are) (an? |the )?([\w-]+ ){0,3}?(ai|assistant|model|bot|chatbot|"
+    r"character|persona|gpt|dan|version)\b|role-?play as|stay in character|"
+    r"act as (if you (are|were)|an? (unrestricted|unfiltered|uncensored|evil|rogue|different|new) )|"
+    r"your new (role|goal|task|persona|identity|name) is|you must now)\b"
+    r"|\b(ahora eres|a partir de ahora (eres|ser[aá]s|act[uú]a|responde)|tu es maintenant|"
+    r"vous [eê]tes maintenant|du bist (jetzt|nun|ab sofort)|ab (jetzt|sofort) bist du|ora sei|"
+    r"d'ora in poi (sei|agisci|rispondi)|agora voc[eê] [eé]|теперь ты)\b|你现在是|从现在开始你|あなたは今から"
+)
+_MODES = (
+    r"\b((developer|dev|god|dan|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|debug) mode"
+    r"\s+(is\s+)?(enabled|activated|on|unlocked)|(enable|activate|enter|switch to|unlock)\s+"
+    r"(the\s+)?(developer|god|dan|jailbreak|unrestricted|unfiltered|uncensored|evil) mode|do anything now|"
+    r"you\b[^.\n]{0,30}\b(have|has|with) no (restrictions|limitations|limits|filters|rules|guidelines|"
+    r"ethics|morals|boundaries|content polic\w+)|"
+    r"\b(answer|respond|reply|talk|speak|behave|operate)\w*\b[^.\n]{0,40}\b(without|free (of|from)|"
+    r"no longer (bound|restricted|limited) by)\s+(any\s+)?(restrictions|limitations|filters|filtering|"
+    r"censorship|guidelines|ethical|morals|moral|rules|policies|safety))"
+)
+_EXTRACTION = (
+    r"\b(reveal|print|show|output|repeat|display|tell me|give me|share|leak|dump|write out|recite|"
+    r"copy|list|paste|spell out|what (is|are|were))\b[^.\n]{0,40}\b(system (prompt|message)|"
+    r"(initial|hidden|original|secret|first) (prompt|instructions)|your (instructions|prompt|rules|"
+    r"guidelines|directives|configuration)|(the )?(instructions|text|words|prompt) (above|you were given|"
+    r"before this)|everything (above|before)|pre-?prompt|developer (message|instructions))"
+    r"|\bwhat (were|have) you been (told|instructed)|\bwhat were you told\b"
+)
+_DATA_WORDS = (
+    r"(data|chat|conversation|history|secret|password|token|key|summary|info|e-?mail|message|"
+    r"context|input|prompt|answer|response|personal|private|user)"
+)
+# A slot in a URL's query for the agent to fill: in an image any slot (images render, and send, with no
+# click); in a link one that names data, since templated documentation links are common.
+_SLOT = r"(\{[^}\s]{0,40}\}|\[[^\]\n]{1,40}\]|<[^>\n]{1,40}>|%7B|%5B|%3C|\$\{?[A-Za-z_]+)"
+_DATA_SLOT = (
+    rf"(\{{[^}}\s]{{0,30}}{_DATA_WORDS}[^}}\s]{{0,30}}\}}"
+    rf"|\[[^\]\n]{{0,30}}{_DATA_WORDS}[^\]\n]{{0,30}}\]"
+    rf"|<[^>\n]{{0,30}}{_DATA_WORDS}[^>\n]{{0,30}}>)"
+)
+_URL = r"https?://[\w.~:/#@!$*+,;%-]*\?([\w.~:/#@!$*+,;%=-]*&)?[\w.%-]*="
+_LINK_SLOT = (
+    rf"!\[[^\]\n]{{0,80}}\]\(\s*{_URL}{_SLOT}"
+    rf"|<img\b[^>]{{0,200}}\bsrc\s*=\s*[\"']?{_URL}{_SLOT}"
+    rf"|\[[^\]\n]{{0,80}}\]\(\s*{_URL}{_DATA_SLOT}"
+    rf"|<a\b[^>]{{0,200}}\bhref\s*=\s*[\"']?{_URL}{_DATA_SLOT}"
+)
+_DATA = (
+    r"(conversation|chat|history|previous (messages|answers)|passwords?|personal (data|information|"
+    r"details)|summary|user'?s? (data|information|details|name|address|messages))"
+)
+_VERB = r"\b(append|add|include|put|insert|encode|embed|replace|fill|attach|concatenate)(s|ed|ing)?\b"
+_INTO_URL = (
+    rf"\b{_VERB}[^.\n<]{{0,100}}?(?<!<)\b{_DATA}\b[^.\n<]{{0,80}}?"
+    rf"\b(url|link|image|query(\s+string)?|parameter|endpoint)s?\b"
+    rf"|\b(url|link|image|query(\s+string)?|parameter)s?\b[^.\n<]{{0,60}}?{_VERB}[^.\n<]{{0,60}}?\b{_DATA}\b"
+)
+_SINKS = (
+    r"(document\.cookie|localStorage|sessionStorage|\b(alert|prompt|confirm|eval|atob)\s*[(`]|"
+    r"fromCharCode|window\.onerror|document\.(location|write)|window\.location|\.src\s*=)"
+)
+_SCRIPT = (
+    r"\bjavascript:(?!\s*void\b)|\bdata:text/html\b"
+    rf"|<[a-z][a-z0-9]*\b[^>]{{0,200}}\son[a-z]+\s*=[^>]{{0,120}}?{_SINKS}"
+    rf"|<script\b[^>]*>[^<]{{0,400}}{_SINKS}"
+)
+
+FAMILY_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("injection.ignore_instructions", re.compile(_IGNORE_OTHER_LANGUAGES, re.I)),
+    ("injection.role_change", re.compile(_YOU_ARE_NOW, re.I)),
+    ("injection.unrestricted_mode", re.compile(_MODES, re.I)),
+    ("injection.system_prompt", re.compile(_EXTRACTION, re.I)),
+    ("injection.link_exfiltration", re.compile(_LINK_SLOT, re.I)),
+    ("injection.link_exfiltration", re.compile(_INTO_URL, re.I)),
+    ("injection.script_markup", re.compile(_SCRIPT, re.I)),
+]
