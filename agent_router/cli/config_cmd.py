@@ -53,6 +53,8 @@ def check_config(args: argparse.Namespace) -> int:
         spec = config.encoders
         embed = load_text_encoder(spec.text, resolve_placement(spec.device)).encode
     issues = find_conflicts(config, embed) + route_head_issues(config, embed)
+    if not args.no_embed:
+        issues += image_model_issues(config)
     for issue in issues:
         print(f"{source}: {issue}", file=sys.stderr)
     errors = sum(i.severity is Severity.error for i in issues)
@@ -61,6 +63,20 @@ def check_config(args: argparse.Namespace) -> int:
         f"{errors} errors, {len(issues) - errors} warnings"
     )
     return 1 if errors else 0
+
+
+def image_model_issues(config: RouterConfig) -> list[ConfigIssue]:
+    """Without CLIP, image kinds come from MobileNetV2: its weights must be installed, and its
+    graph is exported into the ONNX cache here, once, beside the text encoder's."""
+    if config.encoders.clip is not None:
+        return []
+    from ..embeddings import MobileNetFeatures
+
+    try:
+        MobileNetFeatures(config.encoders.text.onnx_cache).prepare()
+    except OSError as exc:
+        return [ConfigIssue("encoders", f"image kinds: {exc}")]
+    return []
 
 
 def route_head_issues(config: RouterConfig, embed: Embed | None) -> list[ConfigIssue]:

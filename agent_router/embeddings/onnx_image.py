@@ -128,6 +128,11 @@ class MobileNetFeatures:
                     )
             return self._session
 
+    def prepare(self) -> None:
+        """Export and load the graph now rather than on the first image: `config check` calls
+        it where the cache is writable (an image build), so a read-only pod finds it there."""
+        self._load()
+
     def encode(self, items: list[LoadedImage]) -> list[np.ndarray]:
         return self.encode_images([item.image for item in items])
 

@@ -211,3 +211,14 @@ def test_config_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture
     for secret in ("hunter2pass", "sk-live-abc123", "ghp_literal1", "dbpass99"):
         assert secret not in shown, secret
     assert "${GH_TOKEN}" in shown and "llm.example" in shown and "bob:***@" in shown
+
+
+def test_config_check_exports_the_image_kind_model_into_the_onnx_cache(config, tmp_path: Path):
+    from agent_router.cli.config_cmd import image_model_issues
+
+    text = config.encoders.text.model_copy(update={"onnx_cache": tmp_path})
+    local = config.model_copy(update={"encoders": config.encoders.model_copy(update={"text": text})})
+    assert not list(tmp_path.glob("mobilenet-v2-*.onnx"))
+    assert image_model_issues(local) == []
+    (graph,) = tmp_path.glob("mobilenet-v2-*.onnx")
+    assert graph.stat().st_size > 1_000_000  # MobileNetV2's weights, not an empty file
