@@ -129,8 +129,8 @@ async def measure(app: App) -> str:
             )
     return "\n".join(
         [
-            "The 2-core machine was shared with other jobs while this ran: latencies are medians of "
-            "a noisy machine. Method: docs/benchmark-notes.md (image kinds).",
+            "Latencies are medians on a 2-core machine; compare them within one run. Method: "
+            "docs/benchmark-notes.md (image kinds).",
             "",
             *rows,
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -286,8 +287,7 @@ def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
     schema is itself invalid is refused: its arguments cannot be checked, so nothing is
     forwarded to it."""
     try:
-        Draft202012Validator.check_schema(tool.input_schema)
-        validator = Draft202012Validator(tool.input_schema)
+        validator = _validator(json.dumps(tool.input_schema, sort_keys=True))
         errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:
         raise Refused(
@@ -300,6 +300,16 @@ def check_arguments(tool: ToolEntry, arguments: dict[str, Any]) -> None:
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             problems.append((f"arguments{path}", error.message))
         raise InputError(problems)
+
+
+@functools.lru_cache(maxsize=4096)
+def _validator(schema: str) -> Draft202012Validator:
+    """Checking a schema costs milliseconds, and a tool's schema changes only when its server
+    re-lists it: each distinct schema is checked and compiled once (keyed by its JSON text, so a
+    changed schema is checked afresh; an invalid one raises and is not kept)."""
+    loaded = json.loads(schema)
+    Draft202012Validator.check_schema(loaded)
+    return Draft202012Validator(loaded)
 
 
 def _unknown_server(name: str, known: Any) -> str:

@@ -90,6 +90,9 @@ class ToolIndex:
     _base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     # Per tenant, the rows its outcomes moved: row -> the tool's vector for that tenant.
     _moved: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
+    # The same, stacked for search (rows, vectors): rebuilt after the tenant's next outcome, not
+    # on every search (stacking a few thousand moved rows costs more than the search itself).
+    _stacked: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _bm25: BM25 = field(default_factory=BM25)
     _servers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     _server_map: ServerMap = field(default_factory=ServerMap)
@@ -157,6 +160,7 @@ class ToolIndex:
         twin = copy.copy(self)
         twin.learned = copy.deepcopy(self.learned)
         twin._moved = {tenant: dict(rows) for tenant, rows in self._moved.items()}
+        twin._stacked = {}
         return twin
 
     def _apply_outcomes(self) -> None:
@@ -168,6 +172,7 @@ class ToolIndex:
                 if row is not None:
                     rows[row] = self._moved_row(row, outcome)
         self._moved = moved
+        self._stacked = {}
 
     def _moved_row(self, row: int, outcome: Outcome) -> np.ndarray:
         norm = float(np.linalg.norm(outcome.total))
@@ -191,7 +196,17 @@ class ToolIndex:
         if row is None:
             return False
         self._moved.setdefault(tenant, {})[row] = self._moved_row(row, outcome)
+        self._stacked.pop(tenant, None)
         return True
+
+    def _moved_rows(self, tenant: str) -> tuple[np.ndarray, np.ndarray] | None:
+        moved = self._moved.get(tenant)
+        if not moved:
+            return None
+        if (stacked := self._stacked.get(tenant)) is None:
+            rows = np.fromiter(moved, int, len(moved))
+            stacked = self._stacked[tenant] = (rows, np.stack(list(moved.values())))
+        return stacked
 
     def search(
         self,
@@ -225,10 +240,8 @@ class ToolIndex:
         # Row by row, not one BLAS product: OpenBLAS threads a product this size, and on a busy
         # host a descheduled thread turns 0.3 ms into 10.
         semantic = np.vecdot(self._base[:, None, :], vectors[None, :, :])  # tools x texts
-        moved = self._moved.get(tenant)
-        if moved:
-            rows = np.fromiter(moved, int, len(moved))
-            learned = np.stack(list(moved.values()))
+        if (moved := self._moved_rows(tenant)) is not None:
+            rows, learned = moved
             semantic[rows] = np.vecdot(learned[:, None, :], vectors[None, :, :])
         lexical = np.stack([self._bm25.scores(tokenize(t)) for t in texts], axis=1)
         lexical /= np.maximum(lexical.max(axis=0), 1e-9)

@@ -165,13 +165,18 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
         )
     image_features = None
     if spec.clip is None:
-        image_features = AsyncEncoder(
-            MobileNetFeatures(spec.text.onnx_cache),
-            key=_by_hash,
-            max_batch=spec.batch_size,
-            cache_size=min(spec.cache_size, 256),
-            wait_s=wait_s,
-        )
+        try:
+            mobilenet = MobileNetFeatures(spec.text.onnx_cache)
+        except OSError as exc:  # text turns are served without it; image turns say what is missing
+            log.warning("image kinds are unavailable: %s", exc)
+        else:
+            image_features = AsyncEncoder(
+                mobilenet,
+                key=_by_hash,
+                max_batch=spec.batch_size,
+                cache_size=min(spec.cache_size, 256),
+                wait_s=wait_s,
+            )
     ocr = None
     if spec.ocr.enabled:
         ocr = AsyncEncoder(

