@@ -3,6 +3,7 @@ let priority then score pick one, and choose its model within the caller's limit
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from dataclasses import dataclass
@@ -131,8 +132,14 @@ class Router:
         reasons: list[str] = []
         text = latest_user_text(messages)
         wanted = len(self.index.matrix) or self.head is not None
-        text_task = self.encoders.text.encode([text]) if text and wanted else None
-        kinds = await self._image_kinds(images)
+        # The text is embedded while the images are classified (each runs on an encoder thread).
+        text_task = asyncio.ensure_future(self.encoders.text.encode([text])) if text and wanted else None
+        try:
+            kinds = await self._image_kinds(images)
+        except BaseException:
+            if text_task is not None:
+                text_task.cancel()
+            raise
         reasons.extend(result.describe(n) for n, result in enumerate(kinds, start=1))
         modalities = [Modality.text] + ([Modality.image] if images else [])
         prompt_tokens = estimate_prompt_tokens(messages, images)
