@@ -49,6 +49,16 @@ class ToolChoice(BaseModel):
     disable_parallel_tool_use: bool | None = None
 
 
+class Thinking(BaseModel):
+    """Extended thinking, as Claude Code and the SDK ask for it. Accepted so that those clients
+    work unchanged; the models behind the router speak OpenAI's API, which has no such request,
+    so the answer carries no thinking blocks (a client reads that as a model that did not think)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["enabled", "disabled"]
+    budget_tokens: int | None = Field(None, gt=0)
+
+
 class Metadata(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: str | None = None
@@ -68,6 +78,7 @@ class MessagesRequest(BaseModel):
     top_p: float | None = None
     top_k: int | None = None
     stop_sequences: list[str] | None = None
+    thinking: Thinking | None = None
 
 
 class AnthropicMessages:
@@ -203,36 +214,95 @@ def _chat_messages(request: MessagesRequest) -> list[dict[str, Any]]:
 
 
 def _blocks(role: str, blocks: list[Any], where: str) -> list[dict[str, Any]]:
+    """One Anthropic message as chat messages: its tool results first (as tool messages, with
+    any images they returned following in a user message, since a tool message holds text
+    only), then the message itself."""
     parts: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
+    returned: list[dict[str, Any]] = []
     for j, block in enumerate(blocks):
         at = f"{where}.content[{j}]"
         kind = block.get("type") if isinstance(block, dict) else None
         if kind == "text":
             parts.append({"type": "text", "text": str(block.get("text", ""))})
         elif kind == "image" and role == "user":
-            parts.append({"type": "image_url", "image_url": {"url": _image_url(block, at)}})
+            parts.append(_image_part(block, at))
+        elif kind == "document" and role == "user":
+            parts.append({"type": "text", "text": _document_text(block, at)})
+        elif kind in ("thinking", "redacted_thinking") and role == "assistant":
+            continue  # the model's own reasoning, which the models behind would not read
         elif kind == "tool_use" and role == "assistant":
             arguments = json.dumps(block.get("input") or {})
             function = {"name": str(block.get("name", "")), "arguments": arguments}
             calls.append({"id": block.get("id"), "type": "function", "function": function})
         elif kind == "tool_result" and role == "user":
-            inner = block.get("content")
-            text = inner if isinstance(inner, str) else "\n".join(_texts(inner or [], f"{at}.content"))
-            if block.get("is_error"):
-                text = f"[the tool reported an error] {text}"
+            text, images = _tool_result(block, at)
             results.append({"role": "tool", "tool_call_id": block.get("tool_use_id"), "content": text})
+            returned += images
         else:
             raise InputError.single(
                 f"{at}.type",
-                f"{kind!r} blocks are not supported in {role} messages: use text, image (user), "
-                "tool_use (assistant) or tool_result (user)",
+                f"{kind!r} blocks are not supported in {role} messages: use text, image and document "
+                "(user), tool_use and thinking (assistant) or tool_result (user)",
             )
     message: dict[str, Any] = {"role": role, "content": parts or None}
     if calls:
         message["tool_calls"] = calls
+    if returned:
+        results.append(
+            {"role": "user", "content": [{"type": "text", "text": "[images the tools returned]"}, *returned]}
+        )
     return results + ([message] if parts or calls else [])
+
+
+def _tool_result(block: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]]]:
+    """A tool result's text, and the images it returned as image parts."""
+    inner = block.get("content")
+    texts: list[str] = []
+    images: list[dict[str, Any]] = []
+    if isinstance(inner, str):
+        texts.append(inner)
+    elif isinstance(inner, list):
+        for j, part in enumerate(inner):
+            at = f"{where}.content[{j}]"
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text":
+                texts.append(str(part.get("text", "")))
+            elif kind == "image":
+                images.append(_image_part(part, at))
+            else:
+                raise InputError.single(f"{at}.type", "a tool result holds text and image blocks")
+    elif inner is not None:
+        raise InputError.single(f"{where}.content", "give text or a list of text and image blocks")
+    text = "\n".join(texts)
+    if images:
+        text = f"{text}\n[{len(images)} image(s) follow in the next message]".lstrip()
+    if block.get("is_error"):
+        text = f"[the tool reported an error] {text}"
+    return text, images
+
+
+def _document_text(block: dict[str, Any], where: str) -> str:
+    """A document block's text (plain-text and content sources), titled; a PDF is not read."""
+    source = block.get("source") or {}
+    kind = source.get("type")
+    if kind == "text":
+        body = str(source.get("data", ""))
+    elif kind == "content":
+        content = source.get("content")
+        body = (
+            content
+            if isinstance(content, str)
+            else "\n".join(_texts(content or [], f"{where}.source.content"))
+        )
+    else:
+        raise InputError.single(
+            f"{where}.source.type",
+            "use a text or content document source (PDF and URL documents are not read)",
+        )
+    title = block.get("title")
+    return f"{title}\n\n{body}" if title else body
 
 
 def _texts(blocks: list[Any], where: str) -> list[str]:
@@ -244,13 +314,15 @@ def _texts(blocks: list[Any], where: str) -> list[str]:
     return texts
 
 
-def _image_url(block: dict[str, Any], where: str) -> str:
+def _image_part(block: dict[str, Any], where: str) -> dict[str, Any]:
     source = block.get("source") or {}
     if source.get("type") == "base64":
-        return f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
-    if source.get("type") == "url":
-        return str(source.get("url", ""))  # refused by the image loader: remote images are not fetched
-    raise InputError.single(f"{where}.source.type", "use a base64 image source")
+        url = f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
+    elif source.get("type") == "url":
+        url = str(source.get("url", ""))  # refused by the image loader: remote images are not fetched
+    else:
+        raise InputError.single(f"{where}.source.type", "use a base64 image source")
+    return {"type": "image_url", "image_url": {"url": url}}
 
 
 def _tool_choice(choice: ToolChoice) -> dict[str, Any]:

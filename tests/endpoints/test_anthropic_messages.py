@@ -140,9 +140,81 @@ def test_errors_come_in_anthropic_shape(client: anthropic.Anthropic):
             model="auto",
             max_tokens=10,
             messages=[{"role": "user", "content": "hi"}],
-            extra_body={"thinking": {"type": "enabled", "budget_tokens": 1024}},
+            extra_body={"mcp_servers": [{"type": "url", "url": "https://mcp.example/sse", "name": "x"}]},
         )
-    assert "thinking" in bad.value.message
+    assert "mcp_servers" in bad.value.message
     with pytest.raises(anthropic.APIStatusError) as down:
         client.messages.create(model="down", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
     assert down.value.status_code == 502 and down.value.response.headers["retry-after"] == "1"
+
+
+def test_what_claude_code_sends_is_read(client: anthropic.Anthropic, double: Double):
+    """Extended thinking asked for, the model's earlier thinking in the history, a text document
+    and a screenshot a tool returned: accepted, and each reaches the model as text or an image."""
+    use = {"type": "tool_use", "id": "toolu_1", "name": "screenshot", "input": {}}
+    message = client.messages.create(
+        model="auto",
+        max_tokens=200,
+        thinking={"type": "enabled", "budget_tokens": 1024},
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "document",
+                        "title": "notes.txt",
+                        "source": {"type": "text", "media_type": "text/plain", "data": "the build is green"},
+                    },
+                    {"type": "text", "text": "take a screenshot"},
+                ],
+            },
+            {
+                "role": "assistant",
+                "content": [{"type": "thinking", "thinking": "I should look.", "signature": "c2ln"}, use],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_1",
+                        "content": [
+                            {"type": "text", "text": "here it is"},
+                            {
+                                "type": "image",
+                                "source": {"type": "base64", "media_type": "image/png", "data": png_base64()},
+                            },
+                        ],
+                    }
+                ],
+            },
+        ],
+    )
+    assert message.content and message.content[0].type == "text"
+    sent = double.stats()["last_request"]["messages"]
+    assert sent[0]["content"][0] == {"type": "text", "text": "notes.txt\n\nthe build is green"}
+    assert "I should look." not in str(sent)  # thinking stays with the client
+    assert sent[-2]["role"] == "tool" and sent[-2]["content"].startswith("here it is")
+    assert sent[-1]["role"] == "user"
+    assert [p["type"] for p in sent[-1]["content"]] == ["text", "image_url"]
+
+
+def test_a_pdf_document_is_refused_by_name(client: anthropic.Anthropic):
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        client.messages.create(
+            model="auto",
+            max_tokens=100,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "document",
+                            "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0="},
+                        },
+                        {"type": "text", "text": "summarise"},
+                    ],
+                }
+            ],
+        )
+    assert "messages[0].content[0].source.type" in str(refused.value)
