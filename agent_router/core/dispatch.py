@@ -165,9 +165,13 @@ async def send_planned(
     max_tokens: int | None = None,
     options: dict[str, Any] | None = None,
     stream_once: bool = False,
+    defer: Callable[[Awaitable[None]], None] | None = None,
 ) -> DispatchOutcome:
     """Send the messages `wire` as planned (the session keeps its endpoint where it can).
-    Raises DispatchError; record_failure keeps it beside the turn."""
+    Raises DispatchError; record_failure keeps it beside the turn. What the dispatch teaches
+    the route's model choice is stored before this returns, or handed to `defer` to be stored
+    off the caller's clock (a model call in the path answers first: the write and re-read
+    of the outcomes cost more than the router's whole routing)."""
     assert app.pools is not None  # plan_dispatch checked
     try:
         outcome = await app.pools.dispatch(
@@ -183,11 +187,18 @@ async def send_planned(
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
-        await _learn(app, plan, None, getattr(exc, "attempts", []), latency_budget_ms)
+        await _settle(_learn(app, plan, None, getattr(exc, "attempts", []), latency_budget_ms), defer)
         raise
     app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
-    await _learn(app, plan, outcome, outcome.attempts, latency_budget_ms)
+    await _settle(_learn(app, plan, outcome, outcome.attempts, latency_budget_ms), defer)
     return outcome
+
+
+async def _settle(work: Awaitable[None], defer: Callable[[Awaitable[None]], None] | None) -> None:
+    if defer is None:
+        await work
+    else:
+        defer(work)
 
 
 async def _learn(

@@ -118,3 +118,26 @@ async def test_a_blocked_call_and_its_verdict_are_recorded_and_replay(client: op
     summary = json.loads(run.stdout)
     assert summary["turns_replayed"] == 1 and summary["model_changed"] == 0
     assert summary["verdicts_replayed"] == 1 and summary["verdict_changed"] == 0
+
+
+async def test_what_dispatch_taught_is_learned_after_the_answer(client: openai.OpenAI, router: Router):
+    """Each model call's outcome is stored off the caller's clock, and reaches the route's
+    model choice all the same."""
+
+    async def good_outcomes() -> float:
+        async with Client(router.mcp) as mcp:
+            result = await mcp.call_tool(
+                "route_turn", {"messages": [{"role": "user", "content": "def probe(): pass"}]}
+            )
+        learning = result.structured_content["learning"] or {"observed": {}}
+        return sum(good for good, _ in learning["observed"].values())
+
+    before = await good_outcomes()
+    for n in range(2):
+        client.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": f"def learn_{n}(): pass"}]
+        )
+    deadline = time.monotonic() + 30
+    while (after := await good_outcomes()) < before + 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert after == before + 2

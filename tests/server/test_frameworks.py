@@ -27,6 +27,7 @@ async def test_openai_agents_sdk_over_streamable_http(http_server):
     async with MCPServerStreamableHttp(
         params={"url": http_server}, client_session_timeout_seconds=60
     ) as server:
-        result = await server.call_tool("route_turn", {"messages": [user("Reserve a table for two at an Italian place tonight at eight.")]})
+        text = "Reserve a table for two at an Italian place tonight at eight."
+        result = await server.call_tool("route_turn", {"messages": [user(text)]})
     decision = result.structured_content or json.loads(result.content[0].text)
     assert decision["route"] == "tool_use"
