@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .catalog import CASE_BREAK
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
     [
@@ -57,17 +59,24 @@ STOPWORDS = frozenset(
 )
 
 
+def singular(word: str) -> str:
+    """A crude plural strip, so that a request's "categories" and "matches" meet a tool's
+    "category" and "match". A stemmer that also strips -ing, -ed, -ation lost recall@5 on the
+    BFCL tune half (docs/benchmark-notes.md)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case words with identifiers split (camelCase, snake_case) and a crude plural strip."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower()
-    words = []
-    for word in _TOKEN.findall(spaced):
-        if word in STOPWORDS:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.append(word)
-    return words
+    """Lower-case words with identifiers split (camelCase, snake_case, acronyms), stopwords
+    dropped, plurals stripped."""
+    spaced = CASE_BREAK.sub(" ", text).lower()
+    return [singular(word) for word in _TOKEN.findall(spaced) if word not in STOPWORDS]
 
 
 @dataclass

@@ -96,9 +96,14 @@ class ToolEntry:
         return math.ceil(len(json.dumps(self.definition(), separators=(",", ":"))) / CHARS_PER_TOKEN)
 
 
+# Where an identifier's words meet: getWeather, and the end of an acronym (HTTPResponse, parseJSONBody).
+CASE_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def name_words(name: str) -> str:
-    """get_weatherForecast -> 'get weather forecast': the encoder reads words, not identifiers."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_\-.]+", " ", name)
+    """get_weatherForecast -> 'get weather forecast', getHTTPStatus -> 'get http status': the
+    encoder reads words, not identifiers."""
+    spaced = re.sub(r"[_\-.]+", " ", CASE_BREAK.sub(" ", name))
     return " ".join(spaced.lower().split())
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from agent_router.app import App
+from agent_router.tools.bm25 import BM25, tokenize
 from agent_router.tools.catalog import ToolEntry, from_definition, name_words
 from agent_router.tools.index import ToolIndex
 from agent_router.tools.vectors import VectorStore
@@ -36,6 +37,23 @@ def catalog(description_suffix: str = "") -> list[ToolEntry]:
 
 def test_name_words_splits_identifiers() -> None:
     assert name_words("get_weatherForecast") == "get weather forecast"
+    assert name_words("parseJSONBody") == "parse json body"  # an acronym ends where a word starts
+    assert name_words("SQLCompletion.makeProposals") == "sql completion make proposals"
+
+
+def test_bm25_meets_plurals_and_identifiers_on_both_sides() -> None:
+    assert tokenize("parseJSONBody of the categories") == ["parse", "json", "body", "category"]
+    assert tokenize("searches matches boxes classes tools status") == [
+        "search",
+        "match",
+        "box",
+        "class",
+        "tool",
+        "statu",  # crude, but the same on both sides
+    ]
+    index = BM25.build([tokenize("get_category: one product category"), tokenize("send_mail: an email")])
+    scores = index.scores(tokenize("list all Categories of JSON bodies"))
+    assert scores[0] > 0 and scores[1] == 0
 
 
 def test_restart_and_resync_embed_only_what_changed(app: App, tmp_path: Path) -> None:
