@@ -1,10 +1,12 @@
 """The learned half of injection detection: a logistic head over hashed character 3-5-grams of
-each window of an observation. Character n-grams carry across wrappers, paraphrase and
-languages ("developer mode", "DAN", `<script`, `?q=`, "instrucciones") and cost microseconds a
-window, where the encoder's vectors did not generalise from the corpora the head was fitted on
-(docs/benchmark-notes.md). It is fitted offline by scripts/fit_injection_head.py on public
-jailbreak and injection corpora against ordinary text in volume, and ships as a small .npz
-beside this module."""
+each window of an observation and, beside them, the window's sentence vector from the text
+encoder. Character n-grams carry across wrappers, paraphrase and languages ("developer mode",
+"DAN", `<script`, `?q=`, "instrucciones") and cost microseconds a window; the vector adds who
+is addressed and what is asked in words the n-grams never saw, for one encoder pass a window
+(alone, vectors did not generalise: docs/benchmark-notes.md). It is fitted offline by
+scripts/fit_injection_head.py on public jailbreak and injection corpora and instructions
+planted in documents, against ordinary text in volume, and ships as a small .npz beside this
+module with an n-gram-only head for any other encoder."""
 
 from __future__ import annotations
 
