@@ -169,7 +169,7 @@ class SafetySpec(Strict):
         description="look-alikes of these (and of allowed domains) are denied",
     )
     injection_threshold: float = Field(
-        0.58, ge=-1, le=1, description="similarity to a known injection that flags"
+        0.62, ge=-1, le=1, description="similarity to a known injection that flags"
     )
     escalation_threshold: float = Field(0.5, ge=-1, le=1, description="similarity to a jailbreak that counts")
     escalate_risk: float = Field(0.7, ge=0, le=1, description="risk at which to escalate")
