@@ -126,7 +126,7 @@ class PreparedCall:
                 max_tokens=self.call.max_tokens,
                 options=options,
                 stream_once=True,
-                defer=None if key is None else lambda learning: writes.then(key, learning),
+                learn_later=True,
             )
         except DispatchError as exc:
             await writes.settled(key)  # the failure is kept after its turn

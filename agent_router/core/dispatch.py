@@ -17,7 +17,7 @@ from ..trust import Integrity
 from ..turns import ChatMessage
 from .caller import Caller
 from .ids import check_ids, key_of
-from .learning import dispatch_outcomes, learn_from_dispatch
+from .learning import deferred_outcomes, dispatch_outcomes, learn_from_dispatch
 from .recorder import Recorder
 from .results import TurnAnswer
 from .routing import record_decided, record_turn, route_turn
@@ -165,13 +165,13 @@ async def send_planned(
     max_tokens: int | None = None,
     options: dict[str, Any] | None = None,
     stream_once: bool = False,
-    defer: Callable[[Awaitable[None]], None] | None = None,
+    learn_later: bool = False,
 ) -> DispatchOutcome:
     """Send the messages `wire` as planned (the session keeps its endpoint where it can).
     Raises DispatchError; record_failure keeps it beside the turn. What the dispatch teaches
-    the route's model choice is stored before this returns, or handed to `defer` to be stored
-    off the caller's clock (a model call in the path answers first: the write and re-read
-    of the outcomes cost more than the router's whole routing)."""
+    the route's model choice is stored before this returns, or with `learn_later` after it,
+    gathered with other calls' (a model call in the path answers first: storing its outcomes
+    alone cost about as much as the router's whole routing)."""
     assert app.pools is not None  # plan_dispatch checked
     try:
         outcome = await app.pools.dispatch(
@@ -187,18 +187,11 @@ async def send_planned(
         )
     except DispatchError as exc:
         app.metrics.error("no_endpoint" if isinstance(exc, NoEndpoint) else "dispatch_failed")
-        await _settle(_learn(app, plan, None, getattr(exc, "attempts", []), latency_budget_ms), defer)
+        await _learn(app, plan, None, getattr(exc, "attempts", []), latency_budget_ms, later=learn_later)
         raise
     app.metrics.dispatched(outcome.model, outcome.total_ms, outcome.ttft_ms)
-    await _settle(_learn(app, plan, outcome, outcome.attempts, latency_budget_ms), defer)
+    await _learn(app, plan, outcome, outcome.attempts, latency_budget_ms, later=learn_later)
     return outcome
-
-
-async def _settle(work: Awaitable[None], defer: Callable[[Awaitable[None]], None] | None) -> None:
-    if defer is None:
-        await work
-    else:
-        defer(work)
 
 
 async def _learn(
@@ -207,6 +200,8 @@ async def _learn(
     answered: DispatchOutcome | None,
     attempts: list[Attempt],
     budget_ms: float | None,
+    *,
+    later: bool,
 ) -> None:
     """How the dispatch of a turn on a route went teaches that route's model choice."""
     if plan.route is None:
@@ -220,7 +215,10 @@ async def _learn(
         constraints=constraints,
         budget_ms=budget_ms,
     )
-    await learn_from_dispatch(app, outcomes)
+    if later:
+        deferred_outcomes.add(app, outcomes)
+    else:
+        await learn_from_dispatch(app, outcomes)
 
 
 async def record_failure(

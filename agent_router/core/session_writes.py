@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
+from .learning import deferred_outcomes
+
 log = logging.getLogger("agent_router.endpoints")
 
 
@@ -53,5 +55,7 @@ writes = SessionWrites()
 
 
 async def drain_writes() -> None:
-    """Before memory closes: the writes of calls already answered are finished, not lost."""
+    """Before memory closes: the writes of calls already answered are finished, not lost,
+    and so are the outcomes they taught."""
     await writes.drain()
+    await deferred_outcomes.drain()
