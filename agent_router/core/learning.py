@@ -126,15 +126,19 @@ class DeferredOutcomes:
         if not outcomes:
             return
         self.pending.setdefault(id(app), (app, []))[1].extend(outcomes)
-        if self.task is None:
+        if not self._gathering():  # none yet, or one left behind by an event loop that ended
             self.task = asyncio.create_task(self._after_gathering())
 
     async def drain(self) -> None:
         """Store everything gathered, the batch being written included: the server calls this
         (through drain_writes) before memory closes."""
-        if self.task is not None:
+        if self.task is not None and self._gathering():
             await asyncio.wait([self.task])
         await self._flush()
+
+    def _gathering(self) -> bool:
+        task = self.task
+        return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
 
     async def _flush(self) -> None:
         pending, self.pending = self.pending, {}
@@ -142,11 +146,9 @@ class DeferredOutcomes:
             await learn_from_dispatch(app, outcomes)
 
     async def _after_gathering(self) -> None:
-        try:
+        while self.pending:  # outcomes added while a batch was being stored make the next one
             await asyncio.sleep(GATHER_S)
             await self._flush()
-        finally:
-            self.task = None
 
 
 deferred_outcomes = DeferredOutcomes()

@@ -13,8 +13,11 @@ from doubles import Double, fast_pool, make_config
 from agent_router.app import App
 from agent_router.core.caller import Caller
 from agent_router.core.dispatch import dispatch_turn
+from agent_router.core.learning import deferred_outcomes
 from agent_router.core.routing import route_turn
+from agent_router.core.session_writes import drain_writes
 from agent_router.core.turn import Turn
+from agent_router.memory import ModelOutcome
 from agent_router.pools import Dispatcher
 from agent_router.routing import Constraints, Router
 
@@ -71,3 +74,17 @@ async def test_an_answer_over_the_callers_latency_budget_counts_against_it(learn
     await dispatch_turn(app, Turn.of_text("hello"), ACME, latency_budget_ms=5000)
     await dispatch_turn(app, Turn.of_text("hello"), ACME, constraints=Constraints(max_latency_ms=5000))
     assert app.outcomes.evidence("acme") == {"chat": {"small": (2.0, 1.0)}}
+
+
+async def test_outcomes_learned_later_are_gathered_and_drained(learning_app: App, fresh):  # noqa: ANN001
+    """The endpoints' path: outcomes stored after the answer, those of calls close together in
+    one write, the rest by the drain the server runs before memory closes."""
+    app = learning_app
+    deferred_outcomes.add(app, [ModelOutcome("acme", "chat", "small", 1.0, "dispatch")])
+    deferred_outcomes.add(app, [ModelOutcome("acme", "chat", "big", 0.0, "dispatch")])
+    assert app.outcomes.evidence("acme") == {}  # nothing is stored on the caller's clock
+    await drain_writes()
+    assert app.outcomes.evidence("acme") == {"chat": {"small": (1.0, 0.0), "big": (0.0, 1.0)}}
+    deferred_outcomes.add(app, [ModelOutcome("acme", "chat", "small", 1.0, "dispatch")])
+    await drain_writes()
+    assert app.outcomes.evidence("acme")["chat"]["small"] == (2.0, 0.0)
