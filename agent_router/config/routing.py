@@ -187,6 +187,12 @@ class ClipSpec(Strict):
 class OcrSpec(Strict):
     enabled: bool = True
     max_side: int = Field(1600, gt=0, description="images are scaled down to this before OCR")
+    engine: Literal["openvino", "onnxruntime"] = Field(
+        "openvino",
+        description="runtime of rapidocr's models: openvino reads a screenshot in about half "
+        "the time; it computes in bfloat16 where the CPU has it (AMX, AVX-512 BF16), which "
+        "can change a character; onnxruntime computes in float32 on every CPU",
+    )
 
 
 class EncodersSpec(Strict):

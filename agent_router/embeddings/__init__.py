@@ -180,6 +180,9 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
     ocr = None
     if spec.ocr.enabled:
         ocr = AsyncEncoder(
-            ScreenReader(spec.ocr.max_side), key=_by_hash, max_batch=4, cache_size=min(spec.cache_size, 256)
+            ScreenReader(spec.ocr.max_side, engine=spec.ocr.engine),
+            key=_by_hash,
+            max_batch=4,
+            cache_size=min(spec.cache_size, 256),
         )
     return Encoders(placement, text, clip, ocr, image_features)

@@ -1,6 +1,7 @@
 """Screen text: what rapidocr reads off screenshots and document images, with where it is.
 
-The ONNX models ship inside the rapidocr wheel, so this works offline.
+The ONNX models ship inside the rapidocr wheel, so this works offline; OpenVINO or ONNX Runtime
+runs them (`encoders.ocr.engine`).
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ class ScreenReader:
     """rapidocr is loaded with the first image read: importing it (OpenCV and its ONNX models)
     takes about a second that a router never shown an image should not pay at start."""
 
-    def __init__(self, max_side: int = 1600):
-        self.name = "ocr:rapidocr"
+    def __init__(self, max_side: int = 1600, *, engine: str = "openvino"):
+        self.name = f"ocr:rapidocr:{engine}"
         self.max_side = max_side
+        self.engine = engine
         self._engine: Any = None
         # rapidocr keeps the use_det/use_cls/use_rec of a call for the calls after it, and one
         # engine is not safe to share between threads: each call names its passes, under a lock.
@@ -68,7 +70,7 @@ class ScreenReader:
     def _run(self, pixels: np.ndarray, detect: bool) -> Any:  # rapidocr's own result types
         with self._lock:
             if self._engine is None:
-                from rapidocr import RapidOCR
+                from rapidocr import EngineType, RapidOCR
 
                 # The detector's own default scales an image up until its short side is 736 px,
                 # 3.5 times the pixels of a phone screenshot whose text reads fine as it is:
@@ -79,6 +81,8 @@ class ScreenReader:
                         "Global.use_cls": False,
                         "Det.limit_type": "max",
                         "Det.limit_side_len": self.max_side,
+                        "Det.engine_type": EngineType(self.engine),
+                        "Rec.engine_type": EngineType(self.engine),
                     }
                 )
             return self._engine(pixels, use_det=detect, use_cls=False, use_rec=True)

@@ -59,9 +59,12 @@ def test_clip_needs_weights_named_explicitly():
         ClipEncoder(ClipSpec(model="ViT-B-32"), resolve_placement("cpu"))
 
 
-def test_screen_reader_finds_text_and_where_it_is():
+@pytest.mark.parametrize("engine", ["openvino", "onnxruntime"])
+def test_screen_reader_finds_text_and_where_it_is(engine):
     img = render_text_image(["Account settings", "", "", "Delete account"], size=(800, 400))
-    screen = ScreenReader().read(img)
+    reader = ScreenReader(engine=engine)
+    screen = reader.read(img)
+    assert reader.name == f"ocr:rapidocr:{engine}"
     assert "Account settings" in screen.text and "Delete account" in screen.text
     delete = next(b for b in screen.boxes if "Delete" in b.text)
     x, y = (delete.box[0] + delete.box[2]) // 2, (delete.box[1] + delete.box[3]) // 2
