@@ -12,6 +12,7 @@ import numpy as np
 from ...embeddings import AsyncEncoder
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
+from ..hidden_text import decoded_payloads, reveal
 from ..similarity import PatternBank
 from .asks import find_asks
 from .attack_families import FAMILY_RULES
@@ -168,7 +169,7 @@ class InjectionDetector:
         check, the windows and sentences alike; past it the rest is named unread and the
         verdict asks, so the cut and the warning are the same number. The cost is linear in
         the characters read."""
-        read = text[: self.max_chars]
+        read = reveal(text[: self.max_chars])  # what the model reads, invisible characters too
         folded = fold(read)  # look-alike letters do not hide a phrase
         findings: list[Finding] = []
         for rule, pattern in RULES + FAMILY_RULES:
@@ -180,6 +181,7 @@ class InjectionDetector:
         findings += [
             _finding(a.rule, folded, a.start, a.end, field, 0.85, margin=0) for a in find_asks(folded)
         ]
+        findings += _encoded_findings(read, field)
         if len(text) > self.max_chars:
             findings.append(
                 Finding(
@@ -238,6 +240,30 @@ class InjectionDetector:
         scores = np.zeros(len(texts), dtype=np.float32)
         scores[top] = self.head.scores([texts[i] for i in top], vectors)
         return scores
+
+
+def _encoded_findings(text: str, field: str) -> list[Finding]:
+    """An encoded run that decodes to what a rule or an ask matches: the first such payload, its
+    decoded text as evidence (an instruction hidden this way is not there for the user)."""
+    for payload in decoded_payloads(text):
+        plain = fold(payload.text)
+        hit = next((rule for rule, pattern in RULES + FAMILY_RULES if pattern.search(plain)), None)
+        hit = hit or next((a.rule for a in find_asks(plain)), None)
+        if hit is not None:
+            return [
+                Finding(
+                    rule="injection.encoded",
+                    outcome=Outcome.confirm,
+                    risk=0.9,
+                    message=f"{payload.encoding} that decodes to an instruction for the agent ({hit})",
+                    evidence=Evidence(
+                        text=clip_text(payload.text),
+                        field=field,
+                        detail={"offset": payload.start, "encoding": payload.encoding, "matched": hit},
+                    ),
+                )
+            ]
+    return []
 
 
 def _finding(

@@ -1,0 +1,80 @@
+"""Text a person does not see but a model reads: invisible characters and encoded payloads.
+
+An instruction can be hidden from the user who watches the agent while staying legible to the
+model: spelled in Unicode tag characters (invisible, yet tokenised as their ASCII letters), split
+by zero-width characters so that no phrase rule matches, or encoded as base64 or hex that the
+model is asked to decode. The checks read what this module reveals, so a rule written for the
+plain phrasing holds for its hidden forms too."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Unicode tag characters U+E0020-U+E007E mirror printable ASCII one for one.
+_TAG_FIRST, _TAG_LAST, _TAG_OFFSET = 0xE0020, 0xE007E, 0xE0000
+
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=-])")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
+
+# Most payloads a text is searched for: a page of hashes or keys costs a bounded number of tries.
+MAX_PAYLOADS = 32
+
+
+def reveal(text: str) -> str:
+    """Tag characters read as the ASCII they stand for; other invisible format characters
+    (zero-width spaces and joiners, soft hyphens, direction marks) are dropped."""
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        code = ord(c)
+        if _TAG_FIRST <= code <= _TAG_LAST:
+            out.append(chr(code - _TAG_OFFSET))
+        elif unicodedata.category(c) != "Cf":
+            out.append(c)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Payload:
+    encoding: str  # "base64" or "hex"
+    start: int  # offset of the encoded run in the text searched
+    text: str  # what it decodes to
+
+
+def decoded_payloads(text: str) -> list[Payload]:
+    """Runs of base64 or hex that decode to readable prose (words with spaces between them),
+    not to bytes, identifiers or keys: only those can carry an instruction."""
+    found: list[Payload] = []
+    for encoding, pattern in (("base64", _BASE64), ("hex", _HEX)):
+        for m in pattern.finditer(text):
+            decoded = _decode(encoding, m.group(0))
+            if decoded is not None and _reads_as_prose(decoded):
+                found.append(Payload(encoding, m.start(), decoded))
+                if len(found) >= MAX_PAYLOADS:
+                    return found
+    return found
+
+
+def _decode(encoding: str, run: str) -> str | None:
+    try:
+        if encoding == "hex":
+            raw = bytes.fromhex(run)
+        else:
+            body = run.rstrip("=").replace("-", "+").replace("_", "/")
+            raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _reads_as_prose(text: str) -> bool:
+    if len(text) < 12 or text.count(" ") < 2:
+        return False
+    printable = sum(c.isprintable() or c in "\n\t" for c in text)
+    letters = sum(c.isalpha() for c in text)
+    return printable >= 0.95 * len(text) and letters >= 0.5 * len(text)
