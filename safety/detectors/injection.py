@@ -17,6 +17,7 @@ from ..similarity import PatternBank
 from .asks import find_asks
 from .attack_families import FAMILY_RULES
 from .injection_head import InjectionHead, Window, windows
+from .reader_directives import READER_RULES
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -39,8 +40,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "injection.addresses_agent",
         re.compile(
+            # a job title ("the assistant manager") is a person, not the reader
             r"\b(attention|note|message|instructions?)\s+(to|for)\s+(the\s+)?(ai|assistant|agent|llm|"
-            r"language model|model|chatbot|bot)\b|\b(dear|hey|hi)\s+(ai|assistant|agent|llm|"
+            r"language model|model|chatbot|bot)\b(?!\s+(manager|director|editor|coach|professor|"
+            r"principal|secretary|engineer|teacher|attorney))|\b(dear|hey|hi)\s+(ai|assistant|agent|llm|"
             r"chatgpt|claude|gpt|gemini)\b",
             re.I,
         ),
@@ -82,6 +85,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+# Every rule the scan runs over the text, the classic phrasings first.
+PHRASE_RULES = RULES + FAMILY_RULES + READER_RULES
 
 # Phrasings of attacks written for this bank (not taken from any evaluation set).
 PATTERNS = [
@@ -172,7 +178,7 @@ class InjectionDetector:
         read = reveal(text[: self.max_chars])  # what the model reads, invisible characters too
         folded = fold(read)  # look-alike letters do not hide a phrase
         findings: list[Finding] = []
-        for rule, pattern in RULES + FAMILY_RULES:
+        for rule, pattern in PHRASE_RULES:
             # Folding maps look-alikes onto Latin letters, which also turns Cyrillic words
             # into mixed script: the raw text is read too.
             for source in (folded, read):
@@ -247,7 +253,7 @@ def _encoded_findings(text: str, field: str) -> list[Finding]:
     decoded text as evidence (an instruction hidden this way is not there for the user)."""
     for payload in decoded_payloads(text):
         plain = fold(payload.text)
-        hit = next((rule for rule, pattern in RULES + FAMILY_RULES if pattern.search(plain)), None)
+        hit = next((rule for rule, pattern in PHRASE_RULES if pattern.search(plain)), None)
         hit = hit or next((a.rule for a in find_asks(plain)), None)
         if hit is not None:
             return [
