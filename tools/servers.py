@@ -17,9 +17,9 @@ import numpy as np
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text, name_words
 
-# Chosen on the tune split of data/tool_tasks (issue 16, fourth round): a step's server score is
-# 0.65 its own and 0.35 the whole task's (0.25-0.4 tried); a half lets a task's main server crowd out
-# a step that only another server serves.
+# Chosen on the tune split of data/tool_tasks (issue 16, fourth round; 0.25-1 tried): a step's
+# server score is 0.65 its own and 0.35 the whole task's. From a half up, a task's main server
+# crowds out a step that only another server serves (benchmark-notes.md).
 TASK_SHARE = 0.35
 
 
