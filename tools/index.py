@@ -83,7 +83,7 @@ class ToolIndex:
     lexical_weight: float = 0.4
     outcome_rate: float = 0.1
     image_weight: float = 0.2
-    server_weight: float = 0.5
+    server_weight: float = 0.6
     companions: bool = True
     tools: list[ToolEntry] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict)

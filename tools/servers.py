@@ -17,6 +17,11 @@ import numpy as np
 from .bm25 import BM25, tokenize
 from .catalog import ToolEntry, index_text, name_words
 
+# Chosen on the tune split of data/tool_tasks (issue 16, fourth round; 0.25-1 tried): a step's
+# server score is 0.65 its own and 0.35 the whole task's. From a half up, a task's main server
+# crowds out a step that only another server serves (benchmark-notes.md).
+TASK_SHARE = 0.35
+
 
 @dataclass
 class ServerMap:
@@ -48,11 +53,16 @@ class ServerMap:
         """What each tool inherits from its server, per text (tools x texts): weight times the
         server's fused score (for a server of one tool, much what the tool scores itself, so
         that it is not outranked by tools of larger servers for being alone); None when the
-        weight is 0 or there is one server (the same shift for every tool)."""
+        weight is 0 or there is one server (the same shift for every tool).
+
+        A step (texts[1:]) also inherits TASK_SHARE of the server the whole request (texts[0])
+        is about: "change its address" in an order-exchange task is an order's address more
+        than a map's. Only a share: a step that another server alone serves keeps it."""
         if not weight or len(self.names) < 2:
             return None
         semantic = np.vecdot(self.centroids[:, None, :], vectors[None, :, :])
         words = np.stack([self.bm25.scores(tokenize(t)) for t in texts], axis=1)
         words /= np.maximum(words.max(axis=0), 1e-9)
         server = (1 - lexical) * semantic + lexical * words
+        server[:, 1:] = (1 - TASK_SHARE) * server[:, 1:] + TASK_SHARE * server[:, :1]
         return (weight * server[self.rows]).astype(np.float32)

@@ -135,7 +135,7 @@ class ToolsSpec(Strict):
         description="score a repeated request adds to the tool that served it (takes, after blame)",
     )
     server_weight: float = Field(
-        0.5,
+        0.6,
         ge=0,
         le=1,
         description="share of a server's match (its name and all its tools' text) added to each of its tools",

@@ -15,6 +15,7 @@ from agent_router.tools.companions import companions, with_companions
 from agent_router.tools.gateway import Gateway
 from agent_router.tools.index import ToolIndex, above_floor
 from agent_router.tools.query import query_parts, request_texts
+from agent_router.tools.servers import TASK_SHARE, ServerMap
 from agent_router.tools.vectors import VectorStore
 
 
@@ -151,3 +152,23 @@ def test_k_is_a_ceiling(app: App, built: ToolIndex) -> None:
     best = max(r.score for r in ranked)
     assert 1 <= len(kept) < len(ranked) and all(r.score >= 0.4 * best for r in kept)
     assert above_floor(ranked, 0.0) == ranked
+
+
+def test_a_step_inherits_a_share_of_the_server_the_whole_task_is_about() -> None:
+    tools = [
+        tool("shop", "modify_order_address", "Change the shipping address of a pending order."),
+        tool("shop", "exchange_items", "Exchange items of a delivered order."),
+        tool("maps", "add_address", "Save an address on the map."),
+        tool("maps", "get_directions", "Directions between two places."),
+    ]
+    vectors = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], np.float32)  # shop one way, maps the other
+    servers = ServerMap.build(tools, vectors)
+    texts = ["exchange my order and change its address", "change its address"]
+    request = np.array([[1, 0], [0, 1]], np.float32)  # the whole task is the shop's, the step the map's
+    context = servers.context(request, texts, lexical=0.0, weight=0.5)
+    assert context is not None
+    np.testing.assert_allclose(context[:, 0], [0.5, 0.5, 0.0, 0.0], atol=1e-6)  # the whole: its own
+    shop, maps = 0.5 * TASK_SHARE, 0.5 * (1 - TASK_SHARE)  # the step: mostly its own server
+    np.testing.assert_allclose(context[:, 1], [shop, shop, maps, maps], atol=1e-6)
+    assert maps > shop > 0
+    assert servers.context(request, texts, lexical=0.0, weight=0.0) is None
