@@ -85,7 +85,7 @@ def untouched_sources(wheels: Path) -> tuple[list[dict], list[dict]]:
     each bare and planted in a dev host of the corpus; agent-injection-bench's planted texts
     and clean controls."""
     from scripts.injection_corpus import clean_docs, embed
-    from scripts.injection_public import multilingual_attacks, tool_agent_bench
+    from scripts.injection_untouched import multilingual_attacks, tool_agent_bench
 
     rng = random.Random(17)
     hosts = [c for c in clean_docs(wheels) if c.split == "dev"]

