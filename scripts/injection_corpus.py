@@ -10,7 +10,8 @@ goal, host package or document is never seen in fitting.
 
 Not read: bastioncorpus and spikee (the held-out observation set), the tau2 banking documents
 that set uses as clean text (by id, from tests/eval/safety/observations_heldout.jsonl), the
-coding-injection dev and untouched packages, AgentDojo, and everything DEVELOPERS.md reserves.
+coding-injection dev and untouched packages, AgentDojo, the untouched injection sources
+(scripts/injection_untouched.py) and everything DEVELOPERS.md reserves.
 """
 
 from __future__ import annotations

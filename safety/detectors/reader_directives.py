@@ -48,7 +48,8 @@ _DICTATED = (
     rf"[^\"'”’`\n]{{1,80}}[\"'”’`]\s*(in|into|at the (start|end|beginning) of)\s+(your|the|every)\s+{_ANSWER}"
     rf"|\b(in|at the (start|end|beginning) of)\s+(your|every)\s+{_ANSWER},?\s+(always\s+)?(include|mention|"
     r"say|write|add|recommend)\b"
-    rf"|\bthe\s+{_ANSWER}\s+you\s+(produce|generate|write|give|return|create)\s+(must|should|has to|needs? to)\b"
+    rf"|\bthe\s+{_ANSWER}\s+you\s+(produce|generate|write|give|return|create)\s+"
+    r"(must|should|has to|needs? to)\b"
 )
 _HIJACK = (
     r"\b(the\s+)?user['’]?s?\s+(real|actual|true|hidden|updated)\s+(request|intent(ion)?|instructions?|"

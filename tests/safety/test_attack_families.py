@@ -1,6 +1,7 @@
 """Attack families with a shape of their own (link exfiltration, script markup, persona and
 role overrides in several languages, system-prompt extraction, text that turns to the AI reading
-it), through the checker, and hard negatives that share their words. Cases are written here, not taken from any evaluation set."""
+it), through the checker, and hard negatives that share their words. Cases are written here,
+not taken from any evaluation set."""
 
 from __future__ import annotations
 
