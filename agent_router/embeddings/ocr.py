@@ -61,31 +61,31 @@ class ScreenReader:
     def __init__(self, max_side: int = 1600, *, engine: str = "openvino"):
         self.name = f"ocr:rapidocr:{engine}"
         self.max_side = max_side
-        self.engine = engine
-        self._engine: Any = None
+        self.runtime = engine
+        self._ocr: Any = None
         # rapidocr keeps the use_det/use_cls/use_rec of a call for the calls after it, and one
         # engine is not safe to share between threads: each call names its passes, under a lock.
         self._lock = threading.Lock()
 
     def _run(self, pixels: np.ndarray, detect: bool) -> Any:  # rapidocr's own result types
         with self._lock:
-            if self._engine is None:
+            if self._ocr is None:
                 from rapidocr import EngineType, RapidOCR
 
                 # The detector's own default scales an image up until its short side is 736 px,
                 # 3.5 times the pixels of a phone screenshot whose text reads fine as it is:
                 # here it only scales down, to max_side, like read() below.
-                self._engine = RapidOCR(
+                self._ocr = RapidOCR(
                     params={
                         "Global.log_level": "error",
                         "Global.use_cls": False,
                         "Det.limit_type": "max",
                         "Det.limit_side_len": self.max_side,
-                        "Det.engine_type": EngineType(self.engine),
-                        "Rec.engine_type": EngineType(self.engine),
+                        "Det.engine_type": EngineType(self.runtime),
+                        "Rec.engine_type": EngineType(self.runtime),
                     }
                 )
-            return self._engine(pixels, use_det=detect, use_cls=False, use_rec=True)
+            return self._ocr(pixels, use_det=detect, use_cls=False, use_rec=True)
 
     def read(self, image: Image.Image) -> ScreenText:
         scale = min(1.0, self.max_side / max(image.width, image.height))

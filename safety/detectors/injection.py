@@ -175,7 +175,8 @@ class InjectionDetector:
         check, the windows and sentences alike; past it the rest is named unread and the
         verdict asks, so the cut and the warning are the same number. The cost is linear in
         the characters read."""
-        read = reveal(text[: self.max_chars])  # what the model reads, invisible characters too
+        # What the model reads, invisible characters included; offsets below count in it.
+        read = reveal(text[: self.max_chars])
         folded = fold(read)  # look-alike letters do not hide a phrase
         findings: list[Finding] = []
         for rule, pattern in PHRASE_RULES:
@@ -202,7 +203,7 @@ class InjectionDetector:
                 )
             )
         # Similarity keeps the sentence chunks its threshold was set on; the head reads windows.
-        pieces = chunks(text, self.max_chars)
+        pieces = chunks(read, self.max_chars)
         matches = await self.bank.nearest([c.text for c in pieces])
         best_match = max(zip(matches, pieces, strict=True), key=lambda mc: mc[0].score, default=None)
         if best_match is not None and best_match[0].score >= self.threshold:
