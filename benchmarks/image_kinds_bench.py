@@ -22,7 +22,7 @@ from PIL import Image
 
 from agent_router.app import App, build_app
 from agent_router.config import default_config, parse_config
-from agent_router.embeddings import build_encoders
+from agent_router.embeddings import build_screen_reader
 from agent_router.routing import Router
 from agent_router.routing.fitting import expected_calibration_error
 
@@ -66,7 +66,7 @@ def keyword_app(app: App, engine: str) -> App:
         },
     )
     config = parse_config(data)
-    encoders = replace(app.encoders, ocr=build_encoders(config.encoders).ocr)
+    encoders = replace(app.encoders, ocr=build_screen_reader(config.encoders))
     return App(config, encoders, Router(config, encoders))
 
 

@@ -59,8 +59,7 @@ def tool_agent_bench(wheels: Path) -> tuple[list[Item], list[Item]]:
     """agent-injection-bench's planted texts: the injected ones and the clean controls."""
     rows = open_wheel("agent-injection-bench", "0.1.0", wheels).read("aib/data/attacks.jsonl").splitlines()
     items = [json.loads(line) for line in rows]
-    injected = [
+    texts = [
         Item(r["injected"], f"agent-injection-bench 0.1.0 {r['id']}", f"aib:{r['family']}") for r in items
     ]
-    controls = [i for i, r in zip(injected, items, strict=True) if r["family"] == "control"]
-    return [i for i in injected if i not in controls], controls
+    return [i for i in texts if i.group != "aib:control"], [i for i in texts if i.group == "aib:control"]

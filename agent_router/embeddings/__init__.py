@@ -65,6 +65,7 @@ __all__ = [
     "ScreenText",
     "TextBox",
     "build_encoders",
+    "build_screen_reader",
     "check_fitted_size",
     "load_text_encoder",
     "resolve_placement",
@@ -177,12 +178,17 @@ def build_encoders(spec: EncodersSpec) -> Encoders:
                 cache_size=min(spec.cache_size, 256),
                 wait_s=wait_s,
             )
-    ocr = None
-    if spec.ocr.enabled:
-        ocr = AsyncEncoder(
-            ScreenReader(spec.ocr.max_side, engine=spec.ocr.engine),
-            key=_by_hash,
-            max_batch=4,
-            cache_size=min(spec.cache_size, 256),
-        )
-    return Encoders(placement, text, clip, ocr, image_features)
+    return Encoders(placement, text, clip, build_screen_reader(spec), image_features)
+
+
+def build_screen_reader(spec: EncodersSpec) -> AsyncEncoder[LoadedImage, ScreenText] | None:
+    """The OCR encoder alone (None when encoders.ocr is off): nothing loads until an image is
+    read, so building one costs nothing."""
+    if not spec.ocr.enabled:
+        return None
+    return AsyncEncoder(
+        ScreenReader(spec.ocr.max_side, engine=spec.ocr.engine),
+        key=_by_hash,
+        max_batch=4,
+        cache_size=min(spec.cache_size, 256),
+    )
