@@ -113,7 +113,9 @@ class SafetyChecker:
                         evidence=Evidence(detail={"error": str(exc)[:200]}),
                     )
                 )
-        findings.extend(check_profile(action, self.spec.rules, policy.profile.merged(profile), agent_id))
+        findings.extend(
+            check_profile(action, self.spec.rules, policy.profile.merged(profile), agent_id, user_texts or [])
+        )
         categories = category_findings(action, policy, target)
         trace = None
         if history is not None:

@@ -6,9 +6,10 @@ requirement is denied (or confirmed), and one by a user whose attributes are unk
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..config.safety import CategoryRule, UserProfile
+from ..config.safety import CategoryRule, Fact, UserProfile
 from .actions import Action, Move, Navigate, Passive, Scroll, ToolCallAction, action_words
 from .findings import Evidence, Finding, Outcome, clip_text
 from .side_effects import name_words
@@ -20,8 +21,8 @@ LEXICON: dict[str, str] = {
     "tobacco": r"tobacco|cigarettes?|cigars?|vapes?|vaping|e-cigarettes?|nicotine|hookah|shisha|snus",
     "vehicle_rental": r"car rentals?|rent(ing)? a (car|vehicle|truck|van|motorcycle)|rental cars?|car hire|"
     r"hire a car|vehicle rentals?|truck rentals?|car sharing|carshare",
-    "gambling": r"casinos?|gambl\w+|betting|bets?|sportsbook|poker|slots?|lotter(y|ies)|roulette|"
-    r"blackjack|wagers?|bookmakers?",
+    "gambling": r"casinos?|gambl\w+|betting|bets?|sportsbook|poker|slot machines?|(?:play|online) slots|"
+    r"lotter(y|ies)|roulette|blackjack|wagers?|bookmakers?",
     "medical": r"doctors?|physicians?|clinics?|hospitals?|medical|prescriptions?|pharmac(y|ies)|"
     r"vaccin\w+|dentists?|therap(y|ist)|diagnos\w+|telehealth|specialist appointment",
     "adult_content": r"adult content|porn\w*|xxx|nsfw|explicit content|erotic\w*|18\+ only",
@@ -38,14 +39,31 @@ class Hit:
     where: str
 
 
-def categories(action: Action, extra: dict[str, list[str]]) -> list[Hit]:
+# The user's messages a category is read from: the task is often stated a message or two
+# before the step ("rent a car in Lyon for Friday", then "yes, the cheapest"). Only each one's
+# opening is read: a request comes first, and a document pasted after it ("summarise this:
+# <manual page>") would put every step in whatever category its words touch.
+REQUEST_MESSAGES = 3
+REQUEST_CHARS = 500
+
+
+def request_text(user_texts: Sequence[str]) -> str:
+    """What a category is read from in the user's messages (oldest first): the opening of each
+    of the last few."""
+    return " ".join(text[:REQUEST_CHARS] for text in list(user_texts)[-REQUEST_MESSAGES:])
+
+
+def categories(action: Action, extra: dict[str, list[str]], user_texts: Sequence[str] = ()) -> list[Hit]:
     """Categories the action falls in: from the site, the action's own words (intent, label,
-    tool, arguments) or, with two or more mentions, the page text."""
+    tool, arguments), the user's recent requests (every step of a task is in the task's
+    category: the click on "Continue" of a car rental is a car rental) or, with two or more
+    mentions, the page text."""
     ctx = action.context
     url = action.url if isinstance(action, Navigate) else ctx.url
     direct = [
         ("the site", " ".join(name_words(url)) if url else ""),
         ("the action", action_words(action)),
+        ("the user's request", request_text(user_texts)),
     ]
     if isinstance(action, ToolCallAction):
         direct.append(("the arguments", " ".join(str(v) for v in action.arguments.values())[:2000]))
@@ -96,17 +114,48 @@ def _unmet(rule: CategoryRule, profile: UserProfile) -> tuple[list[str], list[st
             unmet.append("being in " + " or ".join(need.regions))
         elif any(region.startswith(r.lower()) for r in need.not_regions):
             unmet.append("not being in " + region.upper())
+    for name, wanted in need.attributes.items():
+        if name not in profile.attributes:
+            unknown.append(name)
+        elif not _same(profile.attributes[name], wanted):
+            unmet.append(f"{name} {_shown(wanted)} (the user's is {_shown(profile.attributes[name])})")
+    for name, least in need.at_least.items():
+        value = profile.attributes.get(name)
+        if value is None:
+            unknown.append(name)
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < least:
+            unmet.append(f"{name} at least {least:g} (the user's is {_shown(value)})")
     return unmet, sorted(set(unknown))
 
 
+def _same(have: Fact, wanted: Fact) -> bool:
+    """Equal, words without case; a yes/no equals only a yes/no (1 is not true)."""
+    if isinstance(have, bool) or isinstance(wanted, bool):
+        return isinstance(have, bool) and isinstance(wanted, bool) and have == wanted
+    if isinstance(have, str) and isinstance(wanted, str):
+        return have.strip().casefold() == wanted.strip().casefold()
+    return have == wanted
+
+
+def _shown(value: Fact) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
 def check_profile(
-    action: Action, rules: list[CategoryRule], profile: UserProfile, agent_id: str | None
+    action: Action,
+    rules: list[CategoryRule],
+    profile: UserProfile,
+    agent_id: str | None,
+    user_texts: list[str],
 ) -> list[Finding]:
+    """Findings for the rules whose category the action falls in and whose requirements the
+    profile does not meet (or cannot be known to meet). `user_texts`: the user's own messages,
+    oldest first."""
     if not rules or isinstance(action, Passive | Scroll | Move):
         return []
     rules = [r for r in rules if not r.agents or (agent_id or "default") in r.agents]
     extra = {r.category: r.keywords for r in rules if r.keywords}
-    hits = {h.category: h for h in categories(action, extra)}
+    hits = {h.category: h for h in categories(action, extra, user_texts)}
     findings: list[Finding] = []
     for rule in rules:
         hit = hits.get(rule.category)

@@ -40,6 +40,10 @@ def domain_matches(host: str, entry: str) -> bool:
     return host == entry or host.endswith("." + entry)
 
 
+# A fact about the user that no named field holds: a yes/no, a number or a word.
+Fact = bool | int | float | str
+
+
 class UserProfile(Strict):
     """Who the agent acts for, as the operator states it; rules over action categories read it.
     An attribute left unset is unknown, and a rule that needs it asks the user."""
@@ -48,12 +52,21 @@ class UserProfile(Strict):
     region: str | None = Field(None, description="country or region code, e.g. 'DE' or 'US-CA'")
     licences: list[str] | None = Field(None, description="e.g. driving, firearms; unset: unknown")
     memberships: list[str] | None = Field(None, description="clubs, plans, tiers; unset: unknown")
+    attributes: dict[str, Fact] = Field(
+        default_factory=dict,
+        max_length=64,
+        description="any other fact a rule may need, e.g. {vaccinated: true, credit_score: 710}; "
+        "a name left out is unknown",
+    )
 
     def merged(self, other: UserProfile | None) -> UserProfile:
-        """This profile with what `other` (a session's) states laid over it."""
+        """This profile with what `other` (a session's) states laid over it; attributes are
+        merged name by name."""
         if other is None:
             return self
         given = other.model_dump(exclude_unset=True)
+        if "attributes" in given:
+            given["attributes"] = {**self.attributes, **other.attributes}
         return self.model_copy(update=given)
 
 
@@ -63,6 +76,13 @@ class Requirement(Strict):
     memberships: list[str] = Field(default_factory=list, description="any one of these is enough")
     regions: list[str] = Field(default_factory=list, description="allowed only in these regions")
     not_regions: list[str] = Field(default_factory=list, description="not allowed in these regions")
+    attributes: dict[str, Fact] = Field(
+        default_factory=dict,
+        description="the profile's attribute must equal this (words compared without case)",
+    )
+    at_least: dict[str, float] = Field(
+        default_factory=dict, description="the profile's numeric attribute must be at least this"
+    )
 
 
 class CategoryRule(Strict):

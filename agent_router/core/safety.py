@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..app import App
-from ..errors import NotConfigured
+from ..config.safety import UserProfile
+from ..errors import InputError, NotConfigured
 from ..image_files import ImageFiles
 from ..images import NO_FILES
 from ..safety.checker import SafetyChecker
@@ -19,7 +20,7 @@ from ..safety.side_effects import ToolFacts
 from ..safety.verdict import ObservationReport, Verdict
 from ..tools.catalog import ToolEntry
 from ..trust import Integrity
-from .caller import Caller
+from .caller import Caller, Role
 from .confirmations import challenge_of, settle, without_confirmation
 from .ids import check_ids, key_of
 from .recorder import Recorder
@@ -82,6 +83,7 @@ async def judge_inputs(
     user answered the router's challenge for it (core/confirmations.py)."""
     history = inputs.get("history")
     tool = inputs.get("tool")
+    profile = inputs.get("profile")
     verdict = await checker.check_action(
         inputs.get("action"),
         inputs.get("agent_id"),
@@ -90,6 +92,7 @@ async def judge_inputs(
         tool=ToolFacts(**{**tool, "parameters": tuple(tool.get("parameters") or ())})
         if isinstance(tool, dict)
         else None,
+        profile=UserProfile.model_validate(profile) if isinstance(profile, dict) else None,
         image_files=files,
     )
     if inputs.get("confirmed") is True:
@@ -171,17 +174,28 @@ async def check_action(
     *,
     session_id: str | None = None,
     turn_id: str | None = None,
+    profile: UserProfile | None = None,
 ) -> Verdict:
     """Judge a computer-use action before it runs; with a session, its user texts inform the
-    escalation check, its recorded history lets provenance trace each argument to where it
-    first appeared, and the verdict is recorded with both. A confirm verdict carries a
-    challenge; the same action repeated with it is the user's yes."""
+    escalation check and the categories of the profile rules, its recorded history lets
+    provenance trace each argument to where it first appeared, and the verdict is recorded with
+    both. `profile`: the user this session acts for, laid over the agent's configured one;
+    only an operator states it, since an agent could otherwise declare its user old enough. A
+    confirm verdict carries a challenge; the same action repeated with it is the user's yes."""
     check_ids(session_id, turn_id, paired=False)
+    if profile is not None and not (caller.local or caller.role.at_least(Role.operator)):
+        raise InputError.single(
+            "profile",
+            "only an operator states the user's profile: leave it out (the agent's configured "
+            "profile applies) or call with an operator key",
+        )
     key = key_of(caller, session_id)
     checker = checker_of(app)
     session = await read_session(app, key)
     recorded = without_confirmation(action)
     inputs = action_inputs(recorded, caller.agent_id, session, catalog_facts(app, action))
+    if profile is not None:
+        inputs["profile"] = profile.model_dump(mode="json", exclude_unset=True)
     verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
     token = challenge_of(action)
     if await settle(app, verdict, caller, session_id=key, action=recorded, token=token):

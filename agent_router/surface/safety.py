@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from ..config.safety import UserProfile
 from ..core import safety as core
 from ..safety.verdict import ObservationReport, Verdict
 from ..trust import Integrity
@@ -42,12 +43,24 @@ def register(server: MCPServer) -> None:
         session_id: str | None = None,
         turn_id: str | None = None,
         agent_id: Annotated[str | None, Field(description="selects the policy")] = None,
+        profile: Annotated[
+            UserProfile | None,
+            Field(
+                description="the user this session acts for (age, region, licences, memberships, "
+                "attributes), laid over the agent's configured profile; operator keys only"
+            ),
+        ] = None,
     ) -> Verdict:
         """Judge a computer-use action before it runs: allow, confirm (with the question to ask
         the user) or deny, with the rules that fired, their evidence, a risk score and whether
         to escalate. An action that cannot be read gives confirm, never allow."""
         return await core.check_action(
-            app_of(ctx), action, caller_of(ctx, agent_id), session_id=session_id, turn_id=turn_id
+            app_of(ctx),
+            action,
+            caller_of(ctx, agent_id),
+            session_id=session_id,
+            turn_id=turn_id,
+            profile=profile,
         )
 
     @server.tool(annotations=_read_only("Check an observation"))

@@ -7,6 +7,10 @@ from pydantic import ValidationError
 
 from agent_router.app import App
 from agent_router.config.safety import AgentPolicy, SafetySpec, UserProfile
+from agent_router.core.caller import Caller, Role
+from agent_router.core.safety import check_action as core_check_action
+from agent_router.core.safety import judge_inputs
+from agent_router.errors import InputError
 from agent_router.safety.checker import SafetyChecker
 from agent_router.safety.findings import Outcome
 
@@ -105,3 +109,65 @@ def test_rules_are_validated():
         SafetySpec.model_validate({"rules": [{"category": "alcohol", "outcome": "maybe"}]})
     spec = SafetySpec.model_validate({"agents": {"kid": {"profile": {"age": 12}}}, "rules": RULES})
     assert spec.policy("kid").profile.age == 12 and spec.rules[1].require.licences == ["driving"]
+
+
+async def test_any_attribute_can_be_required(app: App):
+    rules = [
+        {"category": "flights", "keywords": ["flight"], "require": {"attributes": {"vaccinated": True}}},
+        {"category": "loans", "keywords": ["loan"], "require": {"at_least": {"credit_score": 650}}},
+    ]
+    flight = {"type": "click", "x": 1, "y": 1, "context": {"intent": "click Book this flight"}}
+    loan = {"type": "click", "x": 1, "y": 1, "context": {"intent": "apply for the loan"}}
+    unvaccinated = checker_with(app, {"attributes": {"vaccinated": False, "credit_score": 600}}, rules)
+    booked = await unvaccinated.check_action(flight)
+    assert booked.decision is Outcome.deny and booked.rules == ["profile.flights"]
+    assert booked.findings[0].message == "flights needs vaccinated yes (the user's is no)"
+    applied = await unvaccinated.check_action(loan)
+    assert applied.findings[0].message == "loans needs credit_score at least 650 (the user's is 600)"
+    unknown = await checker_with(app, {"age": 40}, rules).check_action(flight)
+    assert unknown.decision is Outcome.confirm and "vaccinated" in unknown.findings[0].message
+    met = checker_with(app, {"attributes": {"vaccinated": True, "credit_score": 700}}, rules)
+    assert (await met.check_action(flight)).decision is Outcome.allow
+    assert (await met.check_action(loan)).decision is Outcome.allow
+    # A yes/no is not a number: 1 does not stand for true, true does not reach a score.
+    odd = checker_with(app, {"attributes": {"vaccinated": 1, "credit_score": True}}, rules)
+    assert (await odd.check_action(flight)).decision is Outcome.deny
+    assert (await odd.check_action(loan)).decision is Outcome.deny
+
+
+def test_a_sessions_attributes_merge_with_the_agents():
+    agent = UserProfile(age=30, attributes={"vaccinated": True, "member_since": 2019})
+    merged = agent.merged(UserProfile(attributes={"vaccinated": False}))
+    assert merged.age == 30 and merged.attributes == {"vaccinated": False, "member_since": 2019}
+
+
+async def test_the_users_request_puts_every_step_in_its_category(app: App):
+    """ "Continue" on a neutral page is a car rental when the user asked for one; a request that
+    mentions a time slot is not gambling."""
+    checker = checker_with(app, {"age": 30, "licences": [], "region": "FR"})
+    step = {"type": "click", "x": 5, "y": 5, "context": {"intent": "click Continue"}}
+    asked = ["Rent a car in Lyon for Friday, something small", "yes, the cheapest one"]
+    verdict = await checker.check_action(step, user_texts=asked)
+    assert verdict.decision is Outcome.deny and verdict.rules == ["profile.vehicle_rental"]
+    assert "the user's request" in (verdict.findings[0].evidence.text or "")
+    assert (await checker.check_action(step)).decision is Outcome.allow
+    slot = ["Find me a free 30 minute slot after lunch and move the meeting there"]
+    assert (await checker.check_action(step, user_texts=slot)).decision is Outcome.allow
+
+
+async def test_a_recorded_profile_is_judged_again_in_replay(app: App):
+    checker = checker_with(app, None)
+    inputs = {"action": WINE, "agent_id": None, "user_texts": []}
+    assert (await judge_inputs(checker, inputs)).rules == ["profile.alcohol_unknown"]
+    minor = await judge_inputs(checker, {**inputs, "profile": {"age": 16}})
+    assert minor.decision is Outcome.deny and minor.rules == ["profile.alcohol"]
+
+
+async def test_only_an_operator_states_the_profile(app: App):
+    agent = Caller("acme", "bot", Role.agent, local=False)
+    with pytest.raises(InputError) as refused:
+        await core_check_action(app, WINE, agent, profile=UserProfile(age=30))
+    assert "profile" in str(refused.value)
+    operator = Caller("acme", None, Role.operator, local=False)
+    verdict = await core_check_action(app, WINE, operator, profile=UserProfile(age=30))
+    assert verdict.decision in {Outcome.allow, Outcome.confirm}

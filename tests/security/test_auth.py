@@ -106,6 +106,17 @@ async def test_an_agent_key_cannot_pick_another_agents_policy(router_http: Route
     assert allowed.structured_content["decision"] in {"allow", "confirm", "deny"}
 
 
+async def test_only_an_operator_key_states_the_users_profile(router_http):
+    """An agent that could declare its user 30 years old would pass every age rule."""
+    action = {"action": {"type": "click", "x": 10, "y": 10}, "profile": {"age": 30}}
+    async with router_http.client(router_http.keys["acme"]) as agent:
+        refused = await agent.call_tool("check_action", action)
+    async with router_http.client(router_http.keys["acme-operator"]) as operator:
+        allowed = await operator.call_tool("check_action", action)
+    assert refused.is_error and "profile" in refused.content[0].text
+    assert not allowed.is_error, allowed.content
+
+
 def serve_refused(config: Path, *args: str, code: int = 2) -> str:
     """Start `serve --http` expecting it to refuse to start; its stderr."""
     done = subprocess.run(
