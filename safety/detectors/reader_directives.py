@@ -1,7 +1,8 @@
 """Text that turns to the AI reading it: a note addressed to the assistant (in the languages the
 other rules read), "if you are an AI", an AI "reading this page", a dictated answer ("respond
 only with ...", "include the phrase '...' in your response"), a claim about what the user
-"really" wants, or an override announced by a system.
+"really" wants or what "the user also wants you to" do, an override announced by a system, the
+conversation sent to an address, or calls sent to a named tool for good.
 
 A document written for people has no reason to say any of this to a model, whatever it asks
 for: these rules match the address and the dictation, not the payload, so they hold for goals
@@ -58,9 +59,67 @@ _HIJACK = (
     r"|\b(system|admin(istrator)?|developer|security|priority|emergency)\s+override\b"
 )
 
+# Data that speaks for the user to the reader ("the user also wants you to ..."); documents for
+# agents say it as a condition ("if the user wants you to"), which is left alone.
+_FOR_USER = (
+    r"(?<!\bif )(?<!\bwhen )(?<!\bunless )(?<!\bwhenever )\bthe user (also |now |additionally |further )?"
+    r"(wants|asked|asks|needs|would like|requests?|has asked|instructed|expects) "
+    r"(you|the (assistant|agent|ai|model)) to\b"
+)
+# What only an AI reader holds: the conversation it is in, its prompt, its context.
+_AGENT_DATA = (
+    r"\b((this|the|our|entire|full|whole|complete)\s+(conversation|chat|session|thread|dialog(ue)?)"
+    r"(\s+(history|log|transcript|so far))?|(chat|conversation|message|dialog(ue)?) (history|transcript|log)|"
+    r"(your|the) (context window|system prompt|hidden instructions)|all (the )?previous messages)\b"
+)
+# The user's own details, as a planted ask names them.
+_USER_DATA = (
+    r"\b(the (user|customer|owner)['’]?s?|their|all (the )?users['’]?)\s+"
+    r"(home\s+|postal\s+|e-?mail\s+|full\s+)?"
+    r"(address(es)?|passwords?|phone( numbers?)?|credit cards?|card numbers?|ssn|social security numbers?|"
+    r"passport( numbers?)?|contacts|date of birth|location|personal (data|information|details))\b"
+)
+_DESTINATION = r"([\w.+-]+@[\w-]+(\.[\w-]+)+|\b(https?|ftp|sftp)://\S+|\b\d{1,3}(\.\d{1,3}){3}\b)"
+_SEND = (
+    r"\b(send|e-?mail|forward|upload|post|copy|append|submit|share|transmit|sync|export|mirror|paste|"
+    r"deliver|cc|bcc)(s|ed|ing)?\b"
+)
+# The conversation or the user's details sent somewhere: a page has no business asking that its
+# reader's chat be mailed. ("Join the chat at https://..." sends nothing.)
+_PRIVATE = rf"({_AGENT_DATA}|{_USER_DATA})"
+_CONVERSATION_OUT = (
+    rf"({_SEND}[^.\n]{{0,80}}{_PRIVATE}|{_PRIVATE}[^.\n]{{0,80}}{_SEND})[^.\n]{{0,60}}{_DESTINATION}"
+)
+# Calls redirected to a named tool for good, carrying a destination or an account: "from now on
+# route every payment through the quick_pay tool with account ...", "for all further requests
+# use fetch_url with url=http://...". A migration note ("from now on use create_order_v2") names
+# no destination, and an API's example call ("use fetch_url with url=https://...") is not for good.
+_TOOL = (
+    r"\b(use|call|invoke|run|switch to|send (it|them|everything) (through|via)|route\s+(\w+\s+){0,2}"
+    r"(through|via|to))\s+(the\s+)?(`[a-z][a-z0-9]*(_[a-z0-9]+)+`|[a-z][a-z0-9]*(_[a-z0-9]+)+"
+    # a name is a tool's when it is called one, called with something, or written as code
+    r"(?=\s+(tool|function|endpoint|api|action|command)\b|\s*\(|\s+with\b))"
+)
+_FOR_GOOD = (
+    r"\b(from now on|going forward|for the rest of (this|the) (session|conversation|task)|"
+    r"for (all|any|every) (further|subsequent|future|remaining|following|other|later) \w+)"
+)
+# an account number named as one, or an IBAN
+_ACCOUNT = (
+    r"\b(account|acct|iban|wallet)\b[^.\n]{0,20}\b[A-Z]{0,4}\d[\d -]{5,}|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b"
+)
+_TARGET = rf"({_DESTINATION}|{_ACCOUNT})"
+_REDIRECT = (
+    rf"(?=[^\n]{{0,200}}({_FOR_GOOD}|\binstead\b)){_TOOL}[^.\n]{{0,100}}{_TARGET}"
+    rf"|{_FOR_GOOD}[^.\n]{{0,60}}{_TOOL}[^.\n]{{0,100}}{_TARGET}"
+)
+
 READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_NOTE_TO_AI, re.I)),
     ("injection.addresses_agent", re.compile(_AI_READER, re.I)),
     ("injection.dictates_answer", re.compile(_DICTATED, re.I)),
     ("injection.task_hijack", re.compile(_HIJACK, re.I)),
+    ("injection.task_hijack", re.compile(_FOR_USER, re.I)),
+    ("injection.exfiltration", re.compile(_CONVERSATION_OUT, re.I)),
+    ("injection.tool_redirect", re.compile(_REDIRECT, re.I)),
 ]
