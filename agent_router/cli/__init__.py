@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ..collector import paused_for_start_up
 from . import (
+    check_cmd,
     config_cmd,
     keys_cmd,
     memory_cmd,
@@ -30,6 +31,7 @@ GROUPS = (
     tools_cmd,
     pools_cmd,
     replay_cmd,
+    check_cmd,
 )
 
 
