@@ -210,6 +210,21 @@ class MemoryStore:
     async def record_verdict(self, session_id: str, turn_id: str | None, verdict: dict) -> None:
         await self._append(VerdictRow, session_id, {"turn_key": turn_id, "verdict": verdict})
 
+    async def set_profile(self, session_id: str, profile: dict[str, Any]) -> None:
+        """The user the session acts for, as an operator stated it (config/safety.py's
+        UserProfile, fields it left unset left out); creates the session."""
+        await self._event(
+            session_id, lambda conn: self._writes.set_meta(conn, session_id, "profile", profile)
+        )
+
+    async def profile_of(self, session_id: str) -> dict[str, Any] | None:
+        """What set_profile stored for the session; None when nothing was."""
+        check_key(session_id)
+        async with self.database.read() as db:
+            row = await db.get(SessionRow, session_id)
+        profile = (row.meta or {}).get("profile") if row is not None else None
+        return profile if isinstance(profile, dict) else None
+
     async def record_feedback(
         self, session_id: str, turn_id: str, score: float, *, comment: str | None = None
     ) -> None:

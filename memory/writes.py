@@ -311,6 +311,20 @@ class TurnWriter:
         )
         conn.execute(insert(table), {"session_id": session_id, "created_at": now, **values})
 
+    def set_meta(self, conn: Connection, session_id: str, key: str, value: Any) -> None:
+        """One entry of the session's metadata (creating the session), the others kept: read and
+        written in one transaction, which holds the row's write lock from the update on."""
+        now = utcnow()
+        conn.execute(
+            self.ensure_session,
+            {"id": session_id, "tenant": tenant_of(session_id), "created_at": now, "updated_at": now},
+        )
+        column = SessionRow.__table__.c["metadata"]
+        meta = conn.execute(select(column).where(SessionRow.id == session_id)).scalar_one() or {}
+        conn.execute(
+            update(SessionRow).where(SessionRow.id == session_id).values({column: {**meta, key: value}})
+        )
+
     def append_to_turn(
         self, conn: Connection, table: type, session_id: str, turn_id: str | None, values: dict[str, Any]
     ) -> None:

@@ -5,7 +5,7 @@ could not be recorded: a deny stays a deny, a flagged report stays flagged, and 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..app import App
@@ -36,12 +36,14 @@ def checker_of(app: App) -> SafetyChecker:
 @dataclass(frozen=True)
 class SessionRead:
     """What memory gave of a session for a check: its recent user texts, which the escalation
-    check reads, and its history, which provenance traces arguments through (None: no session,
-    nothing recorded yet, or memory not used; `failure` says why memory was not used)."""
+    check and the profile rules read, its history, which provenance traces arguments through
+    (None: no session, nothing recorded yet, or memory not used; `failure` says why memory was
+    not used), and the user profile an operator stated for it."""
 
     user_texts: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] | None = None
     failure: str | None = None
+    profile: dict[str, Any] | None = None
 
     @property
     def note(self) -> str | None:
@@ -53,13 +55,15 @@ async def read_session(app: App, key: str | None) -> SessionRead:
     if key is None:
         return SessionRead()
 
-    got = await Recorder(app).attempt(
-        f"read the history of session {key!r}", lambda memory: memory.read_for_check(key)
-    )
+    async def read(memory: Any) -> tuple[list[str], list[dict[str, Any]], dict[str, Any] | None]:
+        texts, history = await memory.read_for_check(key)
+        return texts, history, await memory.profile_of(key)
+
+    got = await Recorder(app).attempt(f"read the history of session {key!r}", read)
     if got.value is None:
         return SessionRead(failure=got.failure)
-    texts, history = got.value
-    return SessionRead(texts, history or None)
+    texts, history, profile = got.value
+    return SessionRead(texts, history or None, profile=profile)
 
 
 def action_inputs(
@@ -70,6 +74,8 @@ def action_inputs(
     inputs: dict[str, Any] = {"action": action, "agent_id": agent_id, "user_texts": session.user_texts}
     if session.history is not None:
         inputs["history"] = session.history
+    if session.profile is not None:
+        inputs["profile"] = session.profile
     if tool is not None:
         inputs["tool"] = {**asdict(tool), "parameters": list(tool.parameters)}
     return inputs
@@ -179,23 +185,26 @@ async def check_action(
     """Judge a computer-use action before it runs; with a session, its user texts inform the
     escalation check and the categories of the profile rules, its recorded history lets
     provenance trace each argument to where it first appeared, and the verdict is recorded with
-    both. `profile`: the user this session acts for, laid over the agent's configured one;
-    only an operator states it, since an agent could otherwise declare its user old enough. A
-    confirm verdict carries a challenge; the same action repeated with it is the user's yes."""
+    both. `profile`: the user this session acts for, laid over the agent's configured one and
+    kept with the session, so the agent's own later checks in it apply it too; only an operator
+    states it, since an agent could otherwise declare its user old enough. A confirm verdict
+    carries a challenge; the same action repeated with it is the user's yes."""
     check_ids(session_id, turn_id, paired=False)
     if profile is not None and not (caller.local or caller.role.at_least(Role.operator)):
         raise InputError.single(
             "profile",
-            "only an operator states the user's profile: leave it out (the agent's configured "
-            "profile applies) or call with an operator key",
+            "only an operator states the user's profile: leave it out (the profile the operator "
+            "gave the session or the agent's configured one applies) or call with an operator key",
         )
     key = key_of(caller, session_id)
     checker = checker_of(app)
     session = await read_session(app, key)
+    notes = [session.note]
+    if profile is not None:
+        session, note = await _state_profile(app, key, session, profile)
+        notes.append(note)
     recorded = without_confirmation(action)
     inputs = action_inputs(recorded, caller.agent_id, session, catalog_facts(app, action))
-    if profile is not None:
-        inputs["profile"] = profile.model_dump(mode="json", exclude_unset=True)
     verdict = await judge_inputs(checker, inputs, image_files(caller, app.config.limits))
     token = challenge_of(action)
     if await settle(app, verdict, caller, session_id=key, action=recorded, token=token):
@@ -204,8 +213,27 @@ async def check_action(
     note = await record_verdict(
         app, verdict, kind="action", session_id=key, turn_id=turn_id, inputs=inputs, hostile=injected
     )
-    verdict.memory = _joined(session.note, note)
+    verdict.memory = _joined(*notes, note)
     return verdict
+
+
+async def _state_profile(
+    app: App, key: str | None, session: SessionRead, profile: UserProfile
+) -> tuple[SessionRead, str | None]:
+    """The session read with `profile` laid over the one stated for it before, and the result
+    kept with the session (when there is one) for the checks after this one."""
+    stated = profile.model_dump(mode="json", exclude_unset=True)
+    before = session.profile or {}
+    merged = {**before, **stated}
+    if "attributes" in before and "attributes" in stated:
+        merged["attributes"] = {**before["attributes"], **stated["attributes"]}
+    if key is None:
+        return replace(session, profile=merged), None
+    done = await Recorder(app).attempt(
+        f"keep the user profile of session {key!r}", lambda memory: memory.set_profile(key, merged)
+    )
+    note = None if done.ok else f"profile not kept for the session's later checks: {done.failure}"
+    return replace(session, profile=merged), note
 
 
 async def check_observation(
