@@ -76,14 +76,6 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             re.I | re.M,
         ),
     ),
-    (
-        "injection.todo_for_agent",
-        re.compile(
-            r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?(send|forward|e-?mail|transfer|"
-            r"pay|create|delete|remove|invite|share|change|update|click|visit|open|run|download)\b",
-            re.I,
-        ),
-    ),
 ]
 
 # Every rule the scan runs over the text, the classic phrasings first.

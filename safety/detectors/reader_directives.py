@@ -2,7 +2,8 @@
 other rules read), "if you are an AI", an AI "reading this page", a dictated answer ("respond
 only with ...", "include the phrase '...' in your response"), a claim about what the user
 "really" wants or what "the user also wants you to" do, an override announced by a system, the
-conversation sent to an address, or calls sent to a named tool for good.
+conversation sent to an address, calls sent to a named tool for good, or a to-do item that
+reaches outside the document (an address, an account, money, the reader's answer).
 
 A document written for people has no reason to say any of this to a model, whatever it asks
 for: these rules match the address and the dictation, not the payload, so they hold for goals
@@ -114,6 +115,23 @@ _REDIRECT = (
     rf"|{_FOR_GOOD}[^.\n]{{0,60}}{_TOOL}[^.\n]{{0,100}}{_TARGET}"
 )
 
+# A to-do item that reaches outside: an address, an account, the user's details, money, or the
+# reader's own answer ("TODO: buy 3 gift cards and send the codes to ..."). A team's to-do list
+# names work ("TODO: update the budget sheet and share it with finance"); the verbs alone
+# (injection.py's rule) cannot tell the two apart, what the item reaches can. Pasted text runs
+# words together ("...USATODO:"), so no word boundary is asked before it.
+_MONEY = (
+    r"(\$\s?\d|\b\d[\d,.]*\s?(usd|eur|gbp|dollars|euros)\b|\bgift cards?\b|\bwire\b|\b(bitcoin|btc|crypto)\b)"
+)
+_READER_OUTPUT = (
+    r"\b(in|into|to) your (summary|answer|response|reply|output)\b|\byour (summary|answer|response|reply) "
+    r"(must|should)\b"
+)
+_TODO = (
+    r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?[^\n]{0,200}?"
+    rf"({_DESTINATION}|\bwww\.[\w-]+\.\w+|{_ACCOUNT}|{_USER_DATA}|{_MONEY}|{_READER_OUTPUT})"
+)
+
 READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_NOTE_TO_AI, re.I)),
     ("injection.addresses_agent", re.compile(_AI_READER, re.I)),
@@ -122,4 +140,5 @@ READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.task_hijack", re.compile(_FOR_USER, re.I)),
     ("injection.exfiltration", re.compile(_CONVERSATION_OUT, re.I)),
     ("injection.tool_redirect", re.compile(_REDIRECT, re.I)),
+    ("injection.todo_for_agent", re.compile(_TODO, re.I)),
 ]
