@@ -128,7 +128,8 @@ _READER_OUTPUT = (
     r"(must|should)\b"
 )
 _TODO = (
-    r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?[^\n]{0,200}?"
+    # the item runs on over indented lines (a wrapped YAML or e-mail field), not into the next item
+    r"(TODO|\bTO DO|\bACTION REQUIRED|\bTASK)\s*:\s*(please\s+)?([^\n]|\n[ \t]+){0,240}?"
     rf"({_DESTINATION}|\bwww\.[\w-]+\.\w+|{_ACCOUNT}|{_USER_DATA}|{_MONEY}|{_READER_OUTPUT})"
 )
 
