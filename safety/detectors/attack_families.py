@@ -64,6 +64,11 @@ _EXTRACTION = (
     r"guidelines|directives|configuration)|(the )?(instructions|text|words|prompt) (above|you were given|"
     r"before this)|everything (above|before)|pre-?prompt|developer (message|instructions))"
     r"|\bwhat (were|have) you been (told|instructed)|\bwhat were you told\b"
+    # the model's own prompt, whatever is to be done with it ("encode your system prompt in base64")
+    r"|\byour (system (prompt|message)|(initial|hidden|original|secret|internal|first) "
+    r"(prompt|instructions))\b"
+    r"|\b(encode|translate|see|view|access|convert|quote)\b[^.\n]{0,40}\bthe (system (prompt|message)|"
+    r"(initial|hidden|original|secret|internal) (prompt|instructions))\b"
 )
 _DATA_WORDS = (
     r"(data|chat|conversation|history|secret|password|token|key|summary|info|e-?mail|message|"

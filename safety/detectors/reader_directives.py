@@ -1,9 +1,12 @@
 """Text that turns to the AI reading it: a note addressed to the assistant (in the languages the
-other rules read), "if you are an AI", an AI "reading this page", a dictated answer ("respond
-only with ...", "include the phrase '...' in your response"), a claim about what the user
-"really" wants or what "the user also wants you to" do, an override announced by a system, the
-conversation sent to an address, calls sent to a named tool for good, or a to-do item that
-reaches outside the document (an address, an account, money, the reader's answer).
+other rules read), "if you are an AI", an AI "reading this page", a machine reader called on
+("Attention LLM agents:", "<!-- bot: ...", "as the user's assistant you are expected to"),
+markup that claims the reader's channel ("<system-reminder>"), the rest of the document set
+aside, a dictated answer ("respond only with ...", "include the phrase '...' in your response"),
+a claim about what the user "really" wants or what "the user also wants you to" do, an override
+announced by a system, the conversation sent to an address, calls sent to a named tool for good,
+or a to-do item that reaches outside the document (an address, an account, money, the reader's
+answer).
 
 A document written for people has no reason to say any of this to a model, whatever it asks
 for: these rules match the address and the dictation, not the payload, so they hold for goals
@@ -52,6 +55,7 @@ _DICTATED = (
     r"say|write|add|recommend)\b"
     rf"|\bthe\s+{_ANSWER}\s+you\s+(produce|generate|write|give|return|create)\s+"
     r"(must|should|has to|needs? to)\b"
+    rf"|\b(start|begin|end|prefix|open|close|finish)\s+(your|each|every)\s+{_ANSWER}s?\s+with\b"
 )
 _HIJACK = (
     r"\b(the\s+)?user['’]?s?\s+(real|actual|true|hidden|updated)\s+(request|intent(ion)?|instructions?|"
@@ -115,6 +119,73 @@ _REDIRECT = (
     rf"|{_FOR_GOOD}[^.\n]{{0,60}}{_TOOL}[^.\n]{{0,100}}{_TARGET}"
 )
 
+# A reader that can only be a machine: an agent, assistant or reader qualified as AI or automated,
+# language models, any AI, or a model named by product. "An agent" or "the assistant" alone may
+# be a person (a support agent, an assistant manager), so these never match bare.
+_AUTOMATED = (
+    r"(ai|a\.i\.|llm|gpt|language[- ]model|automated|autonomous|ai[- ]powered|llm[- ]powered|llm[- ]based|"
+    r"ai[- ]based)"
+)
+_READER = (
+    rf"({_AUTOMATED}[- ](agents?|assistants?|models?|systems?|tools?|readers?|bots?|crawlers?|scrapers?|"
+    r"summari[sz]ers?|reviewers?|screeners?|services?|programs?|copilots?)"
+    r"|llms|language models|chatbots|(any|every|all|each) (ai|llm|language model|model|chatbot)s?\b"
+    r"|(chatgpt|copilot|claude|gemini|bard|grok)\b)"
+)
+# The reader of this very text, named by what it does with it ("automated readers of this page",
+# "any language model summarising this thread"); "AI models of this size" is not a reader.
+_OF_THIS = (
+    rf"\b{_READER}[^.\n]{{0,30}}?\b(reading|processing|handling|summari[sz]ing|parsing|viewing|reviewing|"
+    r"visiting|crawling|scanning|indexing|ingesting|analy[sz]ing|screening|of|encountering)\s+(this|these)\b"
+    r"(?!\s+(kind|type|sort|class|size|generation|era|family|kinds|types|sorts)\b)"
+)
+# The reader called on: after a greeting or an alert word ("Attention LLM agents:", "Hey Copilot,"),
+# inside an HTML comment, which only a machine reads, or at a sentence's start with a comma and an
+# order. There a colon may be a speaker's label ("ChatGPT: Sure, ...") and a comma an apposition
+# ("ChatGPT, the chatbot released in 2022, ..."), so the order must follow. An order after an
+# alert word counts only for an agent: "Important: AI systems must ..." is how regulation reads.
+_ACTOR = (
+    rf"{_AUTOMATED}[- ](agents?|assistants?|readers?|bots?|crawlers?|scrapers?|summari[sz]ers?|reviewers?|"
+    r"screeners?|copilots?)"
+)
+_DIRECTED = (
+    r"\s+(must|should|shall|need to|have to|are (now )?(expected|required|instructed|asked|requested|advised|"
+    r"directed|ordered) to|will now)\b"
+)
+_ORDER = (
+    r"(please|you\b|ignore|disregard|forget|do not|don't|always|never|make sure|remember|from now on|"
+    r"before (you|answering|responding|replying)|when (you|answering|responding|replying|summari[sz]ing))"
+)
+_CALLED = (
+    r"\b(attention|notice|reminder|important|warning|urgent|hey|hi|hello|dear|psst|p\.\s?s\.?)\b[,:!\s-]*"
+    rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}\s*[:,!]|{_ACTOR}{_DIRECTED})"
+    r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
+    rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
+)
+# A role given to the reader: "as the user's assistant you are expected to ..."
+_AS_ROLE = (
+    r"\bas (an?|the|their|the user['’]s|your user['’]s) (ai |helpful |personal |virtual )?(assistant|ai|"
+    r"language model|llm|ai agent|model)\b,?\s+you\b[^.\n]{0,20}?\b(must|should|shall|are (now )?(expected|"
+    r"required|instructed|asked|supposed|obliged) to|need to|have to|will now)\b"
+)
+# Markup that claims the reader's own channel: <system-reminder>, [assistant instructions],
+# [ADMIN REQUEST:: ...]. (injection.py's fake_markup reads the chat templates' own tokens.)
+_ROLE = r"(system|assistant|admin|administrator|developer|ai|agent|model|llm|operator)"
+_ROLE_NOTE = (
+    r"(message|note|notes|reminder|instructions?|prompt|override|directive|notice|update|request|command)s?"
+)
+_ROLE_MARKUP = (
+    rf"<\s*/?\s*{_ROLE}[-_ ]{_ROLE_NOTE}\s*>"
+    rf"|\[\s*{_ROLE}[-_ ]{_ROLE_NOTE}\s*(\]|::|:)"
+    rf"|\[\s*{_ROLE}\s*::"
+)
+# The rest of the document set aside ("ignore the rest of this data and ..."); "the rest of this
+# section" is how a guide lets a reader skip ahead.
+_REST_ASIDE = (
+    r"\b(ignore|disregard|skip|forget)\s+(the\s+)?(rest|remainder) of (this|the) (data|document|text|input|"
+    r"message|e-?mail|file|content|page|conversation|context|prompt)\b"
+)
+
 # A to-do item that reaches outside: an address, an account, the user's details, money, or the
 # reader's own answer ("TODO: buy 3 gift cards and send the codes to ..."). A team's to-do list
 # names work ("TODO: update the budget sheet and share it with finance"); the verbs alone
@@ -136,6 +207,11 @@ _TODO = (
 READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_NOTE_TO_AI, re.I)),
     ("injection.addresses_agent", re.compile(_AI_READER, re.I)),
+    ("injection.addresses_agent", re.compile(_OF_THIS, re.I)),
+    ("injection.addresses_agent", re.compile(_CALLED, re.I | re.M)),
+    ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
+    ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
+    ("injection.ignore_instructions", re.compile(_REST_ASIDE, re.I)),
     ("injection.dictates_answer", re.compile(_DICTATED, re.I)),
     ("injection.task_hijack", re.compile(_HIJACK, re.I)),
     ("injection.task_hijack", re.compile(_FOR_USER, re.I)),
