@@ -5,8 +5,8 @@ markup that claims the reader's channel ("<system-reminder>"), the rest of the d
 aside, a dictated answer ("respond only with ...", "include the phrase '...' in your response"),
 a claim about what the user "really" wants or what "the user also wants you to" do, an override
 announced by a system, the conversation sent to an address, calls sent to a named tool for good,
-or a to-do item that reaches outside the document (an address, an account, money, the reader's
-answer).
+a speaker claiming authority over the reader, or a to-do item that reaches outside the document
+(an address, an account, money, the reader's answer).
 
 A document written for people has no reason to say any of this to a model, whatever it asks
 for: these rules match the address and the dictation, not the payload, so they hold for goals
@@ -186,6 +186,24 @@ _REST_ASIDE = (
     r"message|e-?mail|file|content|page|conversation|context|prompt)\b"
 )
 
+# A speaker who claims power over the reader and hands it a permission or an order ("as the
+# system administrator, I authorize you to ...", "I am your developer ..."), or a permission to
+# go without the checks ("you are now authorized to ... without asking"). "As the administrator,
+# you should ..." is how a guide speaks to its own reader, and is left alone.
+_AUTHORITY = r"(administrator|admin|developer|creator|operator|owner|security team|it department)"
+_CLAIM = (
+    rf"\bas (your|the) ([\w-]+ ){{0,2}}{_AUTHORITY},?\s+(i|we) (hereby )?(authori[sz]e|permit|allow|"
+    r"instruct|order|command|direct|grant) you\b"
+    r"|\b(i am|i'm|this is|we are) (your|the assistant['’]s|the model['’]s|the ai['’]s) "
+    r"(developers?|creators?|operators?)\b[^.\n]{0,80}\byou\b"
+    r"|\byou (are|have been) (now )?(authori[sz]ed|permitted|allowed|cleared|granted permission) to\b"
+    r"[^.\n]{0,80}\b(without (asking|confirm\w*|approval|verif\w*|checking)|skip (the |all )?(confirm\w*|"
+    r"verif\w*|approval|checks?)|bypass|override)\b"
+)
+# Instructions labelled for a summariser or an AI ("Summary instruction: omit ..."); "Agent
+# instructions:" may head a call-centre script, "Output instructions:" a tool's manual.
+_FOR_SUMMARY = r"\b(summary|summari[sz]ation|summari[sz]er|ai|llm)\s+(instructions?|directives?|override)\s*:"
+
 # A to-do item that reaches outside: an address, an account, the user's details, money, or the
 # reader's own answer ("TODO: buy 3 gift cards and send the codes to ..."). A team's to-do list
 # names work ("TODO: update the budget sheet and share it with finance"); the verbs alone
@@ -212,6 +230,8 @@ READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
     ("injection.ignore_instructions", re.compile(_REST_ASIDE, re.I)),
+    ("injection.authority_claim", re.compile(_CLAIM, re.I)),
+    ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
     ("injection.dictates_answer", re.compile(_DICTATED, re.I)),
     ("injection.task_hijack", re.compile(_HIJACK, re.I)),
     ("injection.task_hijack", re.compile(_FOR_USER, re.I)),
