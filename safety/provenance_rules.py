@@ -237,8 +237,12 @@ def _rules(
                 t.argument.field,
             )
         ]
-    if acting and (steered or external_targets):
-        why = external_targets[0].explain(history) if external_targets else _steering(history, steered)
+    # What it acts on, named only by external content ("book Casa Azul" in a review, when the
+    # user asked for a list): no address or account to trace, but the object is the page's.
+    external_objects = [t for t in found if t.argument.kind is Kind.argument and t.external]
+    if acting and (steered or external_targets or external_objects):
+        shown = external_targets or external_objects
+        why = shown[0].explain(history) if shown else _steering(history, steered)
         return [
             _finding(
                 "provenance.unrequested",
