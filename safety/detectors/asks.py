@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from .files import PERSISTENCE, credential_path
 from .shell import check_shell
 
+# A verb that hands something over, as an ask: not advice against it ("never share your password",
+# "do not post your API key") and not a method in quoted code (`c.post("/login/", ...)`).
 DISCLOSE = (
-    r"\b(print|echo|show|display|output|paste|send|upload|post|share|reveal|dump|cat|attach|commit|"
-    r"expose|forward|leak|exfiltrate|transmit|base64|include (its|the|their) (contents?|values?))\b"
+    r"(?<![.\w])(?<!\bnever )(?<!\bnot )(?<!n't )"
+    r"(print|echo|show|display|output|paste|send|upload|post|share|reveal|dump|cat|attach|commit|"
+    r"expose|forward|leak|exfiltrate|transmit|base64|include (its|the|their) (contents?|values?))\b(?!\s*\()"
 )
 SECRET = (
     r"(\$\{?[A-Z][A-Z0-9_]*(TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIALS?)\b|"
     r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*(TOKEN|SECRET|KEY|PASSWORD)\b|"
     r"\b(api|access|secret|private|ssh|signing) (key|token)s?\b|\bcredentials? files?\b|"
-    r"\bpasswords?\b|\bsecrets?\b)"
+    r"\bpasswords?\b(?![- ]protected)|\bsecrets?\b)"
 )
 ENVIRONMENT = (
     r"((?<![.\w/-])(env|printenv)\b\s*(>|\||`)|\b(full|whole|entire|complete)\s+(shell\s+)?environment\b|"
