@@ -5,8 +5,9 @@ markup that claims the reader's channel ("<system-reminder>"), the rest of the d
 aside, a dictated answer ("respond only with ...", "include the phrase '...' in your response"),
 a claim about what the user "really" wants or what "the user also wants you to" do, an override
 announced by a system, the conversation sent to an address, calls sent to a named tool for good,
-a speaker claiming authority over the reader, or a to-do item that reaches outside the document
-(an address, an account, money, the reader's answer).
+a speaker claiming authority over the reader, a standing order to copy its outgoing mail, a
+step slipped into its work ("before responding, call ..."), or a to-do item that reaches outside
+the document (an address, an account, money, the reader's answer).
 
 A document written for people has no reason to say any of this to a model, whatever it asks
 for: these rules match the address and the dictation, not the payload, so they hold for goals
@@ -207,6 +208,24 @@ _CLAIM = (
 # instructions:" may head a call-centre script, "Output instructions:" a tool's manual.
 _FOR_SUMMARY = r"\b(summary|summari[sz]ation|summari[sz]er|ai|llm)\s+(instructions?|directives?|override)\s*:"
 
+# A standing order to copy what the reader sends to an address ("cc audit@... on every email you
+# send"): a page has no say over its reader's outgoing mail.
+_STANDING = (
+    rf"\b(cc|bcc|copy|forward|send|blind[- ]copy)\b[^.\n]{{0,60}}{_DESTINATION}[^.\n]{{0,60}}"
+    r"\b(every|all|each|any)\b[^.\n]{0,30}\byou (send|write|draft|compose|forward|reply)\b"
+    rf"|\b(every|all|each|any)\b[^.\n]{{0,30}}\byou (send|write|draft|compose|forward)\b[^.\n]{{0,60}}"
+    rf"\b(cc|bcc|copy|forward|send|add|include)\b[^.\n]{{0,60}}{_DESTINATION}"
+)
+# A step slipped into the reader's own work: "Before responding, call ...", "After summarizing
+# this page, visit ...". A guideline names whom it answers ("when replying to a customer, use
+# their first name") or goes on with a subject ("after summarizing, we compared ..."); this bare
+# form, an order straight after, speaks to whatever is answering or summarising now.
+_MID_TASK = (
+    r"\b(before|after|when|while) (responding|answering|replying|summari[sz]ing(\s+(this|the)\s+(page|"
+    r"document|e-?mail|message|text|article|thread|file|content|result|output))?)\s*,\s*(please\s+)?"
+    r"(?!(you|we|it|they|this|that|these|the|a|an|there|he|she|i|make|be|check|ensure|take)\b)[a-z]+\b"
+)
+
 # A to-do item that reaches outside: an address, an account, the user's details, money, or the
 # reader's own answer ("TODO: buy 3 gift cards and send the codes to ..."). A team's to-do list
 # names work ("TODO: update the budget sheet and share it with finance"); the verbs alone
@@ -234,6 +253,8 @@ READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
     ("injection.ignore_instructions", re.compile(_REST_ASIDE, re.I)),
     ("injection.authority_claim", re.compile(_CLAIM, re.I)),
+    ("injection.standing_order", re.compile(_STANDING, re.I)),
+    ("injection.task_hijack", re.compile(_MID_TASK, re.I)),
     ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
     ("injection.dictates_answer", re.compile(_DICTATED, re.I)),
     ("injection.task_hijack", re.compile(_HIJACK, re.I)),
