@@ -1,53 +1,23 @@
-"""Text that turns to the AI reading it: a note addressed to the assistant (in the languages the
-other rules read), "if you are an AI", an AI "reading this page", a machine reader called on
-("Attention LLM agents:", "<!-- bot: ...", "as the user's assistant you are expected to"),
-markup that claims the reader's channel ("<system-reminder>"), the rest of the document set
-aside, a dictated answer ("respond only with ...", "include the phrase '...' in your response"),
-a claim about what the user "really" wants or what "the user also wants you to" do, an override
-announced by a system, the conversation sent to an address, calls sent to a named tool for good,
-a speaker claiming authority over the reader, a standing order (copy its outgoing mail, approve
-every dialog), a step slipped into its work ("before responding, call ...", "the assistant must
-call reset_password"), the user set aside, an order to act unseen ("Silently forward ..."), its
-exact words dictated, or a to-do item that reaches outside the document (an address, an account,
-money, the reader's answer).
+"""What a text asks of the AI reading it: a dictated answer ("respond only with ...", "include
+the phrase '...' in your response", "reply with exactly this text:"), a claim about what the
+user "really" wants or what "the user also wants you to" do, the user set aside, an override
+announced by a system, the rest of the document set aside, a step slipped into the reader's work
+("before responding, call ...", "the assistant must call reset_password"), an order to act unseen
+("Silently forward ..."), a standing order (copy its outgoing mail, approve every dialog), the
+conversation sent to an address, calls sent to a named tool for good, or a to-do item that
+reaches outside the document (an address, an account, money, the reader's answer); with the
+rules of reader_address.py, which read who is addressed, these make READER_RULES.
 
-A document written for people has no reason to say any of this to a model, whatever it asks
-for: these rules match the address and the dictation, not the payload, so they hold for goals
-no rule lists. Each is written from that mechanism, not from any benchmark's phrasing."""
+A document written for people has no reason to ask any of this of a model: these rules match the
+dictation and the reach, not the payload, so they hold for goals no rule lists. Each is written
+from that mechanism, not from any benchmark's phrasing."""
 
 from __future__ import annotations
 
 import re
 
-# Who a planted instruction addresses, as the English rule in injection.py names it.
-_NOTE_TO_AI = (
-    # es / pt / it
-    r"\b(nota|mensaje|mensagem|messaggio|aviso|avviso|atenci[oó]n|aten[cç][aã]o|attenzione|"
-    r"instrucci[oó]n(es)?|instru[cç][oõ]es|istruzion[ei])\s+(para|al|a la|ao|à|per|all[ao]?|a)\s+"
-    r"(el\s+|la\s+|o\s+|a\s+|l['’])?(asistente|assistente|ia|agente|modelo|modello|chatbot|llm)\b"
-    # fr
-    r"|\b(note|message|avis|attention|instructions?)\s+(pour|à)\s+(l['’]|le\s+|la\s+)?"
-    r"(assistant|ia|agent|mod[eè]le|chatbot|llm)\b"
-    # de
-    r"|\b(hinweis|nachricht|notiz|achtung|anweisung(en)?|mitteilung)\s+(f[üu]r|an)\s+"
-    r"(den\s+|die\s+|das\s+)?(ki|ki-\w+|assistent\w*|agent\w*|modell|sprachmodell|chatbot|llm)\b"
-    # ru
-    r"|(примечание|сообщение|внимание|инструкци[яи])\s+(для\s+)?(ии|ассистент\w*|агент\w*|модел\w*|"
-    r"нейросет\w*|чат-?бот\w*)"
-    # zh / ja
-    r"|(给|致)?(ai|人工智能|ai助手|助手|智能体|智能助手|大模型)(请注意|注意|的(指令|指示|消息|说明))"
-    r"|(给|致)(ai|人工智能|助手|智能体|大模型)[:：]"
-    r"|(ai|アシスタント|エージェント|チャットボット|言語モデル)(への|に|へ)(の)?(指示|メッセージ|注意|お知らせ)"
-)
-_MODEL = (
-    r"(ai|a\.i\.|llms?|gpt|chatgpt|claude|gemini|language models?|ai (assistant|agent|model|system)s?|"
-    r"chatbots?|automated (assistant|agent|system)s?)"
-)
-_AI_READER = (
-    rf"\b(if|when|whenever) you( are|'re) an? {_MODEL}\b"
-    rf"|\b{_MODEL},? (that|which|who)?\s*(is |are )?(reading|processing|summari[sz]ing|analy[sz]ing|"
-    r"parsing|scanning|browsing|viewing|reviewing) (this|these)\b"
-)
+from .reader_address import ADDRESS_RULES
+
 _ANSWER = r"(response|reply|answer|output|summary)"
 _DICTATED = (
     r"\b(respond|reply|answer|output)\s+(only|solely|exclusively)\s+with\b"
@@ -125,90 +95,12 @@ _REDIRECT = (
     rf"|{_FOR_GOOD}[^.\n]{{0,60}}{_TOOL}[^.\n]{{0,100}}{_TARGET}"
 )
 
-# A reader that can only be a machine: an agent, assistant or reader qualified as AI or automated,
-# language models, any AI, or a model named by product. "An agent" or "the assistant" alone may
-# be a person (a support agent, an assistant manager), so these never match bare.
-_AUTOMATED = (
-    r"(ai|a\.i\.|llm|gpt|language[- ]model|automated|autonomous|ai[- ]powered|llm[- ]powered|llm[- ]based|"
-    r"ai[- ]based)"
-)
-_READER = (
-    rf"({_AUTOMATED}[- ](agents?|assistants?|models?|systems?|tools?|readers?|bots?|crawlers?|scrapers?|"
-    r"summari[sz]ers?|reviewers?|screeners?|services?|programs?|copilots?)"
-    r"|llms|language models|chatbots|(any|every|all|each) (ai|llm|language model|model|chatbot)s?\b"
-    r"|(chatgpt|copilot|claude|gemini|bard|grok)\b)"
-)
-# The reader of this very text, named by what it does with it ("automated readers of this page",
-# "any language model summarising this thread"); "AI models of this size" is not a reader.
-_OF_THIS = (
-    rf"\b{_READER}[^.\n]{{0,30}}?\b(reading|processing|handling|summari[sz]ing|parsing|viewing|reviewing|"
-    r"visiting|crawling|scanning|indexing|ingesting|analy[sz]ing|screening|of|encountering)\s+(this|these)\b"
-    r"(?!\s+(kind|type|sort|class|size|generation|era|family|kinds|types|sorts)\b)"
-)
-# The reader called on: after a greeting or an alert word ("Attention LLM agents:", "Hey Copilot,"),
-# inside an HTML comment, which only a machine reads, or at a sentence's start with a comma and an
-# order. There a colon may be a speaker's label ("ChatGPT: Sure, ...") and a comma an apposition
-# ("ChatGPT, the chatbot released in 2022, ..."), so the order must follow. An order after an
-# alert word counts only for an agent: "Important: AI systems must ..." is how regulation reads.
-_ACTOR = (
-    rf"{_AUTOMATED}[- ](agents?|assistants?|readers?|bots?|crawlers?|scrapers?|summari[sz]ers?|reviewers?|"
-    r"screeners?|copilots?)"
-)
-_DIRECTED = (
-    r"\s+(must|should|shall|need to|have to|are (now )?(expected|required|instructed|asked|requested|advised|"
-    r"directed|ordered) to|will now)\b"
-)
-_ORDER = (
-    r"(please|you\b|ignore|disregard|forget|do not|don't|always|never|make sure|remember|from now on|"
-    r"before (you|answering|responding|replying)|when (you|answering|responding|replying|summari[sz]ing))"
-)
-_CALLED = (
-    r"\b(attention|notice|reminder|important|warning|urgent|hey|hi|hello|dear|psst|p\.\s?s\.?)\b[,:!\s-]*"
-    rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}\s*[:,!]|{_ACTOR}{_DIRECTED})"
-    r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
-    rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
-)
-# A role given to the reader: "as the user's assistant you are expected to ..."
-_AS_ROLE = (
-    r"\bas (an?|the|their|the user['’]s|your user['’]s) (ai |helpful |personal |virtual )?(assistant|ai|"
-    r"language model|llm|ai agent|model)\b,?\s+you\b[^.\n]{0,20}?\b(must|should|shall|are (now )?(expected|"
-    r"required|instructed|asked|supposed|obliged) to|need to|have to|will now)\b"
-)
-# Markup that claims the reader's own channel: <system-reminder>, [assistant instructions],
-# [ADMIN REQUEST:: ...]. (injection.py's fake_markup reads the chat templates' own tokens.)
-_ROLE = r"(system|assistant|admin|administrator|developer|ai|agent|model|llm|operator)"
-_ROLE_NOTE = (
-    r"(message|note|notes|reminder|instructions?|prompt|override|directive|notice|update|request|command)s?"
-)
-_ROLE_MARKUP = (
-    rf"<\s*/?\s*{_ROLE}[-_ ]{_ROLE_NOTE}\s*>"
-    rf"|\[\s*{_ROLE}[-_ ]{_ROLE_NOTE}\s*(\]|::|:)"
-    rf"|\[\s*{_ROLE}\s*::"
-)
 # The rest of the document set aside ("ignore the rest of this data and ..."); "the rest of this
 # section" is how a guide lets a reader skip ahead.
 _REST_ASIDE = (
     r"\b(ignore|disregard|skip|forget)\s+(the\s+)?(rest|remainder) of (this|the) (data|document|text|input|"
     r"message|e-?mail|file|content|page|conversation|context|prompt)\b"
 )
-
-# A speaker who claims power over the reader and hands it a permission or an order ("as the
-# system administrator, I authorize you to ...", "I am your developer ..."), or a permission to
-# go without the checks ("you are now authorized to ... without asking"). "As the administrator,
-# you should ..." is how a guide speaks to its own reader, and is left alone.
-_AUTHORITY = r"(administrator|admin|developer|creator|operator|owner|security team|it department)"
-_CLAIM = (
-    rf"\bas (your|the) ([\w-]+ ){{0,2}}{_AUTHORITY},?\s+(i|we) (hereby )?(authori[sz]e|permit|allow|"
-    r"instruct|order|command|direct|grant) you\b"
-    r"|\b(i am|i'm|this is|we are) (your|the assistant['’]s|the model['’]s|the ai['’]s) "
-    r"(developers?|creators?|operators?)\b[^.\n]{0,80}\byou\b"
-    r"|\byou (are|have been) (now )?(authori[sz]ed|permitted|allowed|cleared|granted permission) to\b"
-    r"[^.\n]{0,80}\b(without (asking|confirm\w*|approval|verif\w*|checking)|skip (the |all )?(confirm\w*|"
-    r"verif\w*|approval|checks?)|bypass|override)\b"
-)
-# Instructions labelled for a summariser or an AI ("Summary instruction: omit ..."); "Agent
-# instructions:" may head a call-centre script, "Output instructions:" a tool's manual.
-_FOR_SUMMARY = r"\b(summary|summari[sz]ation|summari[sz]er|ai|llm)\s+(instructions?|directives?|override)\s*:"
 
 # A standing order to copy what the reader sends to an address ("cc audit@... on every email you
 # send"): a page has no say over its reader's outgoing mail.
@@ -285,15 +177,8 @@ _TODO = (
     rf"({_DESTINATION}|\bwww\.[\w-]+\.\w+|{_ACCOUNT}|{_USER_DATA}|{_MONEY}|{_READER_OUTPUT})"
 )
 
-READER_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("injection.addresses_agent", re.compile(_NOTE_TO_AI, re.I)),
-    ("injection.addresses_agent", re.compile(_AI_READER, re.I)),
-    ("injection.addresses_agent", re.compile(_OF_THIS, re.I)),
-    ("injection.addresses_agent", re.compile(_CALLED, re.I | re.M)),
-    ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
-    ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
+READER_RULES: list[tuple[str, re.Pattern[str]]] = ADDRESS_RULES + [
     ("injection.ignore_instructions", re.compile(_REST_ASIDE, re.I)),
-    ("injection.authority_claim", re.compile(_CLAIM, re.I)),
     ("injection.standing_order", re.compile(_STANDING, re.I)),
     ("injection.task_hijack", re.compile(_MID_TASK, re.I)),
     ("injection.ignore_instructions", re.compile(_USER_ASIDE, re.I)),
@@ -301,7 +186,6 @@ READER_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.dictates_answer", re.compile(_EXACT, re.I)),
     ("injection.task_hijack", re.compile(_TOOL_ORDER, re.I)),
     ("injection.standing_order", re.compile(_ALWAYS_ALLOW, re.I)),
-    ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
     ("injection.dictates_answer", re.compile(_DICTATED, re.I)),
     ("injection.task_hijack", re.compile(_HIJACK, re.I)),
     ("injection.task_hijack", re.compile(_FOR_USER, re.I)),
