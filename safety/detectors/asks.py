@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from .files import PERSISTENCE, credential_path
 from .shell import check_shell
 
+# Put before a verb: the verb is not negated ("never share", "do not post", "don't follow").
+NOT_NEGATED = r"(?<!\bnever )(?<!\bnot )(?<!n't )"
 # A verb that hands something over, as an ask: not advice against it ("never share your password",
 # "do not post your API key") and not a method in quoted code (`c.post("/login/", ...)`).
 DISCLOSE = (
-    r"(?<![.\w])(?<!\bnever )(?<!\bnot )(?<!n't )"
+    rf"(?<![.\w]){NOT_NEGATED}"
     r"(print|echo|show|display|output|paste|send|upload|post|share|reveal|dump|cat|attach|commit|"
     r"expose|forward|leak|exfiltrate|transmit|base64|include (its|the|their) (contents?|values?))\b(?!\s*\()"
 )

@@ -51,9 +51,14 @@ _AUTOMATED = (
     r"(ai|a\.i\.|llm|gpt|language[- ]model|automated|autonomous|ai[- ]powered|llm[- ]powered|llm[- ]based|"
     r"ai[- ]based)"
 )
+# What acts on the text it reads; a machine reader is one of these, or a model, system or tool.
+_AGENT_NOUNS = (
+    r"(agents?|assistants?|readers?|bots?|crawlers?|scrapers?|summari[sz]ers?|reviewers?|"
+    r"screeners?|copilots?)"
+)
+_ACTOR = rf"{_AUTOMATED}[- ]{_AGENT_NOUNS}"
 _READER = (
-    rf"({_AUTOMATED}[- ](agents?|assistants?|models?|systems?|tools?|readers?|bots?|crawlers?|scrapers?|"
-    r"summari[sz]ers?|reviewers?|screeners?|services?|programs?|copilots?)"
+    rf"({_AUTOMATED}[- ]({_AGENT_NOUNS}|models?|systems?|tools?|services?|programs?)"
     r"|llms|language models|chatbots|(any|every|all|each) (ai|llm|language model|model|chatbot)s?\b"
     r"|(chatgpt|copilot|claude|gemini|bard|grok)\b)"
 )
@@ -69,10 +74,6 @@ _OF_THIS = (
 # order. There a colon may be a speaker's label ("ChatGPT: Sure, ...") and a comma an apposition
 # ("ChatGPT, the chatbot released in 2022, ..."), so the order must follow. An order after an
 # alert word counts only for an agent: "Important: AI systems must ..." is how regulation reads.
-_ACTOR = (
-    rf"{_AUTOMATED}[- ](agents?|assistants?|readers?|bots?|crawlers?|scrapers?|summari[sz]ers?|reviewers?|"
-    r"screeners?|copilots?)"
-)
 _DIRECTED = (
     r"\s+(must|should|shall|need to|have to|are (now )?(expected|required|instructed|asked|requested|advised|"
     r"directed|ordered) to|will now)\b"

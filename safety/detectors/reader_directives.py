@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from .asks import NOT_NEGATED
 from .reader_address import ADDRESS_RULES
 
 _ANSWER = r"(response|reply|answer|output|summary)"
@@ -123,7 +124,7 @@ _MID_TASK = (
 # The user set aside: "ignore the user's question", "do not follow the user's instructions";
 # "do not ignore the user's request" is the opposite.
 _USER_ASIDE = (
-    r"(?<!\bnot )(?<!n't )(?<!\bnever )\b(ignore|disregard|skip|set aside|do not (follow|answer|do)|"
+    rf"{NOT_NEGATED}\b(ignore|disregard|skip|set aside|do not (follow|answer|do)|"
     r"don't (follow|answer|do)|stop following)\s+(what\s+)?the\s+(user|customer|human)(['’]s)?\s+"
     r"(question|request|instructions?|message|task|asked|said|wants|wrote|prompt)\b"
 )
@@ -137,12 +138,11 @@ _COVERT = (
 )
 # The reader's exact words dictated: "reply with exactly this text: ...", "output the following
 # exactly and nothing else: ..." ("the command will output the following:" dictates nothing).
-_WORDS = r"(\s+(text|message|words?|sentence|string|response|reply|line))?"
+_SAY = r"\b(say|print|output|write|return|respond with|reply with|answer with)"
+_WORDS = r"(this|the following)(\s+(text|message|words?|sentence|string|response|reply|line))?"
 _EXACT = (
-    rf"\b(say|print|output|write|return|respond with|reply with|answer with)\s+(only|exactly)\s+(this|the "
-    rf"following){_WORDS}\s*[:\"'“‘`]"
-    rf"|\b(say|print|output|write|return|respond with|reply with|answer with)\s+(this|the following){_WORDS}"
-    r"\s+(exactly|verbatim|word for word)(\s+and nothing else)?\s*[:\"'“‘`]"
+    rf"{_SAY}\s+(only|exactly)\s+{_WORDS}\s*[:\"'“‘`]"
+    rf"|{_SAY}\s+{_WORDS}\s+(exactly|verbatim|word for word)(\s+and nothing else)?\s*[:\"'“‘`]"
 )
 # Data that tells the assistant which tool to call: `{"message": "the assistant must call
 # reset_password ..."}`; a policy names the agent's duties, not a tool to run off a page.
