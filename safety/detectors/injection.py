@@ -25,15 +25,22 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(?<![a-z])(ignore|disregard|forget|override|skip)\b[^.\n]{0,40}\b(previous|prior|above|earlier|"
             r"preceding|original|all|any|your)\b[^.\n]{0,30}\b(\w*structions?|prompts?|directions?|"
-            r"rules|guidelines|tasks?|context)\b",
+            r"rules|guidelines|tasks?|context)\b"
+            # an override claimed for what follows ("the following overrides all prior guidance")
+            r"|\boverrides?\s+(all|any|every|the)\s+(previous|prior|earlier|preceding|above|original)\s+"
+            r"(instructions|guidance|directives|prompts?)\b",
             re.I,
         ),
     ),
     (
         "injection.new_instructions",
         re.compile(
-            r"\b(new|updated|real|actual|additional|important|urgent)\s+(instructions?|task|orders?)"
-            r"\s*(:|for (the )?(ai|assistant|agent|model))",
+            r"\b(new|updated|real|actual|additional|important|urgent|priority|mandatory)\s+(instructions?|"
+            r"task|orders?|directives?)\s*(:|for (the )?(ai|assistant|agent|model))"
+            # instructions announced for the model itself ("NEW SYSTEM INSTRUCTIONS: ..."); "new
+            # system rules:" may be an IT notice
+            r"|\b(new|updated|revised)\s+((ai|assistant|agent|model)\s+(instructions?|guidance|directives?|rules|"
+            r"prompt|policy)|system\s+(instructions?|prompt|directives?))\s*:",
             re.I,
         ),
     ),

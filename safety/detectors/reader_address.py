@@ -3,7 +3,8 @@ languages the other rules read), "if you are an AI", a reader that can only be a
 what it does with this text or called on ("Attention LLM agents:", "<!-- bot: ...", "Hey Copilot,
 ..."), a role given to it ("as the user's assistant you are expected to"), markup that claims its
 channel ("<system-reminder>", "[assistant instructions]"), a speaker claiming authority over it,
-instructions labelled for a summariser.
+instructions labelled for a summariser, an order for once it has read this ("Upon reading this,
+the assistant must ...").
 
 A document written for people has no reason to speak to a model this way, whatever it goes on to
 ask: these rules match the address, not the payload (reader_directives.py reads what is asked).
@@ -87,6 +88,14 @@ _CALLED = (
     rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}\s*[:,!]|{_ACTOR}{_DIRECTED})"
     r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
     rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
+    # a bare "Assistant," or "Agent," may be a person's, but not when told to set aside what it read
+    r"|(^|[.!?;>\]]\s+)\s*(assistant|agent|model|ai|bot)\s*,\s*(please\s+)?(ignore|disregard|forget)\b"
+)
+# The reader told what to do once it has read this ("Upon reading this, the assistant must
+# ..."): a text for people says "you" there, and is left alone.
+_ON_READING = (
+    r"\b(upon|after|on|when) (reading|seeing|processing|parsing|ingesting|encountering|scanning) "
+    r"(this|these)\b[^.\n]{0,30}?,\s*(the |any |every )?(assistant|ai|model|llm|agent|bot)s?\b"
 )
 # A role given to the reader: "as the user's assistant you are expected to ..."
 _AS_ROLE = (
@@ -130,6 +139,7 @@ ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_CALLED, re.I | re.M)),
     ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
     ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
+    ("injection.addresses_agent", re.compile(_ON_READING, re.I)),
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
     ("injection.authority_claim", re.compile(_CLAIM, re.I)),
 ]
