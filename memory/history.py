@@ -8,13 +8,14 @@ it was judged on: the newest HISTORY_ENTRIES entries, each text cut to ENTRY_CHA
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Row, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import JSON, Connection, DateTime, Row, bindparam, cast, literal, null, select, union_all
 
 from ..trust import Integrity
 from .database import Database
-from .schema import MessageRow, ToolCallRow, TurnRow, VerdictRow
+from .schema import MessageRow, SessionRow, ToolCallRow, TurnRow, VerdictRow
 
 HISTORY_ENTRIES = 50
 ENTRY_CHARS = 4000
@@ -114,6 +115,34 @@ async def read_session(
     messages, then calls, then observations."""
     params = {"sid": session_id, "n": limit, "texts": user_texts}
     rows = await database.read_whole(lambda conn: conn.execute(SESSION_READ, params).all())
+    return _texts_and_history(rows, limit, max_chars)
+
+
+async def read_for_check(
+    database: Database, session_id: str
+) -> tuple[list[str], list[dict[str, Any]], dict[str, Any] | None]:
+    """read_session's user texts and history, and the profile an operator stated for the session,
+    in one read: the check reads all three before every action, and a second read cost more than
+    the first (a round trip to the driver's thread and an ORM load)."""
+    params = {"sid": session_id, "n": HISTORY_ENTRIES, "texts": USER_TEXTS}
+    profile_query = select(SessionRow.meta).where(SessionRow.id == session_id)
+
+    def work(conn: Connection) -> tuple[Sequence[Row[Any]], Any]:
+        return conn.execute(SESSION_READ, params).all(), conn.execute(profile_query).scalar()
+
+    rows, meta = await database.read_whole(work)
+    return *_texts_and_history(rows, HISTORY_ENTRIES, ENTRY_CHARS), stated_profile(meta)
+
+
+def stated_profile(meta: Any) -> dict[str, Any] | None:
+    """The profile in a session's metadata (MemoryStore.set_profile), None when none was stated."""
+    profile = meta.get("profile") if isinstance(meta, dict) else None
+    return profile if isinstance(profile, dict) else None
+
+
+def _texts_and_history(
+    rows: Sequence[Row[Any]], limit: int, max_chars: int
+) -> tuple[list[str], list[dict[str, Any]]]:
     texts = [row.text for row in sorted((r for r in rows if r.part == 0), key=lambda r: r.key)]
     found = [(row.at, row.part, row.key, entry) for row in rows if (entry := _history_entry(row)) is not None]
     found.sort(key=lambda f: f[:3])

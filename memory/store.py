@@ -35,7 +35,14 @@ from .context import StoredMessage, assemble, measure
 from .database import Database, unavailable_on_driver_error
 from .engine import create_engine
 from .group_commit import GroupCommit
-from .history import HISTORY_ENTRIES, USER_TEXTS, read_history, read_session, read_user_texts
+from .history import (
+    HISTORY_ENTRIES,
+    USER_TEXTS,
+    read_for_check,
+    read_history,
+    read_user_texts,
+    stated_profile,
+)
 from .ids import check_id, check_key, no_session, tenant_of, unknown_turn
 from .indexing import Indexer
 from .keys import ApiKeys
@@ -222,8 +229,7 @@ class MemoryStore:
         check_key(session_id)
         async with self.database.read() as db:
             row = await db.get(SessionRow, session_id)
-        profile = (row.meta or {}).get("profile") if row is not None else None
-        return profile if isinstance(profile, dict) else None
+        return stated_profile(row.meta if row is not None else None)
 
     async def record_feedback(
         self, session_id: str, turn_id: str, score: float, *, comment: str | None = None
@@ -317,9 +323,12 @@ class MemoryStore:
         """The session's newest entries for the safety check (memory/history.py), oldest first."""
         return await read_history(self.database, session_id, limit=limit)
 
-    async def read_for_check(self, session_id: str) -> tuple[list[str], list[dict[str, Any]]]:
-        """user_texts and history together, as the safety check reads them, in one read."""
-        return await read_session(self.database, session_id)
+    async def read_for_check(
+        self, session_id: str
+    ) -> tuple[list[str], list[dict[str, Any]], dict[str, Any] | None]:
+        """user_texts, history and profile_of together, as the safety check reads them, in one read."""
+        check_key(session_id)
+        return await read_for_check(self.database, session_id)
 
     async def successful_tool_uses(self, limit: int = 1000) -> list[tuple[str, str, str]]:
         """What tool selection relearns after a restart (memory/tool_outcomes.py)."""

@@ -56,8 +56,7 @@ async def read_session(app: App, key: str | None) -> SessionRead:
         return SessionRead()
 
     async def read(memory: Any) -> tuple[list[str], list[dict[str, Any]], dict[str, Any] | None]:
-        texts, history = await memory.read_for_check(key)
-        return texts, history, await memory.profile_of(key)
+        return await memory.read_for_check(key)
 
     got = await Recorder(app).attempt(f"read the history of session {key!r}", read)
     if got.value is None:

@@ -50,4 +50,6 @@ async def test_one_read_gives_the_user_texts_and_the_history(store: MemoryStore,
     texts, history = await read_session(store.database, sid, limit=2, user_texts=10)
     assert texts == ["request 0", "request 1", "request 3"]
     assert [(h["role"], h["text"]) for h in history] == [("user", "request 3"), ("tool", "a result")]
-    assert await store.read_for_check(sid) == (await store.user_texts(sid), await store.history(sid))
+    assert await store.read_for_check(sid) == (await store.user_texts(sid), await store.history(sid), None)
+    await store.set_profile(sid, {"age": 16})
+    assert (await store.read_for_check(sid))[2] == {"age": 16} == await store.profile_of(sid)
