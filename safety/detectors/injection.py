@@ -79,7 +79,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             # "system" line.
             r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>|#{2,}\s*\((system|"
             r"instruction)s?([_ ](message|prompt))?\)|#{2,}\s*(system|instruction)s?[_ ](message|prompt)\b|"
-            r"#{2,}[ \t]*system[ \t]*(:|$)|</?(information|instructions?|system|admin)>",
+            r"#{2,}[ \t]*system[ \t]*(:|$)|#{2,}[ \t]*(system|instructions?|admin)[ \t]*#{2,}|"
+            r"</?(information|instructions?|system|admin)>",
             re.I | re.M,
         ),
     ),

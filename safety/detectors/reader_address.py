@@ -4,7 +4,8 @@ what it does with this text or called on ("Attention LLM agents:", "<!-- bot: ..
 ..."), a role given to it ("as the user's assistant you are expected to"), markup that claims its
 channel ("<system-reminder>", "[assistant instructions]"), a speaker claiming authority over it,
 instructions labelled for a summariser, an order for once it has read this ("Upon reading this,
-the assistant must ...").
+the assistant must ..."), the text conditioned on its own processing ("if this page is being
+summarized, ...", "whoever summarizes this must ...").
 
 A document written for people has no reason to speak to a model this way, whatever it goes on to
 ask: these rules match the address, not the payload (reader_directives.py reads what is asked).
@@ -91,6 +92,15 @@ _CALLED = (
     # a bare "Assistant," or "Agent," may be a person's, but not when told to set aside what it read
     r"|(^|[.!?;>\]]\s+)\s*(assistant|agent|model|ai|bot)\s*,\s*(please\s+)?(ignore|disregard|forget)\b"
 )
+# The text conditioned on a machine's handling of it ("if this text is being summarized, add
+# ..."), or whoever summarises it told what to say; a reader who reads or translates it may be a
+# person, and is left alone.
+_BEING_PROCESSED = (
+    r"\bif (this|the) (text|page|document|content|message|e-?mail|article|review|post|file|thread) is being "
+    r"(summari[sz]ed|processed|analy[sz]ed|parsed|scraped|indexed|ingested)\b"
+    r"|\b(whoever|anyone who|anybody who) (summari[sz]es|parses|scrapes|indexes|ingests) this\b[^.\n]{0,40}"
+    r"\b(should|must|is to|has to|needs to|will)\b"
+)
 # The reader told what to do once it has read this ("Upon reading this, the assistant must
 # ..."): a text for people says "you" there, and is left alone.
 _ON_READING = (
@@ -140,6 +150,7 @@ ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
     ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
     ("injection.addresses_agent", re.compile(_ON_READING, re.I)),
+    ("injection.addresses_agent", re.compile(_BEING_PROCESSED, re.I)),
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
     ("injection.authority_claim", re.compile(_CLAIM, re.I)),
 ]
