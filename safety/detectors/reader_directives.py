@@ -73,7 +73,8 @@ _USER_DATA = (
     r"(address(es)?|passwords?|phone( numbers?)?|credit cards?|card numbers?|ssn|social security numbers?|"
     r"passport( numbers?)?|contacts|date of birth|location|personal (data|information|details))\b"
 )
-_DESTINATION = r"([\w.+-]+@[\w-]+(\.[\w-]+)+|\b(https?|ftp|sftp)://\S+|\b\d{1,3}(\.\d{1,3}){3}\b)"
+_EMAIL = r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
+_DESTINATION = rf"({_EMAIL}|\b(https?|ftp|sftp)://\S+|\b\d{{1,3}}(\.\d{{1,3}}){{3}}\b)"
 _SEND = (
     r"\b(send|e-?mail|forward|upload|post|copy|append|submit|share|transmit|sync|export|mirror|paste|"
     r"deliver|cc|bcc)(s|ed|ing)?\b"
@@ -105,7 +106,7 @@ _ACCOUNT = (
 _TARGET = rf"({_DESTINATION}|{_ACCOUNT})"
 # Where data or money goes to a person: an e-mail address or an account. A migration note may
 # point a tool at a new endpoint URL; it has no reason to name a mailbox or an account.
-_PAYEE = rf"([\w.+-]+@[\w-]+(\.[\w-]+)+|{_ACCOUNT})"
+_PAYEE = rf"({_EMAIL}|{_ACCOUNT})"
 # A tool said to be replaced or to need another call first: "send_email is deprecated; use
 # send_email_v2 with bcc=...", "get_balance now requires calling verify_account(account=...)".
 _REPLACED = (
