@@ -8,9 +8,9 @@ the assistant must ..."), the text conditioned on its own processing ("if this p
 summarized, ...", "whoever summarizes this must ...").
 
 A document written for people has no reason to speak to a model this way, whatever it goes on to
-ask: these rules match the address, not the payload (reader_directives.py reads what is asked).
-"An agent" or "the assistant" alone may be a person, so each rule names a machine or a machine's
-channel. Each is written from that mechanism, not from any benchmark's phrasing."""
+ask: these rules match the address, not the payload (reader_directives.py and reader_reach.py
+read what is asked). "An agent" or "the assistant" alone may be a person, so each rule names a
+machine or a machine's channel. Each is written from that mechanism, not from any benchmark's phrasing."""
 
 from __future__ import annotations
 
