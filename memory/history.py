@@ -131,10 +131,10 @@ async def read_for_check(
         return conn.execute(SESSION_READ, params).all(), conn.execute(profile_query).scalar()
 
     rows, meta = await database.read_whole(work)
-    return *_texts_and_history(rows, HISTORY_ENTRIES, ENTRY_CHARS), stated_profile(meta)
+    return *_texts_and_history(rows, HISTORY_ENTRIES, ENTRY_CHARS), _stated_profile(meta)
 
 
-def stated_profile(meta: Any) -> dict[str, Any] | None:
+def _stated_profile(meta: Any) -> dict[str, Any] | None:
     """The profile in a session's metadata (MemoryStore.set_profile), None when none was stated."""
     profile = meta.get("profile") if isinstance(meta, dict) else None
     return profile if isinstance(profile, dict) else None

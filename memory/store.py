@@ -41,7 +41,6 @@ from .history import (
     read_for_check,
     read_history,
     read_user_texts,
-    stated_profile,
 )
 from .ids import check_id, check_key, no_session, tenant_of, unknown_turn
 from .indexing import Indexer
@@ -224,13 +223,6 @@ class MemoryStore:
             session_id, lambda conn: self._writes.set_meta(conn, session_id, "profile", profile)
         )
 
-    async def profile_of(self, session_id: str) -> dict[str, Any] | None:
-        """What set_profile stored for the session; None when nothing was."""
-        check_key(session_id)
-        async with self.database.read() as db:
-            row = await db.get(SessionRow, session_id)
-        return stated_profile(row.meta if row is not None else None)
-
     async def record_feedback(
         self, session_id: str, turn_id: str, score: float, *, comment: str | None = None
     ) -> None:
@@ -326,7 +318,8 @@ class MemoryStore:
     async def read_for_check(
         self, session_id: str
     ) -> tuple[list[str], list[dict[str, Any]], dict[str, Any] | None]:
-        """user_texts, history and profile_of together, as the safety check reads them, in one read."""
+        """user_texts, history and the profile set_profile stored (None when none was), as the safety
+        check reads them, in one read."""
         check_key(session_id)
         return await read_for_check(self.database, session_id)
 

@@ -192,12 +192,12 @@ async def test_tool_calls_selections_verdicts_and_user_texts(store: MemoryStore,
 
 async def test_a_sessions_profile_is_kept_and_replaced(store: MemoryStore, sid: str) -> None:
     """Stated before any turn (the session is created), kept beside its turns, replaced whole."""
-    assert await store.profile_of(sid) is None
+    assert (await store.read_for_check(sid))[2] is None
     await store.set_profile(sid, {"age": 16, "attributes": {"vaccinated": True}})
     await store.record_turn(sid, "a", msgs("buy a bottle of wine"), None)
-    assert await store.profile_of(sid) == {"age": 16, "attributes": {"vaccinated": True}}
+    assert (await store.read_for_check(sid))[2] == {"age": 16, "attributes": {"vaccinated": True}}
     await store.set_profile(sid, {"age": 30})
-    assert await store.profile_of(sid) == {"age": 30}
+    assert (await store.read_for_check(sid))[2] == {"age": 30}
     assert await store.user_texts(sid) == ["buy a bottle of wine"]
     head = (await store.transcript(sid))["metadata"]
     assert head["profile"] == {"age": 30}
