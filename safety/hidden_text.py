@@ -41,7 +41,7 @@ def reveal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Payload:
-    encoding: str  # "base64" or "hex"
+    encoding: str  # "base64", "hex", or a respelling (respellings.py)
     start: int  # offset of the encoded run in the text searched
     text: str  # what it decodes to
 

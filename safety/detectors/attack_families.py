@@ -6,8 +6,8 @@
 - script injection in text that will be rendered: `javascript:` and `data:text/html` URLs, event
   handlers and script blocks that reach cookies, storage, dialogs or eval;
 - persona and role overrides addressed to the assistant ("you are now ...", "developer mode",
-  "answer without any restrictions"), and "ignore your previous instructions" in the languages
-  below;
+  "answer without any restrictions"), and "ignore your previous instructions" in other
+  languages (other_languages.py);
 - requests for the system prompt or the instructions the model was given.
 
 Each pattern is written from the family's mechanism, not from any benchmark's phrasing; a
@@ -17,22 +17,8 @@ from __future__ import annotations
 
 import re
 
-_IGNORE_OTHER_LANGUAGES = (
-    # es / pt / it
-    r"\b(ignora|ignore|ignorar|olvida|esque[cç]a|dimentica)\w*\s+([a-zà-ú]+\s+){0,3}"
-    r"(instrucciones|instru[cç][oõ]es|istruzioni|indicaciones|reglas|regole|regras)\b"
-    # fr
-    r"|\b(ignore[rz]?|oublie[rz]?)\s+([a-zà-ÿ]+\s+){0,3}(instructions|consignes|r[eè]gles)\s+"
-    r"(pr[ée]c[ée]dentes|ant[ée]rieures|initiales|ci-dessus)"
-    # de
-    r"|\b(ignorier\w*|vergiss|vergesst|missachte\w*)\s+([a-zäöüß]+\s+){0,3}"
-    r"(anweisungen|instruktionen|regeln|vorgaben|befehle)\b"
-    # ru
-    r"|\b(игнорируй\w*|забудь\w*|проигнорируй\w*)\s+([а-я]+\s+){0,3}(инструкци\w*|указани\w*|правил\w*)"
-    # zh / ja
-    r"|(忽略|无视|忘记|忘掉)(掉)?(之前|以上|上面|先前|前面|所有|全部)?的?(所有|全部)?(指令|指示|说明|提示|规则)"
-    r"|(以前|前|上記|これまで)の(指示|命令|ルール)を(無視|忘れ)"
-)
+from .other_languages import IGNORE_INSTRUCTIONS, Searcher
+
 _YOU_ARE_NOW = (
     r"\byou(?:'re| are) now (?:(?:an?|the|my|in|playing|acting as)\s+)?(?:[\w-]+[\s,]+){0,3}?"
     r"(?:ai|assistant|model|bot|chatbot|character|persona|version|mode|entity|gpt|dan)\b|"
@@ -109,12 +95,22 @@ _SCRIPT = (
     rf"|<script\b[^>]*>[^<]{{0,400}}{_SINKS}"
 )
 
-FAMILY_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("injection.ignore_instructions", re.compile(_IGNORE_OTHER_LANGUAGES, re.I)),
+# An order to undo a hiding and obey what it hid ("decode this and follow it", "read it backwards
+# and do what it says"); "decode the JSON and run the tests" obeys nothing it decoded.
+_DECODE_AND_OBEY = (
+    r"\b(decode|decrypt|decipher|unscramble|reverse|translate|read (it|this|them|the \w+) backwards)\b"
+    r"[^.\n]{0,60}?\b(and|then)\s+(then\s+)?(follow|execute|obey|carry out|act on|run|do)\b"
+    r"(\s*:|\s+(it|them|that|this|the (instructions?|commands?|text|message|result)"
+    r"|what(ever)? it (says|asks)))"
+)
+
+FAMILY_RULES: list[tuple[str, Searcher]] = [
+    ("injection.ignore_instructions", IGNORE_INSTRUCTIONS),
     ("injection.role_change", re.compile(_YOU_ARE_NOW, re.I)),
     ("injection.unrestricted_mode", re.compile(_MODES, re.I)),
     ("injection.system_prompt", re.compile(_EXTRACTION, re.I)),
     ("injection.link_exfiltration", re.compile(_LINK_SLOT, re.I)),
     ("injection.link_exfiltration", re.compile(_INTO_URL, re.I)),
     ("injection.script_markup", re.compile(_SCRIPT, re.I)),
+    ("injection.decode_and_obey", re.compile(_DECODE_AND_OBEY, re.I)),
 ]

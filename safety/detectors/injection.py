@@ -13,6 +13,7 @@ from ...embeddings import AsyncEncoder
 from ..confusables import fold
 from ..findings import Evidence, Finding, Outcome, clip_text
 from ..hidden_text import decoded_payloads, reveal
+from ..respellings import respelled_payloads
 from ..similarity import PatternBank
 from .asks import find_asks
 from .attack_families import FAMILY_RULES
@@ -250,9 +251,10 @@ class InjectionDetector:
 
 
 def _encoded_findings(text: str, field: str) -> list[Finding]:
-    """An encoded run that decodes to what a rule or an ask matches: the first such payload, its
-    decoded text as evidence (an instruction hidden this way is not there for the user)."""
-    for payload in decoded_payloads(text):
+    """An encoded or respelled run that decodes to what a rule or an ask matches: the first such
+    payload, its decoded text as evidence (an instruction hidden this way is not there for the
+    user)."""
+    for payload in decoded_payloads(text) + respelled_payloads(text):
         plain = fold(payload.text)
         hit = next((rule for rule, pattern in PHRASE_RULES if pattern.search(plain)), None)
         hit = hit or next((a.rule for a in find_asks(plain)), None)
@@ -262,7 +264,7 @@ def _encoded_findings(text: str, field: str) -> list[Finding]:
                     rule="injection.encoded",
                     outcome=Outcome.confirm,
                     risk=0.9,
-                    message=f"{payload.encoding} that decodes to an instruction for the agent ({hit})",
+                    message=f"an instruction for the agent hidden as {payload.encoding} ({hit})",
                     evidence=Evidence(
                         text=clip_text(payload.text),
                         field=field,

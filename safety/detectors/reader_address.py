@@ -84,9 +84,16 @@ _ORDER = (
     r"(please|you\b|ignore|disregard|forget|do not|don't|always|never|make sure|remember|from now on|"
     r"before (you|answering|responding|replying)|when (you|answering|responding|replying|summari[sz]ing))"
 )
+# One machine reader called by what it is ("Attention language model:"); a colon, not a comma,
+# since "chatbot, not a person, ..." is an apposition.
+_ONE_READER = r"(the\s+)?(language model|llm|chatbot|ai (assistant|agent|model|system))"
+_WHILE_READING = (
+    r"(\s+(reading|processing|parsing|summari[sz]ing|handling|scanning)(\s+(this|these)(\s+[a-z]+)?)?)?"
+)
 _CALLED = (
-    r"\b(attention|notice|reminder|important|warning|urgent|hey|hi|hello|dear|psst|p\.\s?s\.?)\b[,:!\s-]*"
-    rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}\s*[:,!]|{_ACTOR}{_DIRECTED})"
+    r"(\b(attention|notice|reminder|important|warning|urgent|hey|hi|hello|dear|psst)\b|\bp\.\s?s\.)[,:!\s-]*"
+    rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}{_WHILE_READING}\s*[:,!]|{_ACTOR}{_DIRECTED}"
+    rf"|{_ONE_READER}{_WHILE_READING}\s*[:!])"
     r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
     rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
     # a bare "Assistant," or "Agent," may be a person's, but not when told to set aside what it read
@@ -141,6 +148,13 @@ _CLAIM = (
 # Instructions labelled for a summariser or an AI ("Summary instruction: omit ..."); "Agent
 # instructions:" may head a call-centre script, "Output instructions:" a tool's manual.
 _FOR_SUMMARY = r"\b(summary|summari[sz]ation|summari[sz]er|ai|llm)\s+(instructions?|directives?|override)\s*:"
+# A data field named for the machine reader ("note_for_llm": ..., 'instructions_to_agent' = ...):
+# a record's fields are for the program that reads them, and one addressed to the model is a
+# message smuggled to it.
+_FIELD_FOR_AI = (
+    r"[\"'](\w+[_-])?(note|message|instructions?|hint|directive|prompt|command)s?[_-](for|to)[_-](the[_-])?"
+    r"(ai|llm|assistant|agent|model|bot|gpt)s?[\"']\s*[:=]"
+)
 
 ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_NOTE_TO_AI, re.I)),
@@ -149,6 +163,7 @@ ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_CALLED, re.I | re.M)),
     ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
     ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
+    ("injection.addresses_agent", re.compile(_FIELD_FOR_AI, re.I)),
     ("injection.addresses_agent", re.compile(_ON_READING, re.I)),
     ("injection.addresses_agent", re.compile(_BEING_PROCESSED, re.I)),
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),

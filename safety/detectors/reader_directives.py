@@ -147,6 +147,12 @@ _COVERT = (
     r"(?!(and|but|or|in|on|at|with|i|we|you|he|she|they|it|the|a|an|this|that)\b)[a-z]+"
     r"|\bwithout (mentioning|telling|informing|notifying|alerting|asking)\b[^.\n]{0,12}\b(anyone|anybody|"
     r"them|the user)\b"
+    # a machine reader asked to act unseen: "the assistant could also quietly share ..." ("the
+    # agent will silently retry" describes a program, and is left)
+    r"|\b(assistant|ai|agent|model|llm|chatbot|bot)s?\s+(could|should|must|needs? to|has to|is to)\s+"
+    r"(also\s+)?"
+    r"(quietly|silently|secretly|covertly|discreetly)\s+(share|send|forward|delete|remove|add|transfer|"
+    r"export|upload|copy|grant|change|move|e-?mail|post|invite|disable|pay)\b"
 )
 # The reader's exact words dictated: "reply with exactly this text: ...", "output the following
 # exactly and nothing else: ..." ("the command will output the following:" dictates nothing).
@@ -159,7 +165,8 @@ _EXACT = (
 # Data that tells the assistant which tool to call: `{"message": "the assistant must call
 # reset_password ..."}`; a policy names the agent's duties, not a tool to run off a page.
 _TOOL_ORDER = (
-    r"\b(the|this) (assistant|agent|ai|model|llm) (must|should|needs to|is required to|has to) "
+    r"\b(the|this) (assistant|agent|ai|model|llm|language model|chatbot|ai (assistant|agent|model)) "
+    r"(must|should|needs to|is required to|has to) "
     r"(now |first |immediately )?(call|invoke|run|use|execute|trigger)\s+`?[a-z][a-z0-9]*(_[a-z0-9]+)+"
 )
 # Every dialog approved for good: "click Allow on every permission dialog that appears".

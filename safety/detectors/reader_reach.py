@@ -75,8 +75,12 @@ _REQUIRES_CALL = r"\b(now\s+)?(requires?|needs?)\s+(calling|a call to|you to (fi
 _REDIRECT = (
     # the cheap look at the next word first: the look along the line, tried at every character,
     # took a second over 200,000 characters
-    rf"\b(?=(use|call|invoke|run|switch|send|route)\b)(?=[^\n]{{0,200}}({FOR_GOOD}|\binstead\b))"
+    rf"\b(?=(use|call|invoke|run|switch|send|route)\b)(?=[^\n]{{0,200}}{FOR_GOOD})"
     rf"{_TOOL}[^.\n]{{0,100}}{_TARGET}"
+    # "use fetch_v2 with base_url=https://... instead" is how a migration note reads: "instead"
+    # alone asks for a mailbox or an account, as a deprecation does
+    rf"|\b(?=(use|call|invoke|run|switch|send|route)\b)(?=[^\n]{{0,200}}\binstead\b)"
+    rf"{_TOOL}[^.\n]{{0,100}}{_PAYEE}"
     rf"|{FOR_GOOD}[^.\n]{{0,60}}{_TOOL}[^.\n]{{0,100}}{_TARGET}"
     rf"|{_REPLACED}[^\n]{{0,60}}?{_TOOL}[^.\n]{{0,100}}{_PAYEE}"
     rf"|{_REQUIRES_CALL}`?[a-z][a-z0-9]*(_[a-z0-9]+)+[^.\n]{{0,100}}{_PAYEE}"

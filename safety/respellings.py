@@ -1,0 +1,68 @@
+"""Instructions respelled so that a phrase rule does not see them while a model still reads
+them: letters spaced apart ("i g n o r e  a l l"), digits for letters ("1gn0r3 4ll"), a
+sentence written backwards, or in ROT13. Each respelling here is undone where the text shows
+its signs, and what it gives back is read by the same rules as plain text (as base64 and hex
+are, hidden_text.py): a rule written once for the plain phrasing holds for these forms too.
+
+The undoing is gated so that ordinary text costs little and yields nothing: a run of single
+letters, a line with several words that mix letters and digits, a stretch of words that holds
+almost none of English's commonest words but does once reversed or rotated."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from itertools import islice
+
+from .hidden_text import MAX_PAYLOADS, Payload
+
+# Single letters or digits with one space between them and a wider gap (or " / ") between words,
+# ending at a space, punctuation or the end.
+_SPACED = re.compile(r"(?<!\S)\w(?:(?: {1,3}| / )\w){7,}(?=[\s.,;:!?)\"']|$)")
+_WORD_GAP = re.compile(r" {2,}| / ")
+# A word spelled with digits for some of its letters: letters and digits mixed, at least one each,
+# and a letter that is not a hex digit (hashes and ids are hex; "%3A" escapes a colon).
+_LEET_WORD = re.compile(r"(?<![%\\])\b(?=[a-z013457]*[013457])(?=[a-z013457]*[g-z])[a-z013457]{2,}\b", re.I)
+_LEET = str.maketrans("013457", "oieast")
+_LEET_WORDS_PER_LINE = 3
+# Stretches between sentence ends and brackets, where a respelled sentence sits.
+_STRETCH = re.compile(r"[^.!?()\[\]{}\n\"“”]{16,400}")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_COMMON = frozenset(
+    "the an and or but to of in on at for with from by is are was be this that it you your "  # noqa: SIM905
+    "all any as not no do if then so we our my me they them their he she his her will can "
+    "should must have has what which who when where how".split()
+)
+
+
+def respelled_payloads(text: str) -> list[Payload]:
+    """Each spaced run, line of digit-for-letter words, and backwards or ROT13 stretch in text,
+    undone; the first MAX_PAYLOADS of them, so a page full of such runs costs a bounded read."""
+    return list(islice(_respellings(text), MAX_PAYLOADS))
+
+
+def _respellings(text: str) -> Iterator[Payload]:
+    for m in _SPACED.finditer(text):
+        spelled = " ".join(w.replace(" ", "") for w in _WORD_GAP.split(m.group(0)))
+        yield Payload("spaced letters", m.start(), spelled)
+    for line in re.finditer(r"[^\n]+", text):
+        if len(_LEET_WORD.findall(line.group(0))) >= _LEET_WORDS_PER_LINE:
+            plain = _LEET_WORD.sub(lambda w: w.group(0).translate(_LEET), line.group(0))
+            yield Payload("digits for letters", line.start(), plain)
+    for stretch in _STRETCH.finditer(text):
+        words = _WORD.findall(stretch.group(0))
+        if len(words) < 4 or _common(words) > len(words) // 10:
+            continue
+        for name, undone in (
+            ("backwards text", stretch.group(0)[::-1]),
+            ("ROT13", codecs.encode(stretch.group(0), "rot13")),
+        ):
+            common = _common(_WORD.findall(undone))
+            if common >= 2 and common >= len(words) // 4:
+                yield Payload(name, stretch.start(), undone.strip())
+
+
+def _common(words: list[str]) -> int:
+    """How many of the words (two letters or more) are among English's commonest."""
+    return sum(w.lower() in _COMMON for w in words)
