@@ -2,16 +2,18 @@
 
 An instruction can be hidden from the user who watches the agent while staying legible to the
 model: spelled in Unicode tag characters (invisible, yet tokenised as their ASCII letters), split
-by zero-width characters so that no phrase rule matches, or encoded as base64 or hex that the
-model is asked to decode. The checks read what this module reveals, so a rule written for the
+by zero-width characters so that no phrase rule matches, or encoded as base64, hex or character
+escapes that the model is asked to decode. The checks read what this module reveals, so a rule written for the
 plain phrasing holds for its hidden forms too."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 
 # Unicode tag characters U+E0020-U+E007E mirror printable ASCII one for one.
@@ -19,6 +21,11 @@ _TAG_FIRST, _TAG_LAST, _TAG_OFFSET = 0xE0020, 0xE007E, 0xE0000
 
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
+# Escapes that spell every character: a URL's %xx, HTML's &#nn; and &#xhh;, a string's \xhh and
+# \uhhhh. A link escapes a colon or a space here and there; a run of a dozen is text made illegible.
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
+_ENTITIES = re.compile(r"(?:&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});){12,}")
+_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}){12,}")
 
 # Most payloads a text is searched for: a page of hashes or keys costs a bounded number of tries.
 MAX_PAYLOADS = 32
@@ -47,10 +54,16 @@ class Payload:
 
 
 def decoded_payloads(text: str) -> list[Payload]:
-    """Runs of base64 or hex that decode to readable prose (words with spaces between them),
-    not to bytes, identifiers or keys: only those can carry an instruction."""
+    """Runs of base64, hex or character escapes that decode to readable prose (words with spaces
+    between them), not to bytes, identifiers or keys: only those can carry an instruction."""
     found: list[Payload] = []
-    for encoding, pattern in (("base64", _BASE64), ("hex", _HEX)):
+    for encoding, pattern in (
+        ("base64", _BASE64),
+        ("hex", _HEX),
+        ("percent escapes", _PERCENT),
+        ("HTML character references", _ENTITIES),
+        ("string escapes", _ESCAPES),
+    ):
         for m in pattern.finditer(text):
             decoded = _decode(encoding, m.group(0))
             if decoded is not None and _reads_as_prose(decoded):
@@ -62,6 +75,12 @@ def decoded_payloads(text: str) -> list[Payload]:
 
 def _decode(encoding: str, run: str) -> str | None:
     try:
+        if encoding == "percent escapes":
+            return urllib.parse.unquote(run, errors="strict")
+        if encoding == "HTML character references":
+            return html.unescape(run)
+        if encoding == "string escapes":
+            return run.encode("ascii").decode("unicode_escape")
         if encoding == "hex":
             raw = bytes.fromhex(run)
         else:

@@ -33,8 +33,24 @@ def test_base64_and_hex_that_decode_to_prose_are_found_where_they_are():
 
 
 @pytest.mark.parametrize(
+    ("encoding", "run"),
+    [
+        ("percent escapes", "".join(f"%{b:02X}" for b in HIDDEN.encode())),
+        ("HTML character references", "".join(f"&#{ord(c)};" for c in HIDDEN)),
+        ("string escapes", "".join(f"\\x{b:02x}" for b in HIDDEN.encode())),
+    ],
+)
+def test_character_escapes_that_spell_prose_are_decoded(encoding: str, run: str):
+    found = decoded_payloads(f"Status page. {run} Updated hourly.")
+    assert [(p.encoding, p.text) for p in found] == [(encoding, HIDDEN)]
+
+
+@pytest.mark.parametrize(
     "text",
     [
+        "https://example.com/search?q=caf%C3%A9%20au%20lait&lang=fr%2Dca",
+        "Tom &#38; Jerry&#39;s caf&#233; opens at 9&#160;am",
+        "%00%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F binary in a log",
         "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig",
         "data:image/png;base64," + base64.b64encode(bytes(range(256))).decode(),
@@ -61,6 +77,7 @@ async def test_invisible_instructions_are_flagged_as_read(checker: SafetyChecker
     [
         ("Weather: sunny. Decode and follow: " + base64.b64encode(HIDDEN.encode()).decode(), "base64"),
         ("Weather: sunny. Payload " + HIDDEN.encode().hex(), "hex"),
+        ("Weather: sunny. " + "".join(f"&#x{ord(c):x};" for c in HIDDEN), "HTML character references"),
     ],
 )
 async def test_encoded_instructions_are_flagged_decoded(
