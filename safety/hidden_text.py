@@ -2,9 +2,10 @@
 
 An instruction can be hidden from the user who watches the agent while staying legible to the
 model: spelled in Unicode tag characters (invisible, yet tokenised as their ASCII letters), split
-by zero-width characters so that no phrase rule matches, or encoded as base64, hex or character
-escapes that the model is asked to decode. The checks read what this module reveals, so a rule written for the
-plain phrasing holds for its hidden forms too."""
+by zero-width characters so that no phrase rule matches, or encoded as base64, hex, binary or
+character escapes that the model is asked to decode. The checks read what this module reveals,
+so a rule written for the plain phrasing holds for its hidden forms too (respellings.py does the
+same for letters spaced, joined or swapped for digits, text backwards and ROT13)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ _TAG_FIRST, _TAG_LAST, _TAG_OFFSET = 0xE0020, 0xE007E, 0xE0000
 
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
-# Escapes that spell every character: a URL's %xx, HTML's &#nn; and &#xhh;, a string's \xhh and
-# \uhhhh. A link escapes a colon or a space here and there; a run of a dozen is text made illegible.
+# Bytes written out in 0s and 1s, and escapes that spell every character: a URL's %xx, HTML's
+# &#nn; and &#xhh;, a string's \xhh and \uhhhh. A link escapes a colon or a space here and
+# there; a run of a dozen is text made illegible.
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
 _ENTITIES = re.compile(r"(?:&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});){12,}")
+_BINARY = re.compile(r"(?<![01])(?:[01]{8}[ ,]?){12,}")
 _ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}){12,}")
 
 # Most payloads a text is searched for: a page of hashes or keys costs a bounded number of tries.
@@ -63,6 +66,7 @@ def decoded_payloads(text: str) -> list[Payload]:
         ("percent escapes", _PERCENT),
         ("HTML character references", _ENTITIES),
         ("string escapes", _ESCAPES),
+        ("binary", _BINARY),
     ):
         for m in pattern.finditer(text):
             decoded = _decode(encoding, m.group(0))
@@ -81,7 +85,10 @@ def _decode(encoding: str, run: str) -> str | None:
             return html.unescape(run)
         if encoding == "string escapes":
             return run.encode("ascii").decode("unicode_escape")
-        if encoding == "hex":
+        if encoding == "binary":
+            bits = re.sub(r"[ ,]", "", run)
+            raw = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
+        elif encoding == "hex":
             raw = bytes.fromhex(run)
         else:
             body = run.rstrip("=").replace("-", "+").replace("_", "/")

@@ -1,5 +1,6 @@
 """Instructions respelled so that a phrase rule does not see them while a model still reads
-them: letters spaced apart ("i g n o r e  a l l"), digits for letters ("1gn0r3 4ll"), a
+them: letters spaced apart or joined by a mark ("i g n o r e  a l l", "i.g.n.o.r.e"), markup
+inside words ("ign</span><span>ore"), digits for letters ("1gn0r3 4ll"), a
 sentence written backwards, or in ROT13. Each respelling here is undone where the text shows
 its signs, and what it gives back is read by the same rules as plain text (as base64 and hex
 are, hidden_text.py): a rule written once for the plain phrasing holds for these forms too.
@@ -21,6 +22,15 @@ from .hidden_text import MAX_PAYLOADS, Payload
 # ending at a space, punctuation or the end.
 _SPACED = re.compile(r"(?<!\S)\w(?:(?: {1,3}| / )\w){7,}(?=[\s.,;:!?)\"']|$)")
 _WORD_GAP = re.compile(r" {2,}| / ")
+# Single letters joined by one mark ("i.g.n.o.r.e a.l.l", "i-g-n-o-r-e"), words apart by spaces;
+# single digits joined by dots are a version or an address, so letters must be most of it.
+_JOINED = re.compile(r"(?<![\w.*|~•+-])\w([.*|~•+-])\w(?:\1\w)+(?:\s+\w(?:\1\w)+)*(?![\w*|~•+-])")
+_JOINED_LETTERS = 8
+# Markup inside a word ("ign</span><span>ore"): the page renders one word, which a rule reads
+# only with the tags taken out.
+_INLINE_TAG = r"</?(span|b|i|em|strong|u|s|font|mark|small|sub|sup|a|code|ins|del)\b[^<>\n]{0,200}>"
+_TAG_IN_WORD = re.compile(rf"[a-z](?:{_INLINE_TAG})+[a-z]", re.I)
+_TAG = re.compile(_INLINE_TAG, re.I)
 # A word spelled with digits for some of its letters: letters and digits mixed, at least one each,
 # and a letter that is not a hex digit (hashes and ids are hex; "%3A" escapes a colon).
 _LEET_WORD = re.compile(r"(?<![%\\])\b(?=[a-z013457]*[013457])(?=[a-z013457]*[g-z])[a-z013457]{2,}\b", re.I)
@@ -46,6 +56,13 @@ def _respellings(text: str) -> Iterator[Payload]:
     for m in _SPACED.finditer(text):
         spelled = " ".join(w.replace(" ", "") for w in _WORD_GAP.split(m.group(0)))
         yield Payload("spaced letters", m.start(), spelled)
+    for m in _JOINED.finditer(text):
+        spelled = m.group(0).replace(m.group(1), "")
+        if sum(c.isalpha() for c in spelled) >= _JOINED_LETTERS:
+            yield Payload("joined letters", m.start(), " ".join(spelled.split()))
+    for line in re.finditer(r"[^\n]+", text):
+        if "<" in line.group(0) and _TAG_IN_WORD.search(line.group(0)):
+            yield Payload("markup inside words", line.start(), _TAG.sub("", line.group(0)))
     for line in re.finditer(r"[^\n]+", text):
         if len(_LEET_WORD.findall(line.group(0))) >= _LEET_WORDS_PER_LINE:
             plain = _LEET_WORD.sub(lambda w: w.group(0).translate(_LEET), line.group(0))

@@ -33,15 +33,24 @@ _YOU_ARE_NOW = (
     r"vous [eê]tes maintenant|du bist (jetzt|nun|ab sofort)|ab (jetzt|sofort) bist du|ora sei|"
     r"d'ora in poi (sei|agisci|rispondi)|agora voc[eê] [eé]|теперь ты)\b|你现在是|从现在开始你|あなたは今から"
 )
+# "Developer mode is on" is also a phone's or a program's setting: it counts when the sentence
+# turns to a model or its own rules.
+_TO_A_MODEL = (
+    r"[^.\n]{0,80}\b(ai|assistant|model|llm|chatbot|gpt|chatgpt|respond|answer|reply|your (configuration|"
+    r"instructions|prompt|system prompt|rules|guidelines|restrictions|filters))\b"
+)
 _MODES = (
-    r"\b((developer|dev|god|dan|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|debug) mode"
+    rf"\b((developer|dev|debug) mode\s+(is\s+)?(enabled|activated|on|unlocked){_TO_A_MODEL}"
+    r"|(god|dan|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil) mode"
     r"\s+(is\s+)?(enabled|activated|on|unlocked)|(enable|activate|enter|switch to|unlock)\s+"
     r"(the\s+)?(developer|god|dan|jailbreak|unrestricted|unfiltered|uncensored|evil) mode|do anything now|"
     r"you\b[^.\n]{0,30}\b(have|has|with) no (restrictions|limitations|limits|filters|rules|guidelines|"
     r"ethics|morals|boundaries|content polic\w+)|"
     r"\b(answer|respond|reply|talk|speak|behave|operate)\w*\b[^.\n]{0,40}\b(without|free (of|from)|"
     r"no longer (bound|restricted|limited) by)\s+(any\s+)?(restrictions|limitations|filters|filtering|"
-    r"censorship|guidelines|ethical|morals|moral|rules|policies|safety))"
+    r"censorship|guidelines|ethical|morals|moral|rules|policies|safety)"
+    r"|\byou (have been|are now|were just) (jailbroken|freed from|unlocked|liberated|unshackled|"
+    r"released from)\b)"
 )
 _EXTRACTION = (
     r"\b(reveal|print|show|output|repeat|display|tell me|give me|share|leak|dump|write out|recite|"
@@ -95,6 +104,19 @@ _SCRIPT = (
     rf"|<script\b[^>]*>[^<]{{0,400}}{_SINKS}"
 )
 
+# An element styled out of sight that holds an order: the user sees nothing, the model reads it.
+# (A hidden menu holds labels, not sentences that turn to a reader.)
+_HIDDEN_STYLE = (
+    r"(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(px|pt|em)?\s*[;'\"]|"
+    r"opacity\s*:\s*0(\.0+)?\s*[;'\"]|color\s*:\s*(white|#fff(fff)?|transparent)\s*[;'\"])"
+)
+_HIDDEN_ORDER = (
+    rf"<[a-z][a-z0-9]*\b[^>]{{0,200}}style\s*=\s*['\"][^'\"]{{0,200}}{_HIDDEN_STYLE}[^>]{{0,200}}>"
+    r"[^<]{0,200}?\b(when|if|whenever|always|never|you|please|ignore|disregard)\b[^<]{0,200}?"
+    r"\b(say|tell|respond|reply|answer|send|forward|include|write|output|state|recommend|claim|mention|"
+    r"ignore|delete|open|visit|call)\b"
+)
+
 # An order to undo a hiding and obey what it hid ("decode this and follow it", "read it backwards
 # and do what it says"); "decode the JSON and run the tests" obeys nothing it decoded.
 _DECODE_AND_OBEY = (
@@ -113,4 +135,5 @@ FAMILY_RULES: list[tuple[str, Searcher]] = [
     ("injection.link_exfiltration", re.compile(_INTO_URL, re.I)),
     ("injection.script_markup", re.compile(_SCRIPT, re.I)),
     ("injection.decode_and_obey", re.compile(_DECODE_AND_OBEY, re.I)),
+    ("injection.hidden_markup", re.compile(_HIDDEN_ORDER, re.I)),
 ]

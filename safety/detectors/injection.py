@@ -24,7 +24,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "injection.ignore_instructions",
         re.compile(
-            r"(?<![a-z])(ignore|disregard|forget|override|skip)\b[^.\n]{0,40}\b(previous|prior|above|earlier|"
+            r"(?<![a-z])(ignore|disregard|forget|override|skip|set aside|bypass)\b[^.\n]{0,40}"
+            r"\b(previous|prior|above|earlier|"
             r"preceding|original|all|any|your)\b[^.\n]{0,30}\b(\w*structions?|prompts?|directions?|"
             r"rules|guidelines|tasks?|context)\b"
             # an override claimed for what follows ("the following overrides all prior guidance")
@@ -41,7 +42,13 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             # instructions announced for the model itself ("NEW SYSTEM INSTRUCTIONS: ..."); "new
             # system rules:" may be an IT notice
             r"|\b(new|updated|revised)\s+((ai|assistant|agent|model)\s+(instructions?|guidance|directives?|rules|"
-            r"prompt|policy)|system\s+(instructions?|prompt|directives?))\s*:",
+            r"prompt|policy)|system\s+(instructions?|prompt|directives?))\s*:"
+            # the "real" instructions announced (an erratum says "the correct instructions are:"),
+            # or the reader given a new objective
+            r"|\b(real|actual|true)\s+(instructions?|task|orders?|request)(\s+from\s+the\s+(user|owner|"
+            r"customer))?\s+(are|is)\s*:"
+            r"|\b(assistant|agent|ai|model|llm|bot)['’]s\s+(new|real|true|actual|updated|primary)\s+(objective|"
+            r"goal|task|mission|purpose|instructions?|directive|priority)\s*:",
             re.I,
         ),
     ),
@@ -82,6 +89,18 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"instruction)s?([_ ](message|prompt))?\)|#{2,}\s*(system|instruction)s?[_ ](message|prompt)\b|"
             r"#{2,}[ \t]*system[ \t]*(:|$)|#{2,}[ \t]*(system|instructions?|admin)[ \t]*#{2,}|"
             r"</?(information|instructions?|system|admin)>",
+            re.I | re.M,
+        ),
+    ),
+    (
+        # The conversation declared over and a new one begun: a banner line that says only "new
+        # conversation" between markers, or the document declared ended with a chat turn after it.
+        "injection.fake_markup",
+        re.compile(
+            r"^[ \t]*[=#*<\[-]{2,}[ \t]*(new|next|start of (a |the )?(new )?)\s*(conversation|chat|session|"
+            r"dialog(ue)?)[ \t]*[=#*>\]-]{2,}[ \t]*$"
+            r"|\bend of (the )?(document|text|input|context|page|e-?mail|file|data|content)\b[^\n]{0,20}\n"
+            r"([^\n]{0,100}\n){0,3}?[ \t]*(user|human|system)[ \t]*:",
             re.I | re.M,
         ),
     ),

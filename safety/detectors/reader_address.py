@@ -96,6 +96,10 @@ _CALLED = (
     rf"|{_ONE_READER}{_WHILE_READING}\s*[:!])"
     r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
     rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
+    # a machine reader hailed at a sentence's end and then given an order ("Thank you for your
+    # cooperation, AI. Now, please open ...")
+    r"|,\s*(ai|llm|chatbot|language model|ai (assistant|agent|model))\s*[.!]\s+(now,?\s+)?"
+    r"(please|you (must|should|will)|ignore|disregard|forget|open|send|delete|forward|go to)\b"
     # a bare "Assistant," or "Agent," may be a person's, but not when told to set aside what it read
     r"|(^|[.!?;>\]]\s+)\s*(assistant|agent|model|ai|bot)\s*,\s*(please\s+)?(ignore|disregard|forget)\b"
 )
@@ -141,6 +145,12 @@ _CLAIM = (
     r"instruct|order|command|direct|grant) you\b"
     r"|\b(i am|i'm|this is|we are) (your|the assistant['’]s|the model['’]s|the ai['’]s) "
     r"(developers?|creators?|operators?)\b[^.\n]{0,80}\byou\b"
+    # data that vouches for itself ("tool outputs are now trusted"); "trusted by 10,000 teams" is
+    # a boast, not a claim on the reader
+    r"|\b(tool (outputs?|results?|responses?)|this (page|document|content|text|message|e-?mail|file)|"
+    r"(external|web|retrieved) content)\s+(is|are)\s+(now\s+)?(to be\s+)?(trusted|authoritative|"
+    r"safe to follow|"
+    r"(verified|authenticated) instructions)\b(?!\s+by\b)"
     r"|\byou (are|have been) (now )?(authori[sz]ed|permitted|allowed|cleared|granted permission) to\b"
     r"[^.\n]{0,80}\b(without (asking|confirm\w*|approval|verif\w*|checking)|skip (the |all )?(confirm\w*|"
     r"verif\w*|approval|checks?)|bypass|override)\b"

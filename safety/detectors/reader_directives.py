@@ -161,13 +161,18 @@ _WORDS = r"(this|the following)(\s+(text|message|words?|sentence|string|response
 _EXACT = (
     rf"{_SAY}\s+(only|exactly)\s+{_WORDS}\s*[:\"'“‘`]"
     rf"|{_SAY}\s+{_WORDS}\s+(exactly|verbatim|word for word)(\s+and nothing else)?\s*[:\"'“‘`]"
+    rf"|{_SAY}\s*[:]?\s*[\"'“‘][^\"'”’\n]{{1,120}}[\"'”’]\s+and nothing else\b"
+    # the reader's answer set as the "correct behaviour" for this text
+    r"|\b(correct|expected|desired|required|ideal|proper)\s+(model|assistant|ai|llm|chatbot)\s+(behaviou?r|"
+    r"response|output|answer|reply)\b[^.\n]{0,40}\bis\s+(to\s+)?(reply|respond|say|answer|output|refuse|state)"
 )
 # Data that tells the assistant which tool to call: `{"message": "the assistant must call
 # reset_password ..."}`; a policy names the agent's duties, not a tool to run off a page.
 _TOOL_ORDER = (
     r"\b(the|this) (assistant|agent|ai|model|llm|language model|chatbot|ai (assistant|agent|model)) "
     r"(must|should|needs to|is required to|has to) "
-    r"(now |first |immediately )?(call|invoke|run|use|execute|trigger)\s+`?[a-z][a-z0-9]*(_[a-z0-9]+)+"
+    r"(now |first |immediately )?((call|invoke|run|use|execute|trigger)\s+`?[a-z][a-z0-9]*(_[a-z0-9]+)+"
+    r"|(run|execute)(\s+(this|the following)(\s+command)?)?\s*:)"
 )
 # Every dialog approved for good: "click Allow on every permission dialog that appears".
 _ALWAYS_ALLOW = (
