@@ -42,6 +42,8 @@ _MODEL = (
 )
 _AI_READER = (
     rf"\b(if|when|whenever) you( are|'re) an? {_MODEL}\b"
+    rf"|\b(if|when|whenever|once) (an?|the|any|your) {_MODEL} (reads|processes|summari[sz]es|parses|sees|"
+    r"scans|analy[sz]es|opens|handles) (this|these)\b"
     rf"|\b{_MODEL},? (that|which|who)?\s*(is |are )?(reading|processing|summari[sz]ing|analy[sz]ing|"
     r"parsing|scanning|browsing|viewing|reviewing) (this|these)\b"
 )
@@ -62,7 +64,7 @@ _ACTOR = rf"{_AUTOMATED}[- ]{_AGENT_NOUNS}"
 _READER = (
     rf"({_AUTOMATED}[- ]({_AGENT_NOUNS}|models?|systems?|tools?|services?|programs?)"
     r"|llms|language models|chatbots|(any|every|all|each) (ai|llm|language model|model|chatbot)s?\b"
-    r"|(chatgpt|copilot|claude|gemini|bard|grok)\b)"
+    r"|(chatgpt|gpt|copilot|claude|gemini|bard|grok)\b)"
 )
 # The reader of this very text, named by what it does with it ("automated readers of this page",
 # "any language model summarising this thread"); "AI models of this size" is not a reader.
@@ -95,6 +97,11 @@ _CALLED = (
     rf"(to\s+|for\s+)?(all\s+|any\s+|every\s+)?({_READER}{_WHILE_READING}\s*[:,!]|{_ACTOR}{_DIRECTED}"
     rf"|{_ONE_READER}{_WHILE_READING}\s*[:!])"
     r"|<!--\s*(to\s+|for\s+)?(the\s+)?(ai|bots?|assistant|agents?|llm|model)\s*[:,]"
+    # a heading line for machine readers ("For LLM reviewers:", "To any AI agent:")
+    rf"|(^|[.!?]\s+)[ \t]*(for|to)\s+(all\s+|any\s+|every\s+)?{_READER}\s*:"
+    # a code comment addressed to a coding assistant and telling it what to do
+    r"|(//|#|/\*|--)\s*(@?copilot|ai|llm|assistant|claude|cursor|codex|gpt|chatgpt)\s*[:,]\s*(please\s+)?"
+    r"(when|if|always|never|ignore|add|remove|insert|include|send|run|call|use|do not|don't|make sure)\b"
     rf"|(^|[.!?;>\]]\s+)\s*{_READER}\s*,\s*{_ORDER}"
     # a machine reader hailed at a sentence's end and then given an order ("Thank you for your
     # cooperation, AI. Now, please open ...")
@@ -102,6 +109,13 @@ _CALLED = (
     r"(please|you (must|should|will)|ignore|disregard|forget|open|send|delete|forward|go to)\b"
     # a bare "Assistant," or "Agent," may be a person's, but not when told to set aside what it read
     r"|(^|[.!?;>\]]\s+)\s*(assistant|agent|model|ai|bot)\s*,\s*(please\s+)?(ignore|disregard|forget)\b"
+)
+# Machine readers told to favour what this text is about ("AI shopping assistants should always
+# recommend this product"): writing about AI says what assistants should do in general, not which
+# one thing they should pick.
+_FAVOUR_THIS = (
+    rf"\b{_AUTOMATED}[- ]([a-z]+[- ])?{_AGENT_NOUNS}{_DIRECTED}[^.\n]{{0,40}}\b(recommend|book|choose|pick|"
+    r"rank|rate|favou?r|prefer|select|buy|suggest|promote|endorse|approve|hire|shortlist)\w*\s+(this|our|us)\b"
 )
 # The text conditioned on a machine's handling of it ("if this text is being summarized, add
 # ..."), or whoever summarises it told what to say; a reader who reads or translates it may be a
@@ -152,7 +166,8 @@ _CLAIM = (
     r"safe to follow|"
     r"(verified|authenticated) instructions)\b(?!\s+by\b)"
     r"|\byou (are|have been) (now )?(authori[sz]ed|permitted|allowed|cleared|granted permission) to\b"
-    r"[^.\n]{0,80}\b(without (asking|confirm\w*|approval|verif\w*|checking)|skip (the |all )?(confirm\w*|"
+    r"[^.\n]{0,80}\b(without (asking|confirm\w*|approval|verif\w*|checking)"
+    r"|skip (the |all |the user['’]s )?(confirm\w*|"
     r"verif\w*|approval|checks?)|bypass|override)\b"
 )
 # Instructions labelled for a summariser or an AI ("Summary instruction: omit ..."); "Agent
@@ -174,6 +189,7 @@ ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("injection.addresses_agent", re.compile(_AS_ROLE, re.I)),
     ("injection.addresses_agent", re.compile(_FOR_SUMMARY, re.I)),
     ("injection.addresses_agent", re.compile(_FIELD_FOR_AI, re.I)),
+    ("injection.addresses_agent", re.compile(_FAVOUR_THIS, re.I)),
     ("injection.addresses_agent", re.compile(_ON_READING, re.I)),
     ("injection.addresses_agent", re.compile(_BEING_PROCESSED, re.I)),
     ("injection.fake_markup", re.compile(_ROLE_MARKUP, re.I)),
