@@ -2,10 +2,11 @@
 
 An instruction can be hidden from the user who watches the agent while staying legible to the
 model: spelled in Unicode tag characters (invisible, yet tokenised as their ASCII letters), split
-by zero-width characters so that no phrase rule matches, or encoded as base64, hex, binary or
-character escapes that the model is asked to decode. The checks read what this module reveals,
-so a rule written for the plain phrasing holds for its hidden forms too (respellings.py does the
-same for letters spaced, joined or swapped for digits, text backwards and ROT13)."""
+by zero-width characters so that no phrase rule matches, or encoded as base64, base32, hex,
+binary, quoted-printable or character escapes that the model is asked to decode. The checks read
+what this module reveals, so a rule written for the plain phrasing holds for its hidden forms too
+(respellings.py does the same for letters spaced, joined or swapped for digits, Morse, Braille,
+text backwards and ROT13)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
 # there; a run of a dozen is text made illegible.
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
 _ENTITIES = re.compile(r"(?:&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});){12,}")
+_BASE32 = re.compile(r"(?<![A-Z2-7=])(?:[A-Z2-7]{8}){3,}(?:[A-Z2-7]{0,7}={0,6})(?![A-Za-z0-9=])")
+_QUOTED_PRINTABLE = re.compile(r"(?:=[0-9A-F]{2}){12,}")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}[ ,]?){12,}")
 _ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}){12,}")
 
@@ -57,8 +60,9 @@ class Payload:
 
 
 def decoded_payloads(text: str) -> list[Payload]:
-    """Runs of base64, hex or character escapes that decode to readable prose (words with spaces
-    between them), not to bytes, identifiers or keys: only those can carry an instruction."""
+    """Runs of an encoding (base64, base32, hex, binary, quoted-printable, character escapes)
+    that decode to readable prose (words with spaces between them), not to bytes, identifiers or
+    keys: only those can carry an instruction."""
     found: list[Payload] = []
     for encoding, pattern in (
         ("base64", _BASE64),
@@ -67,6 +71,8 @@ def decoded_payloads(text: str) -> list[Payload]:
         ("HTML character references", _ENTITIES),
         ("string escapes", _ESCAPES),
         ("binary", _BINARY),
+        ("base32", _BASE32),
+        ("quoted-printable", _QUOTED_PRINTABLE),
     ):
         for m in pattern.finditer(text):
             decoded = _decode(encoding, m.group(0))
@@ -85,7 +91,12 @@ def _decode(encoding: str, run: str) -> str | None:
             return html.unescape(run)
         if encoding == "string escapes":
             return run.encode("ascii").decode("unicode_escape")
-        if encoding == "binary":
+        if encoding == "base32":
+            body = run.rstrip("=")
+            raw = base64.b32decode(body + "=" * (-len(body) % 8))
+        elif encoding == "quoted-printable":
+            raw = bytes.fromhex(run.replace("=", ""))
+        elif encoding == "binary":
             bits = re.sub(r"[ ,]", "", run)
             raw = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
         elif encoding == "hex":

@@ -1,7 +1,7 @@
 """Instructions respelled so that a phrase rule does not see them while a model still reads
 them: letters spaced apart or joined by a mark ("i g n o r e  a l l", "i.g.n.o.r.e"), markup
-inside words ("ign</span><span>ore"), digits for letters ("1gn0r3 4ll"), a
-sentence written backwards, or in ROT13. Each respelling here is undone where the text shows
+inside words ("ign</span><span>ore"), digits for letters ("1gn0r3 4ll"), Morse code and Braille,
+a sentence written backwards, or in ROT13. Each respelling here is undone where the text shows
 its signs, and what it gives back is read by the same rules as plain text (as base64 and hex
 are, hidden_text.py): a rule written once for the plain phrasing holds for these forms too.
 
@@ -36,6 +36,22 @@ _TAG = re.compile(_INLINE_TAG, re.I)
 _LEET_WORD = re.compile(r"(?<![%\\])\b(?=[a-z013457]*[013457])(?=[a-z013457]*[g-z])[a-z013457]{2,}\b", re.I)
 _LEET = str.maketrans("013457", "oieast")
 _LEET_WORDS_PER_LINE = 3
+# Letters in Morse code (words apart by " / " or three spaces) and in Braille cells.
+_MORSE = re.compile(r"(?<![\w.-])[.-]{1,6}(?:(?: {1,3}| ?/ ?)[.-]{1,6}){9,}(?![\w.-])")
+_MORSE_LETTERS = dict(
+    zip(
+        ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- "  # noqa: SIM905
+        "-..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        strict=True,
+    )
+)
+_BRAILLE = re.compile(r"[\u2801-\u28ff][\u2800-\u28ff ]{9,}")
+_BRAILLE_LETTERS = str.maketrans(
+    "\u2801\u2803\u2809\u2819\u2811\u280b\u281b\u2813\u280a\u281a\u2805\u2807\u280d"
+    "\u281d\u2815\u280f\u281f\u2817\u280e\u281e\u2825\u2827\u283a\u282d\u283d\u2835\u2800",
+    "abcdefghijklmnopqrstuvwxyz ",
+)
 # Stretches between sentence ends and brackets, where a respelled sentence sits.
 _STRETCH = re.compile(r"[^.!?()\[\]{}\n\"“”]{16,400}")
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -60,6 +76,12 @@ def _respellings(text: str) -> Iterator[Payload]:
         spelled = m.group(0).replace(m.group(1), "")
         if sum(c.isalpha() for c in spelled) >= _JOINED_LETTERS:
             yield Payload("joined letters", m.start(), " ".join(spelled.split()))
+    for m in _MORSE.finditer(text):
+        words = re.split(r" ?/ ?| {3}", m.group(0))
+        spelled = " ".join("".join(_MORSE_LETTERS.get(c, "?") for c in w.split()) for w in words)
+        yield Payload("Morse code", m.start(), spelled)
+    for m in _BRAILLE.finditer(text):
+        yield Payload("Braille", m.start(), m.group(0).translate(_BRAILLE_LETTERS).strip())
     for line in re.finditer(r"[^\n]+", text):
         if "<" in line.group(0) and _TAG_IN_WORD.search(line.group(0)):
             yield Payload("markup inside words", line.start(), _TAG.sub("", line.group(0)))

@@ -39,6 +39,8 @@ def test_base64_and_hex_that_decode_to_prose_are_found_where_they_are():
         ("HTML character references", "".join(f"&#{ord(c)};" for c in HIDDEN)),
         ("string escapes", "".join(f"\\x{b:02x}" for b in HIDDEN.encode())),
         ("binary", " ".join(f"{b:08b}" for b in HIDDEN.encode())),
+        ("base32", base64.b32encode(HIDDEN.encode()).decode()),
+        ("quoted-printable", "".join(f"={b:02X}" for b in HIDDEN.encode())),
     ],
 )
 def test_character_escapes_that_spell_prose_are_decoded(encoding: str, run: str):
