@@ -1,5 +1,7 @@
 """Characters that render like ASCII letters (the common part of Unicode's confusables table),
-used to see through look-alike domains and homoglyph-smuggled text."""
+and letters drawn in another style (small capitals, letters in squares, circles, parentheses,
+regional-indicator pairs), used to see through look-alike domains and homoglyph-smuggled or
+styled text: a model reads "🅸🅶🅽🅾🆁🅴" and "ɪɢɴᴏʀᴇ" as "ignore"."""
 
 from __future__ import annotations
 
@@ -48,12 +50,21 @@ LETTERS = {
     "ø": "o",
 }
 _LETTER_TABLE = str.maketrans(LETTERS)
+# Styled letters that NFKC leaves alone (or turns into "(a)"): small capitals, negative circled
+# and squared capitals, regional indicators, parenthesized small letters.
+# (Unicode has no small capital X.)
+_STYLED = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)) | {
+    chr(first + i): chr(base + i)
+    for first, base in ((0x1F150, 65), (0x1F170, 65), (0x1F1E6, 65), (0x249C, 97))
+    for i in range(26)
+}
+_STYLED_TABLE = str.maketrans(_STYLED)
 _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """Compatibility forms, accents and look-alike letters mapped onto plain ASCII letters."""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = unicodedata.normalize("NFKC", text.translate(_STYLED_TABLE))
     base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
     return base.translate(_LETTER_TABLE)
 

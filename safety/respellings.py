@@ -1,7 +1,8 @@
 """Instructions respelled so that a phrase rule does not see them while a model still reads
 them: letters spaced apart or joined by a mark ("i g n o r e  a l l", "i.g.n.o.r.e"), markup
 inside words ("ign</span><span>ore"), digits for letters ("1gn0r3 4ll"), Morse code and Braille,
-a sentence written backwards, or in ROT13. Each respelling here is undone where the text shows
+a sentence written backwards, upside down or in ROT13 (letters in other styles, "ɪɢɴᴏʀᴇ",
+"🅸🅶🅽🅾🆁🅴", are folded in confusables.py). Each respelling here is undone where the text shows
 its signs, and what it gives back is read by the same rules as plain text (as base64 and hex
 are, hidden_text.py): a rule written once for the plain phrasing holds for these forms too.
 
@@ -52,6 +53,11 @@ _BRAILLE_LETTERS = str.maketrans(
     "\u281d\u2815\u280f\u281f\u2817\u280e\u281e\u2825\u2827\u283a\u282d\u283d\u2835\u2800",
     "abcdefghijklmnopqrstuvwxyz ",
 )
+# Text turned upside down: each letter swapped for its turned form and the line reversed.
+_TURNED = "ɐqɔpǝɟƃɥıɾʞlɯuodbɹsʇnʌʍxʎz"
+_UNTURN = str.maketrans(_TURNED + "ᴉ", "abcdefghijklmnopqrstuvwxyz" + "i")
+_TURNED_ONLY = re.compile(r"[ɐɔǝɟƃɥıᴉɾʞɯɹʇʌʍʎ]")
+_TURNED_LINE = 4  # distinct turned-only letters a line must hold
 # Stretches between sentence ends and brackets, where a respelled sentence sits.
 _STRETCH = re.compile(r"[^.!?()\[\]{}\n\"“”]{16,400}")
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -82,6 +88,9 @@ def _respellings(text: str) -> Iterator[Payload]:
         yield Payload("Morse code", m.start(), spelled)
     for m in _BRAILLE.finditer(text):
         yield Payload("Braille", m.start(), m.group(0).translate(_BRAILLE_LETTERS).strip())
+    for line in re.finditer(r"[^\n]+", text):
+        if len(set(_TURNED_ONLY.findall(line.group(0)))) >= _TURNED_LINE:
+            yield Payload("upside-down text", line.start(), line.group(0)[::-1].translate(_UNTURN))
     for line in re.finditer(r"[^\n]+", text):
         if "<" in line.group(0) and _TAG_IN_WORD.search(line.group(0)):
             yield Payload("markup inside words", line.start(), _TAG.sub("", line.group(0)))
