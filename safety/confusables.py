@@ -63,7 +63,7 @@ _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
-    """Compatibility forms, accents and look-alike letters mapped onto plain ASCII letters."""
+    """Compatibility forms, accents, styled and look-alike letters mapped onto plain ASCII letters."""
     folded = unicodedata.normalize("NFKC", text.translate(_STYLED_TABLE))
     base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
     return base.translate(_LETTER_TABLE)

@@ -6,9 +6,10 @@ a sentence written backwards, upside down or in ROT13 (letters in other styles, 
 its signs, and what it gives back is read by the same rules as plain text (as base64 and hex
 are, hidden_text.py): a rule written once for the plain phrasing holds for these forms too.
 
-The undoing is gated so that ordinary text costs little and yields nothing: a run of single
-letters, a line with several words that mix letters and digits, a stretch of words that holds
-almost none of English's commonest words but does once reversed or rotated."""
+The undoing is gated so that ordinary text costs little and yields nothing: a run of eight or
+more single letters, a line with several words that mix letters and digits or with four turned
+letters, inline tags between two letters, a stretch of words that holds almost none of English's
+commonest words but does once reversed or rotated."""
 
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ _COMMON = frozenset(
 
 
 def respelled_payloads(text: str) -> list[Payload]:
-    """Each spaced run, line of digit-for-letter words, and backwards or ROT13 stretch in text,
-    undone; the first MAX_PAYLOADS of them, so a page full of such runs costs a bounded read."""
+    """Each respelled run, line or stretch of text, undone, in the order the respellings are
+    listed above; the first MAX_PAYLOADS of them, so a page full of such runs costs a bounded
+    read."""
     return list(islice(_respellings(text), MAX_PAYLOADS))
 
 
@@ -88,16 +90,15 @@ def _respellings(text: str) -> Iterator[Payload]:
         yield Payload("Morse code", m.start(), spelled)
     for m in _BRAILLE.finditer(text):
         yield Payload("Braille", m.start(), m.group(0).translate(_BRAILLE_LETTERS).strip())
-    for line in re.finditer(r"[^\n]+", text):
-        if len(set(_TURNED_ONLY.findall(line.group(0)))) >= _TURNED_LINE:
-            yield Payload("upside-down text", line.start(), line.group(0)[::-1].translate(_UNTURN))
-    for line in re.finditer(r"[^\n]+", text):
-        if "<" in line.group(0) and _TAG_IN_WORD.search(line.group(0)):
-            yield Payload("markup inside words", line.start(), _TAG.sub("", line.group(0)))
-    for line in re.finditer(r"[^\n]+", text):
-        if len(_LEET_WORD.findall(line.group(0))) >= _LEET_WORDS_PER_LINE:
-            plain = _LEET_WORD.sub(lambda w: w.group(0).translate(_LEET), line.group(0))
-            yield Payload("digits for letters", line.start(), plain)
+    for match in re.finditer(r"[^\n]+", text):
+        line, start = match.group(0), match.start()
+        if len(set(_TURNED_ONLY.findall(line))) >= _TURNED_LINE:
+            yield Payload("upside-down text", start, line[::-1].translate(_UNTURN))
+        if "<" in line and _TAG_IN_WORD.search(line):
+            yield Payload("markup inside words", start, _TAG.sub("", line))
+        if len(_LEET_WORD.findall(line)) >= _LEET_WORDS_PER_LINE:
+            plain = _LEET_WORD.sub(lambda w: w.group(0).translate(_LEET), line)
+            yield Payload("digits for letters", start, plain)
     for stretch in _STRETCH.finditer(text):
         words = _WORD.findall(stretch.group(0))
         if len(words) < 4 or _common(words) > len(words) // 10:
