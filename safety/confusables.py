@@ -49,22 +49,23 @@ LETTERS = {
     "ł": "l",
     "ø": "o",
 }
-_LETTER_TABLE = str.maketrans(LETTERS)
-# Styled letters that NFKC leaves alone (or turns into "(a)"): small capitals, negative circled
-# and squared capitals, regional indicators, parenthesized small letters.
-# (Unicode has no small capital X.)
-_STYLED = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)) | {
-    chr(first + i): chr(base + i)
-    for first, base in ((0x1F150, 65), (0x1F170, 65), (0x1F1E6, 65), (0x249C, 97))
-    for i in range(26)
+# Styled letters that NFKC leaves alone: small capitals (Unicode has none for X), negative
+# circled and squared capitals, regional indicators. They map with the look-alikes, after it.
+_STYLED = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘ\ua7afʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)) | {
+    chr(first + i): chr(ord("A") + i) for first in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)
 }
-_STYLED_TABLE = str.maketrans(_STYLED)
+_LETTER_TABLE = str.maketrans(LETTERS | _STYLED)
+# Parenthesized small letters, which NFKC would turn into "(a)": mapped before it.
+_PARENTHESIZED = re.compile("[\u249c-\u24b5]")
 _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """Compatibility forms, accents, styled and look-alike letters mapped onto plain ASCII letters."""
-    folded = unicodedata.normalize("NFKC", text.translate(_STYLED_TABLE))
+    if text.isascii():
+        return text
+    text = _PARENTHESIZED.sub(lambda m: chr(ord(m.group(0)) - 0x249C + ord("a")), text)
+    folded = unicodedata.normalize("NFKC", text)
     base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
     return base.translate(_LETTER_TABLE)
 
