@@ -16,6 +16,7 @@ import html
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Unicode tag characters U+E0020-U+E007E mirror printable ASCII one for one.
@@ -54,59 +55,55 @@ def reveal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Payload:
-    encoding: str  # "base64", "hex", or a respelling (respellings.py)
+    encoding: str  # an encoding's name (ENCODINGS) or a respelling's (respellings.py)
     start: int  # offset of the encoded run in the text searched
     text: str  # what it decodes to
 
 
 def decoded_payloads(text: str) -> list[Payload]:
-    """Runs of an encoding (base64, base32, hex, binary, quoted-printable, character escapes)
-    that decode to readable prose (words with spaces between them), not to bytes, identifiers or
-    keys: only those can carry an instruction."""
+    """Runs of an encoding (ENCODINGS below) that decode to readable prose (words with spaces
+    between them), not to bytes, identifiers or keys: only those can carry an instruction."""
     found: list[Payload] = []
-    for encoding, pattern in (
-        ("base64", _BASE64),
-        ("hex", _HEX),
-        ("percent escapes", _PERCENT),
-        ("HTML character references", _ENTITIES),
-        ("string escapes", _ESCAPES),
-        ("binary", _BINARY),
-        ("base32", _BASE32),
-        ("quoted-printable", _QUOTED_PRINTABLE),
-    ):
+    for encoding, pattern, decode in ENCODINGS:
         for m in pattern.finditer(text):
-            decoded = _decode(encoding, m.group(0))
-            if decoded is not None and _reads_as_prose(decoded):
+            try:
+                decoded = decode(m.group(0))
+            except (binascii.Error, ValueError, UnicodeDecodeError):
+                continue
+            if _reads_as_prose(decoded):
                 found.append(Payload(encoding, m.start(), decoded))
                 if len(found) >= MAX_PAYLOADS:
                     return found
     return found
 
 
-def _decode(encoding: str, run: str) -> str | None:
-    try:
-        if encoding == "percent escapes":
-            return urllib.parse.unquote(run, errors="strict")
-        if encoding == "HTML character references":
-            return html.unescape(run)
-        if encoding == "string escapes":
-            return run.encode("ascii").decode("unicode_escape")
-        if encoding == "base32":
-            body = run.rstrip("=")
-            raw = base64.b32decode(body + "=" * (-len(body) % 8))
-        elif encoding == "quoted-printable":
-            raw = bytes.fromhex(run.replace("=", ""))
-        elif encoding == "binary":
-            bits = re.sub(r"[ ,]", "", run)
-            raw = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
-        elif encoding == "hex":
-            raw = bytes.fromhex(run)
-        else:
-            body = run.rstrip("=").replace("-", "+").replace("_", "/")
-            raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
-        return raw.decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
+def _from_base64(run: str) -> str:
+    body = run.rstrip("=").replace("-", "+").replace("_", "/")
+    return base64.b64decode(body + "=" * (-len(body) % 4), validate=True).decode("utf-8")
+
+
+def _from_base32(run: str) -> str:
+    body = run.rstrip("=")
+    return base64.b32decode(body + "=" * (-len(body) % 8)).decode("utf-8")
+
+
+def _from_binary(run: str) -> str:
+    bits = re.sub(r"[ ,]", "", run)
+    return bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8)).decode("utf-8")
+
+
+# Each encoding's name (the finding's evidence), its runs, and how a run decodes; a decoder
+# raises on a run that is not what it looks like.
+ENCODINGS: tuple[tuple[str, re.Pattern[str], Callable[[str], str]], ...] = (
+    ("base64", _BASE64, _from_base64),
+    ("hex", _HEX, lambda run: bytes.fromhex(run).decode("utf-8")),
+    ("percent escapes", _PERCENT, lambda run: urllib.parse.unquote(run, errors="strict")),
+    ("HTML character references", _ENTITIES, html.unescape),
+    ("string escapes", _ESCAPES, lambda run: run.encode("ascii").decode("unicode_escape")),
+    ("binary", _BINARY, _from_binary),
+    ("base32", _BASE32, _from_base32),
+    ("quoted-printable", _QUOTED_PRINTABLE, lambda run: bytes.fromhex(run.replace("=", "")).decode("utf-8")),
+)
 
 
 def _reads_as_prose(text: str) -> bool:
